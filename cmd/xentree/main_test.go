@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/xentree/xentree"
+	"github.com/xentree/xentree/auth"
+)
+
+// TestMain lets a test start this very binary as `xentree ...`: the child
+// runs the command named in XENTREE_CMD_ARGS instead of the tests.
+func TestMain(m *testing.M) {
+	if args := os.Getenv("XENTREE_CMD_ARGS"); args != "" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		err := run(ctx, strings.Split(args, "\x1f"), os.Stdout, os.Stderr)
+		stop()
+		if err != nil {
+			os.Stderr.WriteString("xentree: " + err.Error() + "\n")
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+type server struct {
+	cmd    *exec.Cmd
+	url    string
+	stdout *bufio.Scanner
+	stderr *bytes.Buffer
+}
+
+// startServer runs `xentree serve` on a free loopback port in a child process.
+func startServer(t *testing.T, dir string) *server {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "XENTREE_CMD_ARGS="+strings.Join([]string{"serve", "--addr", "127.0.0.1:0", "--data", dir}, "\x1f"))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &server{cmd: cmd, stderr: &bytes.Buffer{}}
+	cmd.Stderr = s.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	s.stdout = bufio.NewScanner(out)
+	if !s.stdout.Scan() {
+		t.Fatalf("server printed nothing; stderr: %s", s.stderr)
+	}
+	line := s.stdout.Text()
+	_, rest, ok := strings.Cut(line, "listening on ")
+	if !ok {
+		t.Fatalf("unexpected first line %q", line)
+	}
+	s.url, _, _ = strings.Cut(rest, " ")
+	return s
+}
+
+func post(t *testing.T, url, ctype, body string) (int, string) {
+	t.Helper()
+	resp, err := http.Post(url, ctype, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// A user acknowledged with 201 survives SIGKILL right after the response.
+func TestSIGKILLAfterRegister(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, dir)
+	if code, body := post(t, s.url+"/api/auth/register", "application/json", `{"email":"ada@example.com","password":"correct horse battery"}`); code != 201 {
+		t.Fatalf("register: %d %s", code, body)
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.cmd.Wait()
+
+	s = startServer(t, dir)
+	code, body := post(t, s.url+"/api/auth/login", "application/x-www-form-urlencoded", "username=ada%40example.com&password=correct+horse+battery")
+	if code != 200 || !strings.Contains(body, `"access_token"`) {
+		t.Fatalf("login after SIGKILL and restart: %d %s", code, body)
+	}
+}
+
+// SIGTERM finishes in-flight work, closes the store and exits 0.
+func TestGracefulShutdown(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	resp, err := http.Get(s.url + "/healthz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("healthz: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	// A bound on a hang, not a timing assertion.
+	hang := time.AfterFunc(time.Minute, func() { _ = s.cmd.Process.Kill() })
+	defer hang.Stop()
+	var rest []string
+	for s.stdout.Scan() { // until the child closes stdout by exiting
+		rest = append(rest, s.stdout.Text())
+	}
+	if err := s.cmd.Wait(); err != nil {
+		t.Fatalf("exit: %v; stderr: %s", err, s.stderr)
+	}
+	if len(rest) == 0 || rest[len(rest)-1] != "xentree stopped" {
+		t.Errorf("last output %q, want \"xentree stopped\"", rest)
+	}
+}
+
+func TestUserCreateAndVersion(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	ctx := context.Background()
+	if err := run(ctx, []string{"user", "create", "--data", dir, "--email", "root@example.com", "--password", "correct horse battery", "--admin"}, &out, &errb); err != nil {
+		t.Fatalf("user create: %v %s", err, errb.String())
+	}
+	if !strings.Contains(out.String(), "role admin") {
+		t.Errorf("output %q", out.String())
+	}
+	if err := run(ctx, []string{"user", "create", "--data", dir, "--email", "root@example.com", "--password", "correct horse battery"}, &out, &errb); xentree.KindOf(err) != xentree.KindConflict {
+		t.Errorf("duplicate user create: %v", err)
+	}
+	eng, err := xentree.Open(ctx, xentree.Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	tok, err := eng.Login(ctx, auth.LoginRequest{Username: "root@example.com", Password: "correct horse battery"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := eng.Authenticate(ctx, tok.AccessToken)
+	if err != nil || !u.IsAdmin() {
+		t.Errorf("created admin: %+v %v", u, err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"version"}, &out, &errb); err != nil || !strings.HasPrefix(out.String(), "xentree ") {
+		t.Errorf("version: %q %v", out.String(), err)
+	}
+	if err := run(ctx, []string{"bogus"}, &out, &errb); err == nil {
+		t.Error("unknown command accepted")
+	}
+	if err := run(ctx, []string{"serve", "--rate-limit", "maybe", "--data", dir}, &out, &errb); err == nil {
+		t.Error("--rate-limit maybe accepted")
+	}
+}

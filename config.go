@@ -1,0 +1,186 @@
+package xentree
+
+import (
+	"log/slog"
+	"runtime"
+	"time"
+
+	"github.com/xentree/xentree/internal/password"
+	"github.com/xentree/xentree/internal/xerr"
+)
+
+// Clock tells the time. Tests inject a fake (xentreetest.Clock) so that
+// expiry, rate limits and metering are checked without sleeping.
+type Clock interface {
+	Now() time.Time
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+// PasswordParams are argon2id's cost parameters.
+type PasswordParams = password.Params
+
+// Config configures an Engine. Only Dir is required; every other field has a
+// safe default, named at the end of its comment.
+type Config struct {
+	// Dir is the data folder (SQLite file, search index, generated keys).
+	// It is created with mode 0700 if missing. Required.
+	Dir string
+
+	// Clock supplies the time. Defaults to the system clock.
+	Clock Clock
+
+	// Logger receives operational logs; secrets are never logged.
+	// Defaults to a logger that discards everything.
+	Logger *slog.Logger
+
+	// AccessTokenTTL is the lifetime of an access JWT. Defaults to 15 minutes.
+	AccessTokenTTL time.Duration
+
+	// RefreshTokenTTL is the lifetime of a refresh token; each refresh issues
+	// a new one with a fresh lifetime. Defaults to 30 days.
+	RefreshTokenTTL time.Duration
+
+	// SigningKey signs access tokens (HS256); at least 32 bytes. Defaults to
+	// a random key generated once into Dir/signing.key with mode 0600.
+	SigningKey []byte
+
+	// Password sets argon2id's cost. Defaults to OWASP's minimum (19 MiB,
+	// 2 iterations, 1 lane); tests use cheaper ones.
+	Password PasswordParams
+
+	// MaxConcurrentHashes bounds simultaneous password hashes, so a login
+	// burst cannot exhaust memory or starve other requests. Defaults to GOMAXPROCS.
+	MaxConcurrentHashes int
+
+	// LoginRateLimit throttles failed logins per account and per client IP.
+	// Defaults to 10 failures a minute, then 429 with Retry-After.
+	LoginRateLimit RateLimit
+
+	// Limits are the size limits of the REST contract. Defaults to the
+	// contract's values (see Limits).
+	Limits Limits
+
+	// SessionCacheTTL is how long Authenticate trusts a cached session state.
+	// Revocations made through this Engine take effect at once regardless;
+	// this bounds only changes made by another process on the same data
+	// folder (a CLI command beside the server). Defaults to 5 seconds.
+	SessionCacheTTL time.Duration
+
+	// IndexPollInterval is how often the indexer looks for changes queued by
+	// another process; this Engine's own writes wake it at once.
+	// Defaults to 2 seconds.
+	IndexPollInterval time.Duration
+
+	// DisableIndex opens the Engine without the search index, for maintenance
+	// commands that run beside a live server (which holds the index lock).
+	// Changes still queue in the outbox and the server applies them.
+	// Defaults to false.
+	DisableIndex bool
+}
+
+// RateLimit is a sliding-window limit on failures.
+type RateLimit struct {
+	// Max failures per Window. Defaults to 10.
+	Max int
+	// Window. Defaults to one minute.
+	Window time.Duration
+	// Off switches the limit off, for trusted deployments and load tests.
+	// Defaults to false.
+	Off bool
+}
+
+// Limits are request and content size limits.
+type Limits struct {
+	// MaxBodyBytes bounds a JSON request body. Defaults to 1 MiB.
+	MaxBodyBytes int64
+	// MaxUploadBytes bounds a document upload. Defaults to 20 MiB.
+	MaxUploadBytes int64
+	// MaxMessageBytes bounds a chat message. Defaults to 32 KiB.
+	MaxMessageBytes int
+	// MaxTitleChars bounds titles. Defaults to 200.
+	MaxTitleChars int
+	// MaxNoteBytes bounds a note's content. Defaults to 64 KiB.
+	MaxNoteBytes int
+	// DefaultPageSize is a list's page size when the client names none. Defaults to 50.
+	DefaultPageSize int
+	// MaxPageSize caps a list's page size. Defaults to 200.
+	MaxPageSize int
+}
+
+// withDefaults fills zero fields (River's order: defaults, then validate).
+func (c Config) withDefaults() Config {
+	if c.Clock == nil {
+		c.Clock = systemClock{}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.AccessTokenTTL <= 0 {
+		c.AccessTokenTTL = 15 * time.Minute
+	}
+	if c.RefreshTokenTTL <= 0 {
+		c.RefreshTokenTTL = 30 * 24 * time.Hour
+	}
+	if c.Password == (PasswordParams{}) {
+		c.Password = password.Default
+	}
+	if c.Password.SaltLen == 0 {
+		c.Password.SaltLen = 16
+	}
+	if c.Password.KeyLen == 0 {
+		c.Password.KeyLen = 32
+	}
+	if c.MaxConcurrentHashes <= 0 {
+		c.MaxConcurrentHashes = runtime.GOMAXPROCS(0)
+	}
+	if c.LoginRateLimit.Max <= 0 {
+		c.LoginRateLimit.Max = 10
+	}
+	if c.LoginRateLimit.Window <= 0 {
+		c.LoginRateLimit.Window = time.Minute
+	}
+	l := &c.Limits
+	setDefault64(&l.MaxBodyBytes, 1<<20)
+	setDefault64(&l.MaxUploadBytes, 20<<20)
+	setDefault(&l.MaxMessageBytes, 32<<10)
+	setDefault(&l.MaxTitleChars, 200)
+	setDefault(&l.MaxNoteBytes, 64<<10)
+	setDefault(&l.DefaultPageSize, 50)
+	setDefault(&l.MaxPageSize, 200)
+	if c.SessionCacheTTL <= 0 {
+		c.SessionCacheTTL = 5 * time.Second
+	}
+	if c.IndexPollInterval <= 0 {
+		c.IndexPollInterval = 2 * time.Second
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	switch {
+	case c.Dir == "":
+		return xerr.New(xerr.Invalid, "xentree: Config.Dir is required")
+	case c.SigningKey != nil && len(c.SigningKey) < 32:
+		return xerr.New(xerr.Invalid, "xentree: Config.SigningKey must be at least 32 bytes")
+	case c.Password.Iterations == 0 || c.Password.Parallelism == 0 || c.Password.MemoryKiB < 8*uint32(c.Password.Parallelism):
+		return xerr.New(xerr.Invalid, "xentree: Config.Password has invalid argon2id parameters")
+	case c.Limits.DefaultPageSize > c.Limits.MaxPageSize:
+		return xerr.New(xerr.Invalid, "xentree: Limits.DefaultPageSize exceeds MaxPageSize")
+	}
+	return nil
+}
+
+func setDefault(p *int, v int) {
+	if *p <= 0 {
+		*p = v
+	}
+}
+
+func setDefault64(p *int64, v int64) {
+	if *p <= 0 {
+		*p = v
+	}
+}

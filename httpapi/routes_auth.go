@@ -1,0 +1,110 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/xentree/xentree"
+	"github.com/xentree/xentree/auth"
+)
+
+func (a *api) authRoutes() []route {
+	return []route{
+		{Method: "POST", Path: "/api/auth/register", Summary: "Register a new user", Tag: "Authentication",
+			Auth: public, Status: 201, Request: auth.RegisterRequest{}, Response: auth.Profile{}, Handle: a.register},
+		{Method: "POST", Path: "/api/auth/login", Summary: "Log in and get an access token (form-urlencoded or JSON)", Tag: "Authentication",
+			Auth: public, Status: 200, Request: auth.LoginRequest{}, Response: auth.TokenResponse{}, Form: true, Handle: a.login},
+		{Method: "POST", Path: "/api/auth/refresh", Summary: "Refresh an access token (the refresh token is rotated)", Tag: "Authentication",
+			Auth: public, Status: 200, Request: auth.RefreshRequest{}, Response: auth.TokenResponse{}, Handle: a.refresh},
+		{Method: "POST", Path: "/api/auth/logout", Summary: "Log out the current session", Tag: "Authentication",
+			Auth: bearerOnly, Status: 204, Request: auth.LogoutRequest{}, Handle: a.logout},
+		{Method: "GET", Path: "/api/auth/me", Summary: "Get the current authenticated user", Tag: "Authentication",
+			Auth: bearerOnly, Status: 200, Response: auth.Profile{}, Handle: a.me},
+		{Method: "PATCH", Path: "/api/auth/me", Summary: "Update the current authenticated user", Tag: "Authentication",
+			Auth: bearerOnly, Status: 200, Request: auth.UpdateMeRequest{}, Response: auth.Profile{}, Handle: a.updateMe},
+	}
+}
+
+func (a *api) register(w http.ResponseWriter, r *http.Request, _ xentree.User) error {
+	var req auth.RegisterRequest
+	if err := decodeJSON(r, &req, false); err != nil {
+		return err
+	}
+	p, err := a.eng.Register(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, p)
+	return nil
+}
+
+func (a *api) login(w http.ResponseWriter, r *http.Request, _ xentree.User) error {
+	var req auth.LoginRequest
+	if mediaType(r) == "application/x-www-form-urlencoded" {
+		b, err := readBody(r)
+		if err != nil {
+			return err
+		}
+		form, err := url.ParseQuery(string(b))
+		if err != nil {
+			return errInvalid("malformed form body")
+		}
+		req.Username, req.Password = form.Get("username"), form.Get("password")
+	} else if err := decodeJSON(r, &req, false); err != nil {
+		return err
+	}
+	req.ClientIP = a.clientIP(r)
+	tok, err := a.eng.Login(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, tok)
+	return nil
+}
+
+func (a *api) refresh(w http.ResponseWriter, r *http.Request, _ xentree.User) error {
+	var req auth.RefreshRequest
+	if err := decodeJSON(r, &req, false); err != nil {
+		return err
+	}
+	tok, err := a.eng.Refresh(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, tok)
+	return nil
+}
+
+func (a *api) logout(w http.ResponseWriter, r *http.Request, u xentree.User) error {
+	var req auth.LogoutRequest
+	if err := decodeJSON(r, &req, true); err != nil {
+		return err
+	}
+	if err := a.eng.Logout(r.Context(), u, req); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *api) me(w http.ResponseWriter, r *http.Request, u xentree.User) error {
+	p, err := a.eng.Me(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+func (a *api) updateMe(w http.ResponseWriter, r *http.Request, u xentree.User) error {
+	var req auth.UpdateMeRequest
+	if err := decodeJSON(r, &req, false); err != nil {
+		return err
+	}
+	p, err := a.eng.UpdateMe(r.Context(), u, req)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}

@@ -1,0 +1,155 @@
+// Package indexer moves search changes from the store's outbox into the Bleve
+// index. One goroutine wakes on every commit that queued changes, takes all
+// that is pending (so batches grow under load), applies it as one Bleve batch
+// and only then deletes the applied outbox rows: a crash at any point leaves
+// the rows to be applied again at the next start, and applying twice is
+// harmless because indexing by id is idempotent.
+package indexer
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/xentree/xentree/internal/xerr"
+	"github.com/xentree/xentree/store"
+	"github.com/xentree/xentree/store/index"
+)
+
+// BatchSize bounds one drain step.
+const BatchSize = 1000
+
+// Indexer is the outbox consumer.
+type Indexer struct {
+	db     *store.DB
+	ix     *index.Index
+	log    *slog.Logger
+	now    func() time.Time
+	poll   time.Duration
+	wake   chan struct{}
+	mu     sync.Mutex // one drain at a time; Rebuild holds it throughout
+	lastAt atomic.Int64
+	done   chan struct{}
+	stop   context.CancelFunc
+}
+
+// New returns an Indexer; Start runs it.
+func New(db *store.DB, ix *index.Index, log *slog.Logger, now func() time.Time, poll time.Duration) *Indexer {
+	return &Indexer{db: db, ix: ix, log: log, now: now, poll: poll, wake: make(chan struct{}, 1)}
+}
+
+// Notify wakes the indexer; it never blocks.
+func (x *Indexer) Notify() {
+	select {
+	case x.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Start launches the goroutine. It also polls every poll interval, so changes
+// committed by another process (a CLI command) are picked up too.
+func (x *Indexer) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	x.stop = cancel
+	x.done = make(chan struct{})
+	go func() {
+		defer close(x.done)
+		t := time.NewTicker(x.poll)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-x.wake:
+			case <-t.C:
+			}
+			if err := x.Drain(ctx); err != nil && ctx.Err() == nil {
+				x.log.Error("indexer: drain failed; will retry", "err", err)
+			}
+		}
+	}()
+}
+
+// Stop ends the goroutine after its current batch.
+func (x *Indexer) Stop() {
+	if x.stop != nil {
+		x.stop()
+		<-x.done
+	}
+}
+
+// Drain applies everything pending at the time of the call.
+func (x *Indexer) Drain(ctx context.Context) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for {
+		n, err := x.step(ctx)
+		if err != nil || n < BatchSize {
+			return err
+		}
+	}
+}
+
+func (x *Indexer) step(ctx context.Context) (int, error) {
+	pending, err := x.db.OutboxPending(ctx, BatchSize)
+	if err != nil || len(pending) == 0 {
+		return 0, err
+	}
+	ops := make([]index.Op, 0, len(pending))
+	for _, p := range pending {
+		if p.Delete {
+			ops = append(ops, index.Op{DeleteID: p.DocID})
+			continue
+		}
+		var d index.Doc
+		if err := json.Unmarshal(p.Payload, &d); err != nil {
+			// A payload that cannot be decoded would block the queue forever;
+			// drop it loudly (reindex recovers it from SQLite).
+			x.log.Error("indexer: undecodable outbox payload dropped", "doc_id", p.DocID, "err", err)
+			continue
+		}
+		ops = append(ops, index.Op{Doc: &d})
+	}
+	if err := x.ix.Apply(ops); err != nil {
+		return 0, err
+	}
+	if err := x.db.OutboxAck(ctx, pending[len(pending)-1].Seq); err != nil {
+		return 0, err
+	}
+	x.lastAt.Store(x.now().UnixMilli())
+	return len(pending), nil
+}
+
+// LastIndexedAt is when a batch was last applied (zero if never, this run).
+func (x *Indexer) LastIndexedAt() time.Time {
+	ms := x.lastAt.Load()
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+// Rebuild recreates the index from the documents each yields, holding the
+// drain lock so no outbox change is applied to the index being replaced;
+// changes queued meanwhile are applied to the new one right after.
+func (x *Indexer) Rebuild(ctx context.Context, each func(yield func(index.Doc) error) error, progress func(int)) error {
+	x.mu.Lock()
+	err := x.ix.Rebuild(ctx, each, progress)
+	x.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if err := x.Drain(ctx); err != nil {
+		return xerr.Internalf(err, "indexer: drain after rebuild")
+	}
+	return nil
+}
+
+// Encode is the outbox payload of a document.
+func Encode(d index.Doc) []byte {
+	b, _ := json.Marshal(d) // a Doc of strings and a time always encodes
+	return b
+}

@@ -1,0 +1,58 @@
+// Package xtime holds the timestamp type of the public API: a time.Time that
+// always encodes as RFC 3339 in UTC with exactly three fractional digits
+// ("2026-04-16T10:00:03.120Z"), as the REST contract requires.
+//
+// The root package re-exports it as xentree.Time.
+package xtime
+
+import (
+	"time"
+)
+
+// Layout is the wire format of every timestamp.
+const Layout = "2006-01-02T15:04:05.000Z07:00"
+
+// Time is a UTC instant with millisecond precision.
+type Time struct{ time.Time }
+
+// Of truncates t to milliseconds in UTC.
+func Of(t time.Time) Time { return Time{t.UTC().Truncate(time.Millisecond)} }
+
+// FromMillis converts Unix milliseconds, the storage format.
+func FromMillis(ms int64) Time { return Time{time.UnixMilli(ms).UTC()} }
+
+// Ptr returns nil for zero milliseconds (SQL NULL read as 0), else the time.
+func PtrFromMillis(ms int64) *Time {
+	if ms == 0 {
+		return nil
+	}
+	t := FromMillis(ms)
+	return &t
+}
+
+// Millis is the storage format.
+func (t Time) Millis() int64 { return t.UnixMilli() }
+
+// String formats t in the wire format.
+func (t Time) String() string { return t.UTC().Format(Layout) }
+
+// MarshalJSON implements json.Marshaler.
+func (t Time) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, len(Layout)+2)
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, Layout)
+	return append(b, '"'), nil
+}
+
+// UnmarshalJSON accepts any RFC 3339 time.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	var tt time.Time
+	if err := tt.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	*t = Of(tt)
+	return nil
+}

@@ -1,0 +1,92 @@
+package index
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestConformance is the index's conformance table (gitea's idea): every
+// backend must pass it, cross-user cases included.
+func TestConformance(t *testing.T) {
+	ix, err := Open(filepath.Join(t.TempDir(), "ix"), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	t0 := time.Date(2026, 4, 16, 10, 0, 0, 0, time.UTC)
+	docs := []Doc{
+		{ID: "a1", Type: "message", OwnerID: "alice", ParentID: "c1", Body: "We were running experiments on photosynthesis", CreatedAt: t0},
+		{ID: "a2", Type: "note", OwnerID: "alice", Title: "Cell biology", Body: "Mitochondria are the powerhouse of the cell", CreatedAt: t0},
+		{ID: "a3", Type: "conversation", OwnerID: "alice", Title: "Photosynthesis questions", CreatedAt: t0},
+		{ID: "b1", Type: "message", OwnerID: "bob", Body: "Bob also runs photosynthesis experiments", CreatedAt: t0},
+		{ID: "o1", Type: "document", OrgID: "org1", Title: "Handbook", Body: "Photosynthesis for the whole team", CreatedAt: t0},
+		{ID: "gone", Type: "note", OwnerID: "alice", Body: "photosynthesis draft to delete", CreatedAt: t0},
+	}
+	ops := make([]Op, 0, len(docs)+1)
+	for i := range docs {
+		ops = append(ops, Op{Doc: &docs[i]})
+	}
+	ops = append(ops, Op{DeleteID: "gone"})
+	if err := ix.Apply(ops); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name      string
+		opts      SearchOptions
+		want      []string // ids, in any order
+		wantFirst string
+		snippet   string // substring of the first hit's snippet
+	}{
+		{name: "stemming: runs matches running", opts: SearchOptions{Query: "run", OwnerID: "alice"}, want: []string{"a1"}},
+		{name: "owner scope", opts: SearchOptions{Query: "photosynthesis", OwnerID: "alice"}, want: []string{"a1", "a3"}, wantFirst: "a3"},
+		{name: "cross-user: bob sees only his", opts: SearchOptions{Query: "photosynthesis", OwnerID: "bob"}, want: []string{"b1"}},
+		{name: "org scope adds org docs", opts: SearchOptions{Query: "photosynthesis", OwnerID: "bob", OrgIDs: []string{"org1"}}, want: []string{"b1", "o1"}},
+		{name: "other org sees nothing", opts: SearchOptions{Query: "photosynthesis", OwnerID: "carol", OrgIDs: []string{"org2"}}, want: nil},
+		{name: "type filter", opts: SearchOptions{Query: "photosynthesis", OwnerID: "alice", Types: []string{"message"}}, want: []string{"a1"}},
+		{name: "phrase", opts: SearchOptions{Query: "powerhouse of the cell", Phrase: true, OwnerID: "alice"}, want: []string{"a2"}},
+		{name: "phrase order matters", opts: SearchOptions{Query: "cell the of powerhouse", Phrase: true, OwnerID: "alice"}, want: nil},
+		{name: "highlight", opts: SearchOptions{Query: "mitochondria", OwnerID: "alice", Highlight: true}, want: []string{"a2"}, snippet: "<mark>Mitochondria</mark>"},
+		{name: "deleted never shows", opts: SearchOptions{Query: "draft", OwnerID: "alice"}, want: nil},
+		{name: "query syntax is text", opts: SearchOptions{Query: "owner_id:bob +photosynthesis", OwnerID: "alice"}, want: []string{"a1", "a3"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := ix.Search(context.Background(), tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]bool{}
+			for _, h := range res.Hits {
+				got[h.ID] = true
+			}
+			if len(got) != len(tc.want) || int(res.Total) != len(tc.want) {
+				t.Errorf("hits = %v (total %d), want %v", keys(got), res.Total, tc.want)
+			}
+			for _, id := range tc.want {
+				if !got[id] {
+					t.Errorf("missing %s in %v", id, keys(got))
+				}
+			}
+			if tc.wantFirst != "" && (len(res.Hits) == 0 || res.Hits[0].ID != tc.wantFirst) {
+				t.Errorf("first hit = %v, want %s (title boost)", res.Hits, tc.wantFirst)
+			}
+			if tc.snippet != "" && (len(res.Hits) == 0 || !strings.Contains(res.Hits[0].Snippet, tc.snippet)) {
+				t.Errorf("snippet = %+v, want it to contain %q", res.Hits, tc.snippet)
+			}
+		})
+	}
+	if _, err := ix.Search(context.Background(), SearchOptions{Query: "photosynthesis"}); err != ErrUnscoped {
+		t.Errorf("unscoped search: %v, want ErrUnscoped", err)
+	}
+}
+
+func keys(m map[string]bool) []string {
+	var s []string
+	for k := range m {
+		s = append(s, k)
+	}
+	return s
+}

@@ -1,0 +1,66 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+)
+
+// OutboxOp is one pending change to the search index.
+type OutboxOp struct {
+	Seq     int64
+	DocID   string
+	Delete  bool
+	Payload []byte // the document to index (JSON), nil for a delete
+}
+
+// OutboxIndex queues doc for indexing, in the caller's transaction, so the
+// index entry exists exactly when the content was committed.
+func (tx *Tx) OutboxIndex(ctx context.Context, docID string, payload []byte) error {
+	tx.outbox = true
+	_, err := tx.exec(ctx, `INSERT INTO index_outbox (doc_id, op, payload, created_at) VALUES (?, 'index', ?, ?)`,
+		docID, payload, tx.NowMillis())
+	return mapErr(err)
+}
+
+// OutboxDelete queues the removal of docID from the index.
+func (tx *Tx) OutboxDelete(ctx context.Context, docID string) error {
+	tx.outbox = true
+	_, err := tx.exec(ctx, `INSERT INTO index_outbox (doc_id, op, created_at) VALUES (?, 'delete', ?)`,
+		docID, tx.NowMillis())
+	return mapErr(err)
+}
+
+// OutboxPending returns up to limit pending operations, oldest first.
+func (db *DB) OutboxPending(ctx context.Context, limit int) ([]OutboxOp, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, doc_id, op, payload FROM index_outbox ORDER BY id LIMIT ?`, limit)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var ops []OutboxOp
+	for rows.Next() {
+		var op OutboxOp
+		var kind string
+		if err := rows.Scan(&op.Seq, &op.DocID, &kind, &op.Payload); err != nil {
+			return nil, mapErr(err)
+		}
+		op.Delete = kind == "delete"
+		ops = append(ops, op)
+	}
+	return ops, mapErr(rows.Err())
+}
+
+// OutboxAck deletes applied operations up to and including seq.
+func (db *DB) OutboxAck(ctx context.Context, seq int64) error {
+	return db.Write(ctx, func(tx *Tx) error {
+		_, err := tx.exec(ctx, `DELETE FROM index_outbox WHERE id <= ?`, seq)
+		return err
+	})
+}
+
+// OutboxStats returns how many operations are pending and when the oldest was queued (0 if none).
+func (db *DB) OutboxStats(ctx context.Context) (pending int64, oldest int64, err error) {
+	var o sql.NullInt64
+	err = db.r.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM index_outbox`).Scan(&pending, &o)
+	return pending, o.Int64, mapErr(err)
+}

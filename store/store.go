@@ -1,0 +1,203 @@
+// Package store keeps Xentree's source of truth in one SQLite file through
+// modernc.org/sqlite (pure Go). It owns two handles: a small read pool and a
+// single write connection, so writers queue in Go instead of failing with
+// SQLITE_BUSY, and readers never wait for writers (WAL).
+//
+// A public method opens a transaction; query methods live on *Tx so one Engine
+// call composes several in one transaction, and Tx.Now is the injected clock's
+// time, read once per transaction.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/xentree/xentree/internal/xerr"
+)
+
+// Options configure Open. Zero values take the documented defaults.
+type Options struct {
+	// Now is the clock. Defaults to time.Now.
+	Now func() time.Time
+	// ReadConns is the read pool's size. Defaults to max(2, min(GOMAXPROCS, 4)).
+	ReadConns int
+	// BusyTimeout bounds how long a connection waits for a lock held by
+	// another process (a CLI command beside the server). Defaults to 10s.
+	BusyTimeout time.Duration
+	// MmapSize is SQLite's mmap_size in bytes. Defaults to 256 MiB.
+	MmapSize int64
+}
+
+// DB is an open store.
+type DB struct {
+	w, r     *sql.DB
+	now      func() time.Time
+	path     string
+	onOutbox func()
+}
+
+// Open opens (creating if needed) the database at path and migrates it.
+func Open(ctx context.Context, path string, o Options) (*DB, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.ReadConns <= 0 {
+		o.ReadConns = min(max(runtime.GOMAXPROCS(0), 2), 4)
+	}
+	if o.BusyTimeout <= 0 {
+		o.BusyTimeout = 10 * time.Second
+	}
+	if o.MmapSize <= 0 {
+		o.MmapSize = 256 << 20
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, xerr.Internalf(err, "store: create folder")
+	}
+	dsn := func(extra ...string) string {
+		q := url.Values{}
+		// busy_timeout first: the pragmas after it may need a lock.
+		q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", o.BusyTimeout.Milliseconds()))
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Add("_pragma", "foreign_keys(ON)")
+		q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", o.MmapSize))
+		for i := 0; i+1 < len(extra); i += 2 {
+			q.Add(extra[i], extra[i+1])
+		}
+		return "file:" + path + "?" + q.Encode()
+	}
+	// The writer takes the write lock at BEGIN, so a transaction never has
+	// to upgrade from read to write and fail half-way.
+	w, err := sql.Open("sqlite", dsn("_txlock", "immediate"))
+	if err != nil {
+		return nil, xerr.Internalf(err, "store: open writer")
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	db := &DB{w: w, now: o.Now, path: path}
+	// Migrate on the writer before readers open, so readers see the schema.
+	if err := db.migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite", dsn("_pragma", "query_only(1)"))
+	if err != nil {
+		w.Close()
+		return nil, xerr.Internalf(err, "store: open readers")
+	}
+	r.SetMaxOpenConns(o.ReadConns)
+	r.SetMaxIdleConns(o.ReadConns)
+	r.SetConnMaxIdleTime(0)
+	r.SetConnMaxLifetime(0)
+	db.r = r
+	if err := r.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, mapErr(err)
+	}
+	return db, nil
+}
+
+// Path is the database file.
+func (db *DB) Path() string { return db.path }
+
+// Close closes both handles; the WAL is checkpointed by SQLite on the last close.
+func (db *DB) Close() error {
+	var err error
+	if db.r != nil {
+		err = db.r.Close()
+	}
+	if e := db.w.Close(); e != nil && err == nil {
+		err = e
+	}
+	return err
+}
+
+// SetOutboxHook registers f, called after every committed write transaction
+// that added index_outbox rows (the indexer's wake-up).
+func (db *DB) SetOutboxHook(f func()) { db.onOutbox = f }
+
+// Tx is a transaction with the clock's time fixed at its start.
+type Tx struct {
+	tx     *sql.Tx
+	Now    time.Time
+	outbox bool
+}
+
+// NowMillis is Now in the storage format.
+func (tx *Tx) NowMillis() int64 { return tx.Now.UnixMilli() }
+
+// Write runs fn in a write transaction and commits it if fn returns nil.
+func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
+	stx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr(err)
+	}
+	tx := &Tx{tx: stx, Now: db.now().UTC().Truncate(time.Millisecond)}
+	if err := fn(tx); err != nil {
+		_ = stx.Rollback()
+		return mapErr(err)
+	}
+	if err := stx.Commit(); err != nil {
+		return mapErr(err)
+	}
+	if tx.outbox && db.onOutbox != nil {
+		db.onOutbox()
+	}
+	return nil
+}
+
+// Read runs fn in a read-only transaction (a consistent snapshot).
+func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
+	stx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return mapErr(err)
+	}
+	defer stx.Rollback() //nolint:errcheck // read-only: nothing to lose
+	tx := &Tx{tx: stx, Now: db.now().UTC().Truncate(time.Millisecond)}
+	return mapErr(fn(tx))
+}
+
+func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, q, args...)
+}
+
+func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, q, args...)
+}
+
+func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(ctx, q, args...)
+}
+
+// IntegrityCheck runs PRAGMA integrity_check and returns its verdict ("ok").
+func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
+	var s string
+	err := db.r.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&s)
+	return s, mapErr(err)
+}
+
+// nullMillis turns an optional time into a nullable column value.
+func nullMillis(ms int64) any {
+	if ms == 0 {
+		return nil
+	}
+	return ms
+}
+
+// nullString turns "" into NULL, for optional unique columns.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

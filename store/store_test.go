@@ -1,0 +1,166 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/xentree/xentree/auth"
+	"github.com/xentree/xentree/internal/xerr"
+)
+
+var ctx = context.Background()
+
+func openTest(t testing.TB, now func() time.Time) *DB {
+	t.Helper()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestMigrationsApplyOnceAndRefuseNewer(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.db")
+	db, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, _ := Migrations()
+	v, err := db.SchemaVersion(ctx)
+	if err != nil || v != ms[len(ms)-1].Version {
+		t.Fatalf("schema version = %d, %v; want %d", v, err, ms[len(ms)-1].Version)
+	}
+	// A database from a newer binary.
+	if _, err := db.w.ExecContext(ctx, "INSERT INTO schema_migrations VALUES (9999, 'future', 0)"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, err = Open(ctx, path, Options{})
+	if xerr.KindOf(err) != xerr.Unavailable {
+		t.Fatalf("opening a newer schema: %v, want unavailable", err)
+	}
+}
+
+func TestReopenKeepsData(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.db")
+	db, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := UserRow{Profile: auth.Profile{ID: "u1", Email: "a@example.com", Role: "user", Plan: "free", Timezone: "UTC", PreferredLanguage: "en"}}
+	if err := db.Write(ctx, func(tx *Tx) error { return tx.UserInsert(ctx, &u) }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var got UserRow
+	if err := db.Read(ctx, func(tx *Tx) error { got, err = tx.UserByID(ctx, "u1"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if got.Email != "a@example.com" {
+		t.Errorf("email = %q", got.Email)
+	}
+	if s, err := db.IntegrityCheck(ctx); err != nil || s != "ok" {
+		t.Errorf("integrity_check = %q, %v", s, err)
+	}
+}
+
+func TestErrorKinds(t *testing.T) {
+	now := time.Date(2026, 4, 16, 10, 0, 0, 123456789, time.UTC)
+	db := openTest(t, func() time.Time { return now })
+	u := UserRow{Profile: auth.Profile{ID: "u1", Email: "a@example.com", Username: "ada", Role: "user", Plan: "free"}}
+	if err := db.Write(ctx, func(tx *Tx) error { return tx.UserInsert(ctx, &u) }); err != nil {
+		t.Fatal(err)
+	}
+	if got := u.CreatedAt.String(); got != "2026-04-16T10:00:00.123Z" {
+		t.Errorf("created_at = %s, want the clock's time in ms", got)
+	}
+	for _, tc := range []struct {
+		name string
+		fn   func(tx *Tx) error
+		want xerr.Kind
+	}{
+		{"duplicate id", func(tx *Tx) error {
+			v := u
+			v.Email = "b@example.com"
+			v.Username = ""
+			return tx.UserInsert(ctx, &v)
+		}, xerr.Conflict},
+		{"duplicate email", func(tx *Tx) error {
+			v := u
+			v.ID, v.Username = "u2", ""
+			return tx.UserInsert(ctx, &v)
+		}, xerr.Conflict},
+		{"duplicate username other case", func(tx *Tx) error {
+			v := u
+			v.ID, v.Email, v.Username = "u3", "c@example.com", "ADA"
+			return tx.UserInsert(ctx, &v)
+		}, xerr.Conflict},
+		{"missing row", func(tx *Tx) error { _, err := tx.UserByID(ctx, "nope"); return err }, xerr.NotFound},
+		{"foreign key", func(tx *Tx) error { return tx.SessionInsert(ctx, "s1", "nope", "h", 0) }, xerr.NotFound},
+		{"update missing", func(tx *Tx) error { v := u; v.ID = "nope"; return tx.UserUpdate(ctx, &v) }, xerr.NotFound},
+	} {
+		err := db.Write(ctx, tc.fn)
+		if xerr.KindOf(err) != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	// A cancelled context is Unavailable, not Internal.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	err := db.Write(cctx, func(tx *Tx) error { return nil })
+	if xerr.KindOf(err) != xerr.Unavailable {
+		t.Errorf("cancelled: %v", err)
+	}
+	// A failing fn rolls back.
+	sentinel := errors.New("boom")
+	err = db.Write(ctx, func(tx *Tx) error {
+		v := UserRow{Profile: auth.Profile{ID: "u9", Email: "z@example.com", Role: "user"}}
+		if err := tx.UserInsert(ctx, &v); err != nil {
+			return err
+		}
+		return sentinel
+	})
+	if !errors.Is(err, sentinel) {
+		t.Errorf("err = %v", err)
+	}
+	if err := db.Read(ctx, func(tx *Tx) error { _, err := tx.UserByID(ctx, "u9"); return err }); xerr.KindOf(err) != xerr.NotFound {
+		t.Errorf("rolled-back row is visible: %v", err)
+	}
+}
+
+// Concurrent writers queue on the one write connection: none sees SQLITE_BUSY.
+func TestConcurrentWritesNeverBusy(t *testing.T) {
+	db := openTest(t, nil)
+	var wg sync.WaitGroup
+	errs := make(chan error, 200)
+	for i := 0; i < 200; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			errs <- db.Write(ctx, func(tx *Tx) error {
+				_, err := tx.exec(ctx, `INSERT INTO index_outbox (doc_id, op, created_at) VALUES (?, 'delete', 0)`, i)
+				return err
+			})
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, _, _ := db.OutboxStats(ctx); n != 200 {
+		t.Errorf("rows = %d, want 200", n)
+	}
+}

@@ -1,0 +1,213 @@
+package xentree
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	_ "time/tzdata" // time zones work on machines without a zoneinfo database
+
+	"github.com/xentree/xentree/internal/indexer"
+	"github.com/xentree/xentree/internal/password"
+	"github.com/xentree/xentree/internal/ratelimit"
+	"github.com/xentree/xentree/internal/token"
+	"github.com/xentree/xentree/internal/xerr"
+	"github.com/xentree/xentree/store"
+	"github.com/xentree/xentree/store/index"
+)
+
+// Engine is a running Xentree: the store, the search index and every domain
+// operation. It is safe for concurrent use. Open one per data folder.
+type Engine struct {
+	cfg     Config
+	log     *slog.Logger
+	db      *store.DB
+	ix      *index.Index     // nil with Config.DisableIndex
+	indexer *indexer.Indexer // nil with Config.DisableIndex
+	signer  *token.Signer
+	hashSem chan struct{}
+	dummy   string // a hash to verify against when the account does not exist
+
+	loginByAccount *ratelimit.Limiter // nil when limits are off
+	loginByIP      *ratelimit.Limiter
+	sessions       sessionCache
+
+	stop      chan struct{}
+	bg        sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// File names inside Config.Dir.
+const (
+	dbFile         = "xentree.db"
+	indexDir       = "index.bleve"
+	signingKeyFile = "signing.key"
+)
+
+// Open opens (creating if needed) the data folder and returns a ready Engine:
+// migrations applied, the search index caught up with SQLite, background
+// work started. Close it when done.
+func Open(ctx context.Context, cfg Config) (*Engine, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return nil, xerr.Internalf(err, "xentree: create data folder")
+	}
+	key := cfg.SigningKey
+	if key == nil {
+		var err error
+		if key, err = loadOrCreateKey(filepath.Join(cfg.Dir, signingKeyFile)); err != nil {
+			return nil, err
+		}
+	}
+	now := cfg.Clock.Now
+	db, err := store.Open(ctx, filepath.Join(cfg.Dir, dbFile), store.Options{Now: now})
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		db:      db,
+		signer:  token.NewSigner(key, now),
+		hashSem: make(chan struct{}, cfg.MaxConcurrentHashes),
+		dummy:   password.Hash("xentree-dummy-password", cfg.Password),
+		stop:    make(chan struct{}),
+	}
+	e.sessions.init(cfg.SessionCacheTTL)
+	if !cfg.LoginRateLimit.Off {
+		e.loginByAccount = ratelimit.New(cfg.LoginRateLimit.Max, cfg.LoginRateLimit.Window, now)
+		e.loginByIP = ratelimit.New(cfg.LoginRateLimit.Max, cfg.LoginRateLimit.Window, now)
+	}
+	if !cfg.DisableIndex {
+		if e.ix, err = index.Open(filepath.Join(cfg.Dir, indexDir), 5*time.Second); err != nil {
+			db.Close()
+			return nil, err
+		}
+		e.indexer = indexer.New(db, e.ix, e.log, now, cfg.IndexPollInterval)
+		// A crash may have left committed changes unindexed: apply them first.
+		if err := e.indexer.Drain(ctx); err != nil {
+			e.ix.Close()
+			db.Close()
+			return nil, err
+		}
+		db.SetOutboxHook(e.indexer.Notify)
+		e.indexer.Start()
+	}
+	e.bg.Add(1)
+	go e.janitor()
+	return e, nil
+}
+
+// Close stops background work, applies pending index changes and closes the
+// store and index. The Engine must not be used afterwards; closing twice is
+// harmless.
+func (e *Engine) Close() error {
+	e.closeOnce.Do(func() { e.closeErr = e.close() })
+	return e.closeErr
+}
+
+func (e *Engine) close() error {
+	close(e.stop)
+	e.bg.Wait()
+	var errs []error
+	if e.indexer != nil {
+		e.indexer.Stop()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		errs = append(errs, e.indexer.Drain(ctx))
+		cancel()
+		errs = append(errs, e.ix.Close())
+	}
+	errs = append(errs, e.db.Close())
+	return errors.Join(errs...)
+}
+
+// Config returns the effective configuration, defaults filled in.
+func (e *Engine) Config() Config { return e.cfg }
+
+// WaitIndexed returns once every change committed before the call is
+// searchable. Tests call it instead of sleeping.
+func (e *Engine) WaitIndexed(ctx context.Context) error {
+	if e.indexer == nil {
+		return nil
+	}
+	return e.indexer.Drain(ctx)
+}
+
+// Health returns nil when the store and the index answer.
+func (e *Engine) Health(ctx context.Context) error {
+	if _, _, err := e.db.OutboxStats(ctx); err != nil {
+		return err
+	}
+	if e.ix != nil {
+		if _, err := e.ix.Count(); err != nil {
+			return xerr.Wrap(xerr.Unavailable, err, "search index unavailable")
+		}
+	}
+	return nil
+}
+
+// janitor deletes expired login sessions hourly.
+func (e *Engine) janitor() {
+	defer e.bg.Done()
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.stop:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			if err := e.PurgeExpiredSessions(ctx); err != nil {
+				e.log.Error("janitor: purge sessions", "err", err)
+			}
+			cancel()
+		}
+	}
+}
+
+// loadOrCreateKey reads a 32-byte key, creating it with mode 0600 if absent.
+// O_EXCL makes two processes starting at once agree on one key.
+func loadOrCreateKey(path string) ([]byte, error) {
+	key, err := os.ReadFile(path)
+	if err == nil {
+		if len(key) < 32 {
+			return nil, xerr.Newf(xerr.Invalid, "xentree: %s is shorter than 32 bytes", path)
+		}
+		return key, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, xerr.Internalf(err, "xentree: read key")
+	}
+	key = make([]byte, 32)
+	_, _ = rand.Read(key)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return loadOrCreateKey(path)
+	}
+	if err != nil {
+		return nil, xerr.Internalf(err, "xentree: create key")
+	}
+	if _, err := f.Write(key); err != nil {
+		f.Close()
+		return nil, xerr.Internalf(err, "xentree: write key")
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, xerr.Internalf(err, "xentree: sync key")
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("xentree: close key: %w", err)
+	}
+	return key, nil
+}
