@@ -1,6 +1,7 @@
 package xentree
 
 import (
+	"github.com/xentree/xentree/ai"
 	"log/slog"
 	"runtime"
 	"time"
@@ -74,11 +75,45 @@ type Config struct {
 	// Defaults to 2 seconds.
 	IndexPollInterval time.Duration
 
+	// AI configures the language-model providers.
+	AI AIConfig
+
+	// IndexBatchDelay is how long the indexer lets changes accumulate after
+	// a commit before applying them as one batch: larger batches cost Bleve
+	// far less per document. New content is searchable after about this long
+	// (WaitIndexed does not wait for it). Defaults to 50 milliseconds.
+	IndexBatchDelay time.Duration
+
 	// DisableIndex opens the Engine without the search index, for maintenance
 	// commands that run beside a live server (which holds the index lock).
 	// Changes still queue in the outbox and the server applies them.
 	// Defaults to false.
 	DisableIndex bool
+}
+
+// AIConfig configures AI providers. With nothing set, the offline provider
+// (ai/local) answers every request: deterministic, no network.
+type AIConfig struct {
+	// Default is the provider "auto" resolves to: "local", "openai",
+	// "anthropic", or the ID of one of Providers. Defaults to "openai" when
+	// OpenAI is configured, else "anthropic" when Anthropic is, else "local".
+	Default string
+	// OpenAI is used when its APIKey or BaseURL is set (a local
+	// OpenAI-compatible server such as Ollama needs no key).
+	OpenAI OpenAIConfig
+	// Anthropic is used when its APIKey is set.
+	Anthropic AnthropicConfig
+	// Providers adds the embedder's own providers.
+	Providers []ai.Provider
+	// ContextTokens bounds the conversation history sent with a chat
+	// request, oldest turns dropped first. Defaults to 4000.
+	ContextTokens int
+	// MaxHistory bounds the stored turns read as context, and the items a
+	// client may send as conversation_history. Defaults to 50.
+	MaxHistory int
+	// MaxConcurrentSearches bounds simultaneous searches so they cannot
+	// starve writes. Defaults to 2×GOMAXPROCS.
+	MaxConcurrentSearches int
 }
 
 // RateLimit is a sliding-window limit on failures.
@@ -152,6 +187,12 @@ func (c Config) withDefaults() Config {
 	setDefault(&l.MaxPageSize, 200)
 	if c.SessionCacheTTL <= 0 {
 		c.SessionCacheTTL = 5 * time.Second
+	}
+	setDefault(&c.AI.ContextTokens, 4000)
+	setDefault(&c.AI.MaxHistory, 50)
+	setDefault(&c.AI.MaxConcurrentSearches, 2*runtime.GOMAXPROCS(0))
+	if c.IndexBatchDelay <= 0 {
+		c.IndexBatchDelay = 50 * time.Millisecond
 	}
 	if c.IndexPollInterval <= 0 {
 		c.IndexPollInterval = 2 * time.Second

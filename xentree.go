@@ -14,6 +14,7 @@ import (
 
 	_ "time/tzdata" // time zones work on machines without a zoneinfo database
 
+	"github.com/xentree/xentree/ai"
 	"github.com/xentree/xentree/internal/indexer"
 	"github.com/xentree/xentree/internal/password"
 	"github.com/xentree/xentree/internal/ratelimit"
@@ -34,6 +35,10 @@ type Engine struct {
 	signer  *token.Signer
 	hashSem chan struct{}
 	dummy   string // a hash to verify against when the account does not exist
+
+	ai        *ai.Router
+	searchSem chan struct{}
+	reindex   reindexState
 
 	loginByAccount *ratelimit.Limiter // nil when limits are off
 	loginByIP      *ratelimit.Limiter
@@ -85,6 +90,11 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		stop:    make(chan struct{}),
 	}
 	e.sessions.init(cfg.SessionCacheTTL)
+	e.searchSem = make(chan struct{}, cfg.AI.MaxConcurrentSearches)
+	if e.ai, err = newRouter(cfg.AI); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if !cfg.LoginRateLimit.Off {
 		e.loginByAccount = ratelimit.New(cfg.LoginRateLimit.Max, cfg.LoginRateLimit.Window, now)
 		e.loginByIP = ratelimit.New(cfg.LoginRateLimit.Max, cfg.LoginRateLimit.Window, now)
@@ -94,7 +104,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 			db.Close()
 			return nil, err
 		}
-		e.indexer = indexer.New(db, e.ix, e.log, now, cfg.IndexPollInterval)
+		e.indexer = indexer.New(db, e.ix, e.log, now, cfg.IndexPollInterval, cfg.IndexBatchDelay)
 		// A crash may have left committed changes unindexed: apply them first.
 		if err := e.indexer.Drain(ctx); err != nil {
 			e.ix.Close()
@@ -136,10 +146,14 @@ func (e *Engine) close() error {
 func (e *Engine) Config() Config { return e.cfg }
 
 // WaitIndexed returns once every change committed before the call is
-// searchable. Tests call it instead of sleeping.
+// searchable, and any running reindex has finished. Tests call it instead
+// of sleeping.
 func (e *Engine) WaitIndexed(ctx context.Context) error {
 	if e.indexer == nil {
 		return nil
+	}
+	if err := e.reindex.wait(ctx); err != nil {
+		return err
 	}
 	return e.indexer.Drain(ctx)
 }

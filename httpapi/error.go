@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/xentree/xentree/internal/xerr"
 )
@@ -31,9 +32,23 @@ func StatusOf(err error) int {
 	return http.StatusInternalServerError
 }
 
-// writeError writes the {"detail": {...}} envelope. Only internal errors are
-// logged with their cause; their message to the client is generic.
+// writeError writes the {"detail": {...}} envelope with the kind's status.
 func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	e := xerr.As(err)
+	if e != nil && e.RetryAfter > 0 {
+		secs := int64((e.RetryAfter + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+	}
+	status, body := a.errorBody(r, err)
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="xentree"`)
+	}
+	writeJSON(w, status, body)
+}
+
+// errorBody builds the envelope. Only internal errors are logged with their
+// cause; their message to the client is generic.
+func (a *api) errorBody(r *http.Request, err error) (int, map[string]any) {
 	e := xerr.As(err)
 	if e == nil {
 		e = &xerr.Error{Kind: xerr.KindOf(err), Err: err}
@@ -60,12 +75,5 @@ func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if e.Field != "" {
 		detail["field"] = e.Field
 	}
-	if e.RetryAfter > 0 {
-		secs := int64((e.RetryAfter + 999_999_999) / 1_000_000_000)
-		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
-	}
-	if status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="xentree"`)
-	}
-	writeJSON(w, status, map[string]any{"detail": detail})
+	return status, map[string]any{"detail": detail}
 }

@@ -36,6 +36,9 @@ func buildOpenAPI(routes []route) map[string]any {
 		for _, m := range pathParamRE.FindAllStringSubmatch(rt.Path, -1) {
 			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
 		}
+		for _, q := range rt.Query {
+			params = append(params, map[string]any{"name": q, "in": "query", "required": q == "q", "schema": map[string]any{"type": "string"}})
+		}
 		if params != nil {
 			op["parameters"] = params
 		}
@@ -66,7 +69,7 @@ func buildOpenAPI(routes []route) map[string]any {
 		}
 		resp := map[string]any{"description": "success"}
 		if rt.Response != nil {
-			resp["content"] = map[string]any{"application/json": map[string]any{"schema": schemaRef(schemas, reflect.TypeOf(rt.Response))}}
+			resp["content"] = map[string]any{"application/json": map[string]any{"schema": responseSchema(schemas, rt.Response)}}
 		}
 		responses := map[string]any{strconv.Itoa(rt.Status): resp, "default": map[string]any{
 			"description": "error",
@@ -104,6 +107,24 @@ func buildOpenAPI(routes []route) map[string]any {
 			},
 		},
 	}
+}
+
+// listOf marks a response as a page of Elem: {items: [Elem], next_cursor}.
+type listOf struct{ Elem any }
+
+// responseSchema is schemaRef that also understands listOf.
+func responseSchema(schemas map[string]any, v any) map[string]any {
+	if l, ok := v.(listOf); ok {
+		return map[string]any{
+			"type":     "object",
+			"required": []string{"items", "next_cursor"},
+			"properties": map[string]any{
+				"items":       map[string]any{"type": "array", "items": schemaRef(schemas, reflect.TypeOf(l.Elem))},
+				"next_cursor": map[string]any{"type": []string{"string", "null"}, "description": "opaque; pass as cursor for the next page"},
+			},
+		}
+	}
+	return schemaRef(schemas, reflect.TypeOf(v))
 }
 
 func operationID(rt route) string {

@@ -25,20 +25,26 @@ type route struct {
 	Summary  string
 	Tag      string
 	Auth     authMode
-	Scope    string // the API key scope the route requires, "" if keys may not call it
-	Status   int    // success status
-	Request  any    // a value of the request body type, nil if none
-	Response any    // a value of the response body type, nil if none
-	Form     bool   // also accepts application/x-www-form-urlencoded
-	Admin    bool   // instance admins only
-	Handle   func(w http.ResponseWriter, r *http.Request, u xentree.User) error
+	Scope    string   // the API key scope the route requires, "" if keys may not call it
+	Status   int      // success status
+	Request  any      // a value of the request body type, nil if none
+	Response any      // a value of the response body type, nil if none
+	Form     bool     // also accepts application/x-www-form-urlencoded
+	Admin    bool     // instance admins only
+	Query    []string // query parameters, for the OpenAPI document
+	Handle   handler
 }
+
+// handler serves one route for an authenticated (or public) caller; an
+// error it returns is written by the one error writer.
+type handler func(w http.ResponseWriter, r *http.Request, u xentree.User) error
 
 // routes is the whole API, one table per area.
 func (a *api) routes() []route {
 	var rs []route
 	rs = append(rs, a.opsRoutes()...)
 	rs = append(rs, a.authRoutes()...)
+	rs = append(rs, a.conversationRoutes()...)
 	return rs
 }
 

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -282,4 +283,13 @@ func decode(t *testing.T, rec *httptest.ResponseRecorder, status int, v any) {
 	if err := json.Unmarshal(nb, v); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func mustAuth(t *testing.T, env *testEnv, tok string) xentree.User {
+	t.Helper()
+	u, err := env.eng.Authenticate(context.Background(), tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

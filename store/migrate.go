@@ -78,7 +78,9 @@ func (db *DB) migrate(ctx context.Context) error {
 			continue
 		}
 		err := db.Write(ctx, func(tx *Tx) error {
-			if _, err := tx.exec(ctx, m.SQL); err != nil {
+			// Not tx.exec: a migration holds many statements and must not be
+			// prepared (and cached) as one.
+			if _, err := tx.tx.ExecContext(ctx, m.SQL); err != nil {
 				return fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
 			}
 			_, err := tx.exec(ctx, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",

@@ -201,3 +201,16 @@ func nullString(s string) any {
 	}
 	return s
 }
+
+// ExecRaw runs one statement in tx; for benchmarks and tools that measure
+// or repair the store below the domain methods.
+func (tx *Tx) ExecRaw(ctx context.Context, q string, args ...any) error {
+	_, err := tx.exec(ctx, q, args...)
+	return mapErr(err)
+}
+
+// ExecRaw runs one autocommitted statement on the writer.
+func (db *DB) ExecRaw(ctx context.Context, q string, args ...any) error {
+	_, err := db.w.ExecContext(ctx, q, args...)
+	return mapErr(err)
+}

@@ -7,6 +7,10 @@
 //
 // Flags fall back to the environment: XENTREE_ADDR, XENTREE_DATA,
 // XENTREE_RATE_LIMIT, XENTREE_ACCESS_LOG, XENTREE_LOG_LEVEL (debug, info, warn, error).
+// AI providers: XENTREE_OPENAI_API_KEY, XENTREE_OPENAI_BASE_URL, XENTREE_OPENAI_MODEL,
+// XENTREE_ANTHROPIC_API_KEY, XENTREE_ANTHROPIC_BASE_URL, XENTREE_ANTHROPIC_MODEL,
+// XENTREE_DEFAULT_PROVIDER (local, openai or anthropic); with none set, the
+// offline provider answers.
 package main
 
 import (
@@ -114,7 +118,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := newLogger(stderr)
-	eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Logger: log, LoginRateLimit: xentree.RateLimit{Off: !limits}})
+	eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Logger: log, LoginRateLimit: xentree.RateLimit{Off: !limits}, AI: aiFromEnv()})
 	if err != nil {
 		return err
 	}
@@ -152,6 +156,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "xentree stopped")
 	return nil
+}
+
+// aiFromEnv reads the AI provider settings. Keys are passed on, never logged.
+func aiFromEnv() xentree.AIConfig {
+	return xentree.AIConfig{
+		Default: os.Getenv("XENTREE_DEFAULT_PROVIDER"),
+		OpenAI: xentree.OpenAIConfig{
+			APIKey:  os.Getenv("XENTREE_OPENAI_API_KEY"),
+			BaseURL: os.Getenv("XENTREE_OPENAI_BASE_URL"),
+			Model:   os.Getenv("XENTREE_OPENAI_MODEL"),
+		},
+		Anthropic: xentree.AnthropicConfig{
+			APIKey:  os.Getenv("XENTREE_ANTHROPIC_API_KEY"),
+			BaseURL: os.Getenv("XENTREE_ANTHROPIC_BASE_URL"),
+			Model:   os.Getenv("XENTREE_ANTHROPIC_MODEL"),
+		},
+	}
 }
 
 func userCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {

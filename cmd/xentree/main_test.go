@@ -16,6 +16,7 @@ import (
 
 	"github.com/xentree/xentree"
 	"github.com/xentree/xentree/auth"
+	"github.com/xentree/xentree/xentreetest"
 )
 
 // TestMain lets a test start this very binary as `xentree ...`: the child
@@ -160,5 +161,43 @@ func TestUserCreateAndVersion(t *testing.T) {
 	}
 	if err := run(ctx, []string{"serve", "--rate-limit", "maybe", "--data", dir}, &out, &errb); err == nil {
 		t.Error("--rate-limit maybe accepted")
+	}
+}
+
+// The provider settings come from the environment, and the key never
+// reaches the log.
+func TestServeWithOpenAIFromEnv(t *testing.T) {
+	fake := xentreetest.NewFakeOpenAI(t)
+	fake.SetReply("Lima.")
+	t.Setenv("XENTREE_OPENAI_API_KEY", "sk-env-secret-key")
+	t.Setenv("XENTREE_OPENAI_BASE_URL", fake.URL()+"/v1")
+	s := startServer(t, t.TempDir())
+	code, body := post(t, s.url+"/api/auth/register", "application/json", `{"email":"ada@example.com","password":"correct horse battery"}`)
+	if code != 201 {
+		t.Fatal(code, body)
+	}
+	_, body = post(t, s.url+"/api/auth/login", "application/x-www-form-urlencoded", "username=ada%40example.com&password=correct+horse+battery")
+	tok := strings.Split(strings.Split(body, `"access_token":"`)[1], `"`)[0]
+	req, _ := http.NewRequest("POST", s.url+"/api/core/chat", strings.NewReader(`{"message":"Capital of Peru?"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"provider":"openai"`) || !strings.Contains(string(b), "Lima.") {
+		t.Fatalf("chat: %d %s", resp.StatusCode, b)
+	}
+	if got := fake.Requests()[0].Header.Get("Authorization"); got != "Bearer sk-env-secret-key" {
+		t.Errorf("key sent as %q", got)
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	for s.stdout.Scan() {
+	}
+	_ = s.cmd.Wait()
+	if strings.Contains(s.stderr.String(), "sk-env-secret-key") {
+		t.Errorf("the API key is in the log:\n%s", s.stderr)
 	}
 }

@@ -29,6 +29,7 @@ type Indexer struct {
 	log    *slog.Logger
 	now    func() time.Time
 	poll   time.Duration
+	delay  time.Duration
 	wake   chan struct{}
 	mu     sync.Mutex // one drain at a time; Rebuild holds it throughout
 	lastAt atomic.Int64
@@ -36,9 +37,12 @@ type Indexer struct {
 	stop   context.CancelFunc
 }
 
-// New returns an Indexer; Start runs it.
-func New(db *store.DB, ix *index.Index, log *slog.Logger, now func() time.Time, poll time.Duration) *Indexer {
-	return &Indexer{db: db, ix: ix, log: log, now: now, poll: poll, wake: make(chan struct{}, 1)}
+// New returns an Indexer; Start runs it. poll is how often it looks for
+// work nobody announced; delay is how long it lets work accumulate after a
+// wake-up, so a burst of writes becomes one Bleve batch instead of many
+// (each batch is a segment that Bleve must later merge).
+func New(db *store.DB, ix *index.Index, log *slog.Logger, now func() time.Time, poll, delay time.Duration) *Indexer {
+	return &Indexer{db: db, ix: ix, log: log, now: now, poll: poll, delay: delay, wake: make(chan struct{}, 1)}
 }
 
 // Notify wakes the indexer; it never blocks.
@@ -64,6 +68,13 @@ func (x *Indexer) Start() {
 			case <-ctx.Done():
 				return
 			case <-x.wake:
+				if x.delay > 0 {
+					select {
+					case <-ctx.Done():
+						return
+					case <-time.After(x.delay):
+					}
+				}
 			case <-t.C:
 			}
 			if err := x.Drain(ctx); err != nil && ctx.Err() == nil {

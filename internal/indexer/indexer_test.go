@@ -64,7 +64,7 @@ func TestCrashBetweenCommitAndIndexing(t *testing.T) {
 	db, ix = open(t, dir)
 	defer db.Close()
 	defer ix.Close()
-	x := New(db, ix, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now, time.Hour)
+	x := New(db, ix, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now, time.Hour, 0)
 	if err := x.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestGoroutineWakesOnCommit(t *testing.T) {
 	db, ix := open(t, t.TempDir())
 	defer db.Close()
 	defer ix.Close()
-	x := New(db, ix, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now, time.Hour)
+	x := New(db, ix, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now, time.Hour, 0)
 	db.SetOutboxHook(x.Notify)
 	x.Start()
 	defer x.Stop()
@@ -125,7 +125,7 @@ func TestRebuild(t *testing.T) {
 	db, ix := open(t, t.TempDir())
 	defer db.Close()
 	defer ix.Close()
-	x := New(db, ix, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now, time.Hour)
+	x := New(db, ix, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now, time.Hour, 0)
 	if err := ix.Apply([]index.Op{{Doc: &index.Doc{ID: "stale", Type: "note", OwnerID: "u1", Body: "stale entry"}}}); err != nil {
 		t.Fatal(err)
 	}

@@ -115,6 +115,12 @@ func Newf(k Kind, format string, args ...any) *Error {
 	return &Error{Kind: k, Message: fmt.Sprintf(format, args...)}
 }
 
+// WithField sets the JSON field at fault and returns e.
+func (e *Error) WithField(field string) *Error {
+	e.Field = field
+	return e
+}
+
 // InvalidField reports a validation failure of one JSON field.
 func InvalidField(field, msg string) *Error {
 	return &Error{Kind: Invalid, Field: field, Message: msg}

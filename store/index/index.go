@@ -199,10 +199,12 @@ func (ix *Index) Search(ctx context.Context, o SearchOptions) (Result, error) {
 		if s, ok := h.Fields["created_at"].(string); ok {
 			hit.CreatedAt, _ = time.Parse(time.RFC3339Nano, s)
 		}
-		if f := h.Fragments["body"]; len(f) > 0 {
-			hit.Snippet = f[0]
-		} else if f := h.Fragments["title"]; len(f) > 0 {
-			hit.Snippet = f[0]
+		// Body fragments first; a doc without a body has one empty fragment.
+		for _, field := range [...]string{"body", "title"} {
+			if f := h.Fragments[field]; len(f) > 0 && f[0] != "" {
+				hit.Snippet = f[0]
+				break
+			}
 		}
 		out.Hits = append(out.Hits, hit)
 	}

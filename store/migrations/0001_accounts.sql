@@ -45,7 +45,7 @@ CREATE INDEX refresh_tokens_session ON refresh_tokens(session_id);
 -- Search index changes, written in the same transaction as the content they
 -- describe and deleted once applied to Bleve.
 CREATE TABLE index_outbox (
-    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    id         INTEGER PRIMARY KEY, -- rowid: ids only grow while rows remain, which is all the indexer needs
     doc_id     TEXT NOT NULL,
     op         TEXT NOT NULL CHECK (op IN ('index', 'delete')),
     payload    BLOB,

@@ -1,0 +1,321 @@
+// Package local is Xentree's built-in offline provider: deterministic, no
+// network, no model. It answers only from what the engine hands it:
+// retrieved knowledge passages (extractively, citing each sentence as [n]) or
+// earlier turns of the conversation that share words with the question.
+// When neither helps it says plainly, in the user's language where it can,
+// that no AI model is configured, rather than making something up.
+package local
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/xentree/xentree/ai"
+)
+
+// ID is the provider id.
+const ID = "local"
+
+// Model is the only model name it reports.
+const Model = "xentree-local-1"
+
+// Provider is the offline provider. The zero value is ready to use.
+type Provider struct{}
+
+// New returns the offline provider.
+func New() *Provider { return &Provider{} }
+
+func (*Provider) ID() string           { return ID }
+func (*Provider) Name() string         { return "Xentree offline (no model)" }
+func (*Provider) Models() []string     { return []string{Model} }
+func (*Provider) DefaultModel() string { return Model }
+
+// Generate answers req.
+func (p *Provider) Generate(ctx context.Context, req ai.Request) (ai.Response, error) {
+	return p.Stream(ctx, req, nil)
+}
+
+// Stream answers req, handing fn the answer a word at a time.
+func (p *Provider) Stream(ctx context.Context, req ai.Request, fn func(ai.Delta) error) (ai.Response, error) {
+	answer := Answer(req)
+	resp := ai.Response{Model: Model}
+	if fn == nil {
+		if err := ctx.Err(); err != nil {
+			return resp, err
+		}
+		resp.Content = answer
+	} else {
+		var b strings.Builder
+		for _, piece := range splitKeepSpace(answer) {
+			if err := ctx.Err(); err != nil {
+				resp.Content = b.String()
+				return resp, err
+			}
+			if err := fn(ai.Delta{Content: piece}); err != nil {
+				resp.Content = b.String()
+				return resp, err
+			}
+			b.WriteString(piece)
+		}
+		resp.Content = b.String()
+	}
+	prompt := CountTokens(req.System)
+	for _, m := range req.Messages {
+		prompt += CountTokens(m.Content)
+	}
+	for _, ps := range req.Passages {
+		prompt += CountTokens(ps.Title) + CountTokens(ps.Text)
+	}
+	completion := CountTokens(resp.Content)
+	resp.Usage = &ai.Usage{PromptTokens: prompt, CompletionTokens: completion, TotalTokens: prompt + completion}
+	return resp, nil
+}
+
+// Answer computes the deterministic reply to req.
+func Answer(req ai.Request) string {
+	question := req.LastUser()
+	lang := baseLanguage(req.Language)
+	qTerms := terms(question)
+	if len(req.Passages) > 0 {
+		if a := extractive(qTerms, req.Passages); a != "" {
+			return a
+		}
+		return phrase(lang, "nothing")
+	}
+	if len(qTerms) > 0 {
+		if s := recall(qTerms, req.Messages); s != "" {
+			return phrase(lang, "recall") + " \"" + s + "\""
+		}
+	}
+	return phrase(lang, "nomodel")
+}
+
+// extractive picks up to three sentences from the passages that share the
+// most question terms, in passage order, each cited.
+func extractive(q map[string]bool, ps []ai.Passage) string {
+	type cand struct {
+		text  string
+		cite  int
+		score int
+		order int
+	}
+	var cands []cand
+	n := 0
+	for i, p := range ps {
+		for _, s := range sentences(p.Text) {
+			score := 0
+			for t := range terms(s) {
+				if q[t] {
+					score++
+				}
+			}
+			if score > 0 {
+				cands = append(cands, cand{text: s, cite: i + 1, score: score, order: n})
+			}
+			n++
+		}
+	}
+	if len(cands) == 0 {
+		return ""
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
+	if len(cands) > 3 {
+		cands = cands[:3]
+	}
+	sort.Slice(cands, func(i, j int) bool { return cands[i].order < cands[j].order })
+	var b strings.Builder
+	for i, c := range cands {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(c.text)
+		b.WriteString(" [" + strconv.Itoa(c.cite) + "]")
+	}
+	return b.String()
+}
+
+// recall finds the earlier message sentence sharing most terms (at least two,
+// or one for a one-term question) with the question.
+func recall(q map[string]bool, msgs []ai.Message) string {
+	best, bestScore := "", 0
+	need := min(2, len(q))
+	// Skip the question itself: the last user message.
+	last := len(msgs) - 1
+	for last >= 0 && msgs[last].Role != ai.RoleUser {
+		last--
+	}
+	for i, m := range msgs {
+		if i == last || m.Role == ai.RoleSystem {
+			continue
+		}
+		for _, s := range sentences(m.Content) {
+			score := 0
+			for t := range terms(s) {
+				if q[t] {
+					score++
+				}
+			}
+			if score >= need && score > bestScore {
+				best, bestScore = s, score
+			}
+		}
+	}
+	return best
+}
+
+var phrases = map[string]map[string]string{
+	"en": {
+		"nomodel": "No AI model is configured on this Xentree server, so I cannot answer that. An administrator can connect an OpenAI-compatible or Anthropic provider.",
+		"nothing": "I could not find anything about that in your knowledge base.",
+		"recall":  "From earlier in this conversation:",
+	},
+	"de": {
+		"nomodel": "Auf diesem Xentree-Server ist kein KI-Modell eingerichtet, daher kann ich das nicht beantworten. Ein Administrator kann einen OpenAI-kompatiblen oder Anthropic-Anbieter verbinden.",
+		"nothing": "Dazu habe ich in deiner Wissensdatenbank nichts gefunden.",
+		"recall":  "Aus diesem Gespräch:",
+	},
+	"es": {
+		"nomodel": "No hay ningún modelo de IA configurado en este servidor Xentree, así que no puedo responder a eso. Un administrador puede conectar un proveedor compatible con OpenAI o Anthropic.",
+		"nothing": "No encontré nada sobre eso en tu base de conocimientos.",
+		"recall":  "De antes en esta conversación:",
+	},
+	"fr": {
+		"nomodel": "Aucun modèle d'IA n'est configuré sur ce serveur Xentree, je ne peux donc pas répondre. Un administrateur peut connecter un fournisseur compatible OpenAI ou Anthropic.",
+		"nothing": "Je n'ai rien trouvé à ce sujet dans ta base de connaissances.",
+		"recall":  "Plus tôt dans cette conversation :",
+	},
+	"pt": {
+		"nomodel": "Nenhum modelo de IA está configurado neste servidor Xentree, por isso não posso responder. Um administrador pode ligar um fornecedor compatível com OpenAI ou Anthropic.",
+		"nothing": "Não encontrei nada sobre isso na tua base de conhecimento.",
+		"recall":  "Do início desta conversa:",
+	},
+	"it": {
+		"nomodel": "Su questo server Xentree non è configurato alcun modello di IA, quindi non posso rispondere. Un amministratore può collegare un fornitore compatibile con OpenAI o Anthropic.",
+		"nothing": "Non ho trovato nulla al riguardo nella tua base di conoscenza.",
+		"recall":  "Da prima in questa conversazione:",
+	},
+}
+
+func phrase(lang, key string) string {
+	if p, ok := phrases[lang]; ok {
+		return p[key]
+	}
+	return phrases["en"][key]
+}
+
+func baseLanguage(tag string) string {
+	base, _, _ := strings.Cut(strings.ToLower(tag), "-")
+	base, _, _ = strings.Cut(base, "_")
+	return base
+}
+
+// stopwords are skipped when matching: they carry no topic.
+var stopwords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`a an the and or but if of to in on at by for with from as is are was were be been
+		being am do does did have has had i you he she it we they me my your our their this that these those what which
+		who whom whose when where why how can could would should will shall may might must not no so than then there
+		here about into over under again further once also just only very too s t don isn aren wasn weren doesn didn
+		tell explain please`) {
+		stopwords[w] = true
+	}
+}
+
+// terms returns the lower-cased, crudely stemmed content words of s.
+func terms(s string) map[string]bool {
+	out := map[string]bool{}
+	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if len(w) < 2 || stopwords[w] {
+			continue
+		}
+		out[stem(w)] = true
+	}
+	return out
+}
+
+// stem strips common English endings so "runs" and "running" meet "run".
+func stem(w string) string {
+	for _, suf := range []string{"ingly", "edly", "ing", "ies", "ied", "es", "ed", "ly", "s"} {
+		if len(w) > len(suf)+2 && strings.HasSuffix(w, suf) {
+			w = strings.TrimSuffix(w, suf)
+			if suf == "ies" || suf == "ied" {
+				w += "y"
+			}
+			break
+		}
+	}
+	// running → runn → run
+	if n := len(w); n > 3 && w[n-1] == w[n-2] && !strings.ContainsRune("aeiouls", rune(w[n-1])) {
+		w = w[:n-1]
+	}
+	return w
+}
+
+// sentences splits text at sentence ends and line breaks.
+func sentences(text string) []string {
+	var out []string
+	start := 0
+	rs := []rune(text)
+	flush := func(end int) {
+		s := strings.TrimSpace(string(rs[start:end]))
+		if s != "" {
+			out = append(out, s)
+		}
+		start = end
+	}
+	for i, r := range rs {
+		switch {
+		case r == '\n':
+			flush(i + 1)
+		case r == '.' || r == '!' || r == '?':
+			if i+1 == len(rs) || unicode.IsSpace(rs[i+1]) {
+				flush(i + 1)
+			}
+		}
+	}
+	flush(len(rs))
+	return out
+}
+
+// CountTokens approximates tokens as words and punctuation marks, which is
+// what this provider reports as usage.
+func CountTokens(s string) int {
+	n := 0
+	inWord := false
+	for _, r := range s {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if !inWord {
+				n++
+				inWord = true
+			}
+		case unicode.IsSpace(r):
+			inWord = false
+		default:
+			n++
+			inWord = false
+		}
+	}
+	return n
+}
+
+// splitKeepSpace splits s into words, each with its trailing space, so the
+// pieces concatenate back to s.
+func splitKeepSpace(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == ' ' {
+			out = append(out, s[start:i+1])
+			start = i + 1
+		}
+	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
+	return out
+}

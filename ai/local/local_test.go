@@ -1,0 +1,97 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/xentree/xentree/ai"
+)
+
+func TestAnswer(t *testing.T) {
+	cases := []struct {
+		name string
+		req  ai.Request
+		want string // substring
+	}{
+		{"no model, English", ai.Request{Messages: []ai.Message{{Role: "user", Content: "What is the capital of Peru?"}}},
+			"No AI model is configured"},
+		{"no model, German", ai.Request{Language: "de-AT", Messages: []ai.Message{{Role: "user", Content: "Was ist die Hauptstadt von Peru?"}}},
+			"kein KI-Modell"},
+		{"unknown language falls back to English", ai.Request{Language: "xx", Messages: []ai.Message{{Role: "user", Content: "hello"}}},
+			"No AI model"},
+		{"recall from history", ai.Request{Messages: []ai.Message{
+			{Role: "user", Content: "I study a lot. My chemistry exam is on the ninth of June."},
+			{Role: "assistant", Content: "Good luck!"},
+			{Role: "user", Content: "When is my chemistry exam?"},
+		}}, `From earlier in this conversation: "My chemistry exam is on the ninth of June."`},
+		{"passages, cited", ai.Request{
+			Messages: []ai.Message{{Role: "user", Content: "How do plants make sugar?"}},
+			Passages: []ai.Passage{
+				{Title: "Rocks", Text: "Granite is an igneous rock."},
+				{Title: "Plants", Text: "Plants make sugar from light. This is called photosynthesis."},
+			},
+		}, "Plants make sugar from light. [2]"},
+		{"passages without an answer", ai.Request{
+			Messages: []ai.Message{{Role: "user", Content: "Who won the 1930 world cup?"}},
+			Passages: []ai.Passage{{Title: "Rocks", Text: "Granite is an igneous rock."}},
+		}, "could not find anything"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Answer(tc.req)
+			if !strings.Contains(got, tc.want) {
+				t.Errorf("Answer = %q, want it to contain %q", got, tc.want)
+			}
+			if again := Answer(tc.req); again != got {
+				t.Errorf("not deterministic: %q then %q", got, again)
+			}
+		})
+	}
+}
+
+func TestStreamMatchesGenerate(t *testing.T) {
+	p := New()
+	req := ai.Request{System: "Be brief.", Messages: []ai.Message{{Role: "user", Content: "What is the capital of Peru?"}}}
+	whole, err := p.Generate(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	n := 0
+	streamed, err := p.Stream(context.Background(), req, func(d ai.Delta) error { b.WriteString(d.Content); n++; return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != whole.Content || streamed.Content != whole.Content || n < 5 {
+		t.Errorf("streamed %q in %d deltas, generated %q", b.String(), n, whole.Content)
+	}
+	u := whole.Usage
+	if u == nil || u.PromptTokens != 3+7 || u.CompletionTokens != CountTokens(whole.Content) || u.TotalTokens != u.PromptTokens+u.CompletionTokens {
+		t.Errorf("usage = %+v", u)
+	}
+}
+
+func TestStreamStopsOnCancelAndCallbackError(t *testing.T) {
+	p := New()
+	req := ai.Request{Messages: []ai.Message{{Role: "user", Content: "anything"}}}
+	ctx, cancel := context.WithCancel(context.Background())
+	resp, err := p.Stream(ctx, req, func(d ai.Delta) error { cancel(); return nil })
+	if !errors.Is(err, context.Canceled) || resp.Content == "" || strings.Contains(Answer(req), resp.Content) == false {
+		t.Errorf("cancel: %q, %v", resp.Content, err)
+	}
+	stop := errors.New("client gone")
+	_, err = p.Stream(context.Background(), req, func(d ai.Delta) error { return stop })
+	if !errors.Is(err, stop) {
+		t.Errorf("callback error: %v", err)
+	}
+}
+
+func TestCountTokens(t *testing.T) {
+	for s, want := range map[string]int{"": 0, "Hello, world!": 4, "don't": 3, "  two   words ": 2, "Grüße aus Köln": 3} {
+		if got := CountTokens(s); got != want {
+			t.Errorf("CountTokens(%q) = %d, want %d", s, got, want)
+		}
+	}
+}

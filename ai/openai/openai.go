@@ -1,0 +1,292 @@
+// Package openai is the ai.Provider for OpenAI and every server that speaks
+// its Chat Completions API (Ollama, vLLM, LM Studio, ...), built on the
+// official openai-go SDK.
+//
+// The SDK retries 429 and 5xx answers with backoff, honouring Retry-After;
+// this package bounds each call with Config.Timeout and turns failures into
+// xerr kinds (see ai.UpstreamError). The API key is sent to the server and
+// nowhere else: it is never part of an error or a log line.
+package openai
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	sdk "github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+
+	"github.com/xentree/xentree/ai"
+	"github.com/xentree/xentree/internal/xerr"
+)
+
+// Defaults of Config.
+const (
+	DefaultBaseURL    = "https://api.openai.com/v1"
+	DefaultModel      = "gpt-4o-mini"
+	DefaultID         = "openai"
+	DefaultName       = "OpenAI"
+	DefaultTimeout    = 60 * time.Second
+	DefaultMaxRetries = 2
+)
+
+// Config configures a Provider. Only APIKey is needed for OpenAI itself.
+type Config struct {
+	// APIKey authenticates with the server. Empty means the OPENAI_API_KEY
+	// environment variable; local servers such as Ollama need none.
+	APIKey string
+	// BaseURL is the API root, DefaultBaseURL when empty. Any
+	// OpenAI-compatible server works, e.g. http://localhost:11434/v1 (Ollama).
+	BaseURL string
+	// Model is used when a request names none; DefaultModel when empty.
+	Model string
+	// Models are the models clients may ask for. Empty accepts any name, as
+	// compatible servers host whatever their operator pulled.
+	Models []string
+	// ID is the provider id in requests, DefaultID when empty; set it to run
+	// several compatible servers side by side ("ollama", "vllm").
+	ID string
+	// Name is the human name, DefaultName when empty.
+	Name string
+	// Timeout bounds a Generate call, retries included, and, for Stream, the
+	// wait for each piece, so that a long answer that keeps arriving is not
+	// cut off. DefaultTimeout when zero.
+	Timeout time.Duration
+	// MaxRetries is how often a 429, 5xx or network failure is retried;
+	// DefaultMaxRetries when zero, none when negative.
+	MaxRetries int
+	// HTTPClient sends the requests; the SDK's default client when nil.
+	HTTPClient *http.Client
+}
+
+// Provider talks to an OpenAI-compatible server.
+type Provider struct {
+	client  sdk.Client
+	id      string
+	name    string
+	model   string
+	models  []string
+	timeout time.Duration
+	apiKey  string // also to scrub it from upstream text
+	// legacyMaxTokens sends max_tokens rather than max_completion_tokens; see New.
+	legacyMaxTokens bool
+}
+
+var _ ai.Provider = (*Provider)(nil)
+
+var errIncomplete = errors.New("openai: stream ended without a finish_reason")
+
+// New returns a Provider for cfg. It does not contact the server.
+func New(cfg Config) (*Provider, error) {
+	p := &Provider{
+		id:      cmp.Or(cfg.ID, DefaultID),
+		name:    cmp.Or(cfg.Name, DefaultName),
+		model:   cmp.Or(cfg.Model, DefaultModel),
+		models:  slices.Clone(cfg.Models),
+		timeout: cfg.Timeout,
+		apiKey:  cfg.APIKey,
+	}
+	if p.timeout <= 0 {
+		p.timeout = DefaultTimeout
+	}
+	if p.apiKey == "" {
+		// The SDK would read it too; reading it here lets errors scrub it.
+		p.apiKey = os.Getenv("OPENAI_API_KEY")
+	}
+	base := cmp.Or(cfg.BaseURL, DefaultBaseURL)
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, xerr.Newf(xerr.Invalid, "openai: base URL %q is not an http(s) URL", base)
+	}
+	// OpenAI deprecated max_tokens and rejects it for its reasoning models,
+	// while compatible servers (Ollama, LM Studio, older vLLM) only know
+	// max_tokens. So only OpenAI's own API gets max_completion_tokens.
+	p.legacyMaxTokens = u.Hostname() != "api.openai.com"
+
+	retries := cfg.MaxRetries
+	switch {
+	case retries == 0:
+		retries = DefaultMaxRetries
+	case retries < 0:
+		retries = 0
+	}
+	opts := []option.RequestOption{
+		option.WithBaseURL(base),
+		option.WithMaxRetries(retries),
+	}
+	if p.apiKey != "" {
+		opts = append(opts, option.WithAPIKey(p.apiKey))
+	}
+	if cfg.HTTPClient != nil {
+		opts = append(opts, option.WithHTTPClient(cfg.HTTPClient))
+	}
+	p.client = sdk.NewClient(opts...)
+	return p, nil
+}
+
+// ID implements ai.Provider.
+func (p *Provider) ID() string { return p.id }
+
+// Name implements ai.Provider.
+func (p *Provider) Name() string { return p.name }
+
+// Models implements ai.Provider; it is empty when any model name is accepted.
+func (p *Provider) Models() []string { return slices.Clone(p.models) }
+
+// DefaultModel implements ai.Provider.
+func (p *Provider) DefaultModel() string { return p.model }
+
+// Generate answers req in one response.
+func (p *Provider) Generate(ctx context.Context, req ai.Request) (ai.Response, error) {
+	params, err := p.params(req)
+	if err != nil {
+		return ai.Response{}, err
+	}
+	call, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	c, err := p.client.Chat.Completions.New(call, params)
+	if err != nil {
+		return ai.Response{}, p.fail(ctx, call, err)
+	}
+	resp := ai.Response{Model: cmp.Or(c.Model, string(params.Model))}
+	if len(c.Choices) > 0 {
+		resp.Content = c.Choices[0].Message.Content
+	}
+	if c.JSON.Usage.Valid() {
+		resp.Usage = usage(c.Usage)
+	}
+	return resp, nil
+}
+
+// Stream answers req, handing fn each piece as it arrives. It asks for the
+// usage chunk OpenAI sends last (stream_options.include_usage).
+func (p *Provider) Stream(ctx context.Context, req ai.Request, fn func(ai.Delta) error) (ai.Response, error) {
+	params, err := p.params(req)
+	if err != nil {
+		return ai.Response{}, err
+	}
+	params.StreamOptions = sdk.ChatCompletionStreamOptionsParam{IncludeUsage: sdk.Bool(true)}
+
+	call, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// An idle timer rather than a deadline, so that only a server that stops
+	// sending times out, not a long answer.
+	idle := time.AfterFunc(p.timeout, cancel)
+	defer idle.Stop()
+
+	resp := ai.Response{Model: string(params.Model)}
+	var content strings.Builder
+	finished := false
+	stream := p.client.Chat.Completions.NewStreaming(call, params)
+	defer stream.Close()
+	for stream.Next() {
+		// Time spent in fn is the caller's, not the server's.
+		idle.Stop()
+		// The SDK may still hold buffered chunks after the caller gave up.
+		if err := ctx.Err(); err != nil {
+			resp.Content = content.String()
+			return resp, p.fail(ctx, call, err)
+		}
+		chunk := stream.Current()
+		if chunk.Model != "" {
+			resp.Model = chunk.Model
+		}
+		if chunk.JSON.Usage.Valid() {
+			resp.Usage = usage(chunk.Usage)
+		}
+		var piece string
+		if len(chunk.Choices) > 0 {
+			piece = chunk.Choices[0].Delta.Content
+			finished = finished || chunk.Choices[0].FinishReason != ""
+		}
+		if piece != "" {
+			if fn != nil {
+				if err := fn(ai.Delta{Content: piece}); err != nil {
+					resp.Content = content.String()
+					return resp, err
+				}
+			}
+			content.WriteString(piece)
+		}
+		idle.Reset(p.timeout)
+	}
+	resp.Content = content.String()
+	if err := stream.Err(); err != nil {
+		return resp, p.fail(ctx, call, err)
+	}
+	// The SDK ends a stream quietly when the connection closes cleanly
+	// without [DONE]; every compatible server marks a complete answer with a
+	// finish_reason, so its absence means the answer was cut short.
+	if !finished {
+		return resp, p.fail(ctx, call, errIncomplete)
+	}
+	return resp, nil
+}
+
+// params builds the Chat Completions request for req.
+func (p *Provider) params(req ai.Request) (sdk.ChatCompletionNewParams, error) {
+	if err := ai.ValidModel(p, req.Model); err != nil {
+		return sdk.ChatCompletionNewParams{}, err
+	}
+	msgs := make([]sdk.ChatCompletionMessageParamUnion, 0, len(req.Messages)+1)
+	if sys := ai.SystemPrompt(req); sys != "" {
+		msgs = append(msgs, sdk.SystemMessage(sys))
+	}
+	for _, m := range req.Messages {
+		switch m.Role {
+		case ai.RoleAssistant:
+			msgs = append(msgs, sdk.AssistantMessage(m.Content))
+		case ai.RoleSystem:
+			msgs = append(msgs, sdk.SystemMessage(m.Content))
+		default:
+			msgs = append(msgs, sdk.UserMessage(m.Content))
+		}
+	}
+	params := sdk.ChatCompletionNewParams{
+		Model:    cmp.Or(req.Model, p.model),
+		Messages: msgs,
+	}
+	if req.MaxTokens > 0 {
+		if p.legacyMaxTokens {
+			params.MaxTokens = sdk.Int(int64(req.MaxTokens))
+		} else {
+			params.MaxCompletionTokens = sdk.Int(int64(req.MaxTokens))
+		}
+	}
+	return params, nil
+}
+
+// fail classifies err; ctx is the caller's context, call the one the SDK ran in.
+func (p *Provider) fail(ctx, call context.Context, err error) error {
+	u := ai.Upstream{Provider: p.name, Secret: p.apiKey, Cause: err}
+	var apiErr *sdk.Error
+	switch {
+	case call.Err() != nil && ctx.Err() == nil:
+		u.TimedOut = true
+		u.Cause = errors.New("no answer within " + p.timeout.String())
+	case errors.As(err, &apiErr):
+		u.Status = apiErr.StatusCode
+		if apiErr.Response != nil {
+			u.Header = apiErr.Response.Header
+		}
+		// The SDK's error text is only the status; an operator reading the
+		// log wants the upstream's reason too.
+		u.Cause = fmt.Errorf("openai: upstream status %d %s: %s", apiErr.StatusCode, apiErr.Type, apiErr.Message)
+	}
+	return ai.UpstreamError(ctx, u)
+}
+
+func usage(u sdk.CompletionUsage) *ai.Usage {
+	return &ai.Usage{
+		PromptTokens:     int(u.PromptTokens),
+		CompletionTokens: int(u.CompletionTokens),
+		TotalTokens:      int(u.TotalTokens),
+	}
+}

@@ -1,0 +1,265 @@
+package xentree
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/xentree/xentree/auth"
+	"github.com/xentree/xentree/conversation"
+	"github.com/xentree/xentree/internal/ids"
+	"github.com/xentree/xentree/internal/password"
+	"github.com/xentree/xentree/store"
+	"github.com/xentree/xentree/store/index"
+)
+
+func benchOpen(b *testing.B, dir string) *Engine {
+	b.Helper()
+	e, err := Open(context.Background(), Config{Dir: dir, Password: password.Cheap, LoginRateLimit: RateLimit{Off: true}, DisableIndex: os.Getenv("XB_NOINDEX") != ""})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return e
+}
+
+func benchUser(b *testing.B, e *Engine, email string) User {
+	b.Helper()
+	ctx := context.Background()
+	if _, err := e.Register(ctx, auth.RegisterRequest{Email: email, Password: "correct horse battery"}); err != nil {
+		b.Fatal(err)
+	}
+	tok, err := e.Login(ctx, auth.LoginRequest{Username: email, Password: "correct horse battery"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	u, err := e.Authenticate(ctx, tok.AccessToken)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return u
+}
+
+// BenchmarkCreateConversation reports the Engine's create rate next to the
+// raw single-row insert rate measured in the same run (ratio = engine/raw).
+func BenchmarkCreateConversation(b *testing.B) {
+	e := benchOpen(b, b.TempDir())
+	defer e.Close()
+	ctx := context.Background()
+	u := benchUser(b, e, "ada@example.com")
+	raw := rawInsertRate(b, e.db)
+	b.ResetTimer()
+	start := time.Now()
+	for b.Loop() {
+		if _, err := e.CreateConversation(ctx, u, conversation.CreateRequest{Title: "Benchmark conversation", Source: "bench"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	rate := float64(b.N) / time.Since(start).Seconds()
+	b.ReportMetric(rate, "creates/s")
+	b.ReportMetric(raw, "raw-inserts/s")
+	b.ReportMetric(rate/raw, "ratio")
+}
+
+// rawInsertRate measures single-row INSERT commits on the store's writer.
+func rawInsertRate(b *testing.B, db *store.DB) float64 {
+	ctx := context.Background()
+	if err := db.Write(ctx, func(tx *store.Tx) error {
+		return tx.ExecRaw(ctx, `CREATE TABLE IF NOT EXISTS bench_raw (id TEXT PRIMARY KEY, v TEXT)`)
+	}); err != nil {
+		b.Fatal(err)
+	}
+	const n = 3000
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		if err := db.ExecRaw(ctx, `INSERT INTO bench_raw (id, v) VALUES (?, ?)`, ids.New(), "value"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return n / time.Since(start).Seconds()
+}
+
+func BenchmarkChatLocal(b *testing.B) {
+	e := benchOpen(b, b.TempDir())
+	defer e.Close()
+	ctx := context.Background()
+	u := benchUser(b, e, "ada@example.com")
+	c, _ := e.CreateConversation(ctx, u, conversation.CreateRequest{})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.Chat(ctx, u, conversation.ChatRequest{Message: "How do glaciers carve valleys over time?", ConversationID: c.ID}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkListMessagesPage(b *testing.B) {
+	e := benchOpen(b, b.TempDir())
+	defer e.Close()
+	ctx := context.Background()
+	u := benchUser(b, e, "ada@example.com")
+	c, _ := e.CreateConversation(ctx, u, conversation.CreateRequest{})
+	for i := 0; i < 200; i++ {
+		if _, err := e.Chat(ctx, u, conversation.ChatRequest{Message: "message " + strconv.Itoa(i), ConversationID: c.ID}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			l, err := e.ListMessages(ctx, u, c.ID, Page{Limit: 50})
+			if err != nil || len(l.Items) != 50 {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+var benchWords = []string{"glacier", "valley", "photosynthesis", "chlorophyll", "volcano", "magma", "river", "delta",
+	"grammar", "tense", "vocabulary", "algebra", "equation", "history", "empire", "revolution", "energy", "atom",
+	"molecule", "cell", "protein", "enzyme", "climate", "ocean", "current", "planet", "orbit", "gravity", "poem", "novel"}
+
+// searchCorpus builds (once per size and run, in a temp dir, never
+// committed) a store and index with n messages spread over 1,000 users, and
+// returns an engine on it and one user who owns n/1000 of them.
+var corpusCache sync.Map
+
+func searchCorpus(b *testing.B, n int) (*Engine, User) {
+	if v, ok := corpusCache.Load(n); ok {
+		c := v.([2]any)
+		return c[0].(*Engine), c[1].(User)
+	}
+	dir, err := os.MkdirTemp("", "xentree-bench-corpus")
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := benchOpen(b, filepath.Join(dir, "data"))
+	ctx := context.Background()
+	users := make([]User, 1000)
+	for i := range users {
+		users[i] = User{ID: ids.New()}
+		id := users[i].ID
+		err := e.db.Write(ctx, func(tx *store.Tx) error {
+			return tx.UserInsert(ctx, &store.UserRow{Profile: auth.Profile{ID: id, Email: fmt.Sprintf("u%d@example.com", i), Role: "user", Plan: "free", Timezone: "UTC", PreferredLanguage: "en"}})
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	const batch = 5000
+	t0 := time.Now()
+	for done := 0; done < n; done += batch {
+		var ops []index.Op
+		err := e.db.Write(ctx, func(tx *store.Tx) error {
+			for i := 0; i < batch && done+i < n; i++ {
+				u := users[(done+i)%len(users)]
+				cid := ids.New()
+				c := conversation.Conversation{ID: cid, Title: "t"}
+				if err := tx.ConversationInsert(ctx, u.ID, &c); err != nil {
+					return err
+				}
+				text := ""
+				for w := 0; w < 12; w++ {
+					text += benchWords[rng.IntN(len(benchWords))] + " "
+				}
+				m := conversation.Message{ID: ids.New(), ConversationID: cid, Role: "user", Content: text}
+				if err := tx.MessageInsert(ctx, u.ID, &m, nil); err != nil {
+					return err
+				}
+				ops = append(ops, index.Op{Doc: &index.Doc{ID: m.ID, Type: "message", OwnerID: u.ID, ParentID: cid, Body: text, CreatedAt: tx.Now}})
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := e.ix.Apply(ops); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("corpus of %d messages built in %v", n, time.Since(t0).Round(time.Second))
+	corpusCache.Store(n, [2]any{e, users[0]})
+	return e, users[0]
+}
+
+// BenchmarkSearch measures a user-scoped search with highlighting, the way
+// GET /api/core/search runs it (including the SQLite check of each hit), at
+// 100k messages, or 1M with XENTREE_BENCH_1M=1 (the corpus takes minutes).
+func BenchmarkSearch(b *testing.B) {
+	sizes := []int{100_000}
+	if os.Getenv("XENTREE_BENCH_1M") != "" {
+		sizes = append(sizes, 1_000_000)
+	}
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("messages=%d", n), func(b *testing.B) {
+			e, u := searchCorpus(b, n)
+			ctx := context.Background()
+			var lat []time.Duration
+			i := 0
+			for b.Loop() {
+				q := benchWords[i%len(benchWords)] + " " + benchWords[(i*7+3)%len(benchWords)]
+				i++
+				t := time.Now()
+				res, err := e.Search(ctx, u, conversation.SearchRequest{Query: q, Limit: 10})
+				lat = append(lat, time.Since(t))
+				if err != nil || len(res.Hits) == 0 {
+					b.Fatalf("%q: %v %v", q, res.Total, err)
+				}
+			}
+			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+		})
+	}
+}
+
+// BenchmarkIndexLag writes 1,000 messages a second for 5 s (b.N rounds) and
+// reports the worst lag between a commit and its being searchable.
+func BenchmarkIndexLag(b *testing.B) {
+	e := benchOpen(b, b.TempDir())
+	defer e.Close()
+	ctx := context.Background()
+	u := benchUser(b, e, "ada@example.com")
+	c, _ := e.CreateConversation(ctx, u, conversation.CreateRequest{})
+	var worst time.Duration
+	for b.Loop() {
+		tick := time.NewTicker(time.Millisecond)
+		stop := time.After(5 * time.Second)
+		written := 0
+	loop:
+		for {
+			select {
+			case <-stop:
+				break loop
+			case <-tick.C:
+				m := conversation.Message{ID: ids.New(), ConversationID: c.ID, Role: "user", Content: "lag probe " + strconv.Itoa(written)}
+				err := e.db.Write(ctx, func(tx *store.Tx) error {
+					if err := tx.MessageInsert(ctx, u.ID, &m, nil); err != nil {
+						return err
+					}
+					return tx.OutboxIndex(ctx, m.ID, messageDoc(u.ID, m))
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				written++
+				if written%100 == 0 {
+					_, oldest, _ := e.db.OutboxStats(ctx)
+					if oldest != 0 {
+						worst = max(worst, time.Since(time.UnixMilli(oldest)))
+					}
+				}
+			}
+		}
+		tick.Stop()
+		b.ReportMetric(float64(written)/5, "writes/s")
+	}
+	b.ReportMetric(float64(worst.Milliseconds()), "worst-lag-ms")
+}

@@ -1,0 +1,176 @@
+package xentree
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/xentree/xentree/ai"
+	"github.com/xentree/xentree/ai/local"
+	"github.com/xentree/xentree/conversation"
+	"github.com/xentree/xentree/internal/ids"
+	"github.com/xentree/xentree/internal/xerr"
+	"github.com/xentree/xentree/store"
+)
+
+// systemPrompt frames every conversation.
+const systemPrompt = "You are Xentree, a patient learning assistant. Answer clearly and concisely, " +
+	"check understanding with a short follow-up question when it helps, and say so when you are not sure."
+
+// ProvidersResponse lists the AI providers a client may choose.
+type ProvidersResponse struct {
+	Default   string    `json:"default"`
+	Providers []ai.Info `json:"providers"`
+}
+
+// ListProviders describes the configured AI providers; "auto" picks Default.
+func (e *Engine) ListProviders(ctx context.Context, user User) ProvidersResponse {
+	return ProvidersResponse{Default: ai.Auto, Providers: e.ai.List()}
+}
+
+// Chat generates an answer. With ConversationID the user's message and the
+// answer are stored in that conversation and its stored history is the
+// context; otherwise ConversationHistory is.
+func (e *Engine) Chat(ctx context.Context, user User, req conversation.ChatRequest) (conversation.ChatResponse, error) {
+	return e.chat(ctx, user, req, nil)
+}
+
+// ChatStream is Chat that hands each piece of the answer to fn as it
+// arrives. If the caller goes away (ctx cancelled, or fn fails), generation
+// stops and the partial answer is stored marked incomplete.
+func (e *Engine) ChatStream(ctx context.Context, user User, req conversation.ChatRequest, fn func(delta string) error) (conversation.ChatResponse, error) {
+	if fn == nil {
+		fn = func(string) error { return nil }
+	}
+	return e.chat(ctx, user, req, fn)
+}
+
+func (e *Engine) chat(ctx context.Context, user User, req conversation.ChatRequest, fn func(string) error) (conversation.ChatResponse, error) {
+	if err := req.Validate(e.convLimits()); err != nil {
+		return conversation.ChatResponse{}, err
+	}
+	p, err := e.ai.Resolve(req.Provider)
+	if err != nil {
+		return conversation.ChatResponse{}, err
+	}
+	if err := ai.ValidModel(p, req.Model); err != nil {
+		return conversation.ChatResponse{}, err
+	}
+	aiReq := ai.Request{System: systemPrompt, Language: req.UserLanguage, Model: req.Model}
+	convID := req.ConversationID
+	if convID != "" {
+		if !ids.Valid(convID) {
+			return conversation.ChatResponse{}, errConversationNotFound
+		}
+		userMsg := conversation.Message{ID: ids.New(), ConversationID: convID, Role: ai.RoleUser, Content: req.Message}
+		var history []conversation.Message
+		err := e.db.Write(ctx, func(tx *store.Tx) error {
+			if _, err := tx.ConversationGet(ctx, user.ID, convID); err != nil {
+				return notFoundAs(err, errConversationNotFound)
+			}
+			var err error
+			if history, err = tx.MessageRecent(ctx, convID, e.cfg.AI.MaxHistory); err != nil {
+				return err
+			}
+			if err := tx.MessageInsert(ctx, user.ID, &userMsg, nil); err != nil {
+				return err
+			}
+			if err := tx.ConversationTouch(ctx, convID, 1); err != nil {
+				return err
+			}
+			return tx.OutboxIndex(ctx, userMsg.ID, messageDoc(user.ID, userMsg))
+		})
+		if err != nil {
+			return conversation.ChatResponse{}, err
+		}
+		for _, m := range history {
+			aiReq.Messages = append(aiReq.Messages, ai.Message{Role: m.Role, Content: m.Content})
+		}
+	} else {
+		for _, h := range req.ConversationHistory {
+			aiReq.Messages = append(aiReq.Messages, ai.Message{Role: h.Role, Content: h.Content})
+		}
+	}
+	aiReq.Messages = trimHistory(aiReq.Messages, e.cfg.AI.ContextTokens)
+	aiReq.Messages = append(aiReq.Messages, ai.Message{Role: ai.RoleUser, Content: req.Message})
+
+	var resp ai.Response
+	if fn == nil {
+		resp, err = p.Generate(ctx, aiReq)
+	} else {
+		resp, err = p.Stream(ctx, aiReq, func(d ai.Delta) error { return fn(d.Content) })
+	}
+	out := conversation.ChatResponse{Content: resp.Content, Provider: p.ID(), Model: resp.Model, ConversationID: convID}
+	if out.Model == "" {
+		out.Model = modelOr(req.Model, p.DefaultModel())
+	}
+	if resp.Usage != nil {
+		out.Usage = &conversation.Usage{PromptTokens: resp.Usage.PromptTokens, CompletionTokens: resp.Usage.CompletionTokens, TotalTokens: resp.Usage.TotalTokens}
+	}
+	if err != nil {
+		if resp.Content == "" || convID == "" {
+			return out, providerError(err)
+		}
+		out.Incomplete = true
+	}
+	if convID != "" {
+		// Stored even when the client has gone: the partial answer is part of
+		// the conversation. A fresh, bounded context, since ctx may be cancelled.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		m := conversation.Message{ID: ids.New(), ConversationID: convID, Role: ai.RoleAssistant, Content: resp.Content,
+			Provider: p.ID(), Model: out.Model, Incomplete: out.Incomplete}
+		serr := e.db.Write(sctx, func(tx *store.Tx) error {
+			if err := tx.MessageInsert(sctx, user.ID, &m, out.Usage); err != nil {
+				return err
+			}
+			if err := tx.ConversationTouch(sctx, convID, 1); err != nil {
+				return err
+			}
+			return tx.OutboxIndex(sctx, m.ID, messageDoc(user.ID, m))
+		})
+		if xerr.Is(serr, xerr.NotFound) {
+			// The conversation was deleted while the answer was generated.
+			serr = errConversationNotFound
+		}
+		if serr != nil {
+			return out, serr
+		}
+		out.MessageID = m.ID
+	}
+	if err != nil {
+		return out, providerError(err)
+	}
+	return out, nil
+}
+
+// providerError classifies what a provider returned: its own kinds pass,
+// a cancelled caller is Unavailable, anything else is an unavailable provider.
+func providerError(err error) error {
+	if xerr.As(err) != nil {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return xerr.Wrap(xerr.Unavailable, err, "the request was cancelled before the answer was complete")
+	}
+	return &xerr.Error{Kind: xerr.Unavailable, Code: "provider_unavailable", Message: "the AI provider failed", Err: err}
+}
+
+func modelOr(m, def string) string {
+	if m != "" {
+		return m
+	}
+	return def
+}
+
+// trimHistory keeps the newest messages that fit in budget tokens.
+func trimHistory(msgs []ai.Message, budget int) []ai.Message {
+	total := 0
+	for i := len(msgs) - 1; i >= 0; i-- {
+		total += local.CountTokens(msgs[i].Content)
+		if total > budget {
+			return msgs[i+1:]
+		}
+	}
+	return msgs
+}

@@ -1,0 +1,258 @@
+package xentree
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/xentree/xentree/conversation"
+	"github.com/xentree/xentree/internal/indexer"
+	"github.com/xentree/xentree/internal/xerr"
+	"github.com/xentree/xentree/internal/xtime"
+	"github.com/xentree/xentree/store"
+	"github.com/xentree/xentree/store/index"
+)
+
+// Index documents: one per searchable row, with the row's id as the doc id
+// (UUIDs are unique across tables) and the owner inside the document so
+// every query can be scoped by it.
+
+func conversationDoc(userID string, c conversation.Conversation) []byte {
+	return indexer.Encode(index.Doc{ID: c.ID, Type: conversation.TypeConversation, OwnerID: userID, Title: c.Title, CreatedAt: c.CreatedAt.Time})
+}
+
+func messageDoc(userID string, m conversation.Message) []byte {
+	return indexer.Encode(index.Doc{ID: m.ID, Type: conversation.TypeMessage, OwnerID: userID, ParentID: m.ConversationID, Body: m.Content, CreatedAt: m.CreatedAt.Time})
+}
+
+func noteDoc(userID string, n conversation.Note) []byte {
+	d := index.Doc{ID: n.ID, Type: conversation.TypeNote, OwnerID: userID, Title: n.Title, Body: n.Content, CreatedAt: n.CreatedAt.Time}
+	if n.ConversationID != nil {
+		d.ParentID = *n.ConversationID
+	}
+	return indexer.Encode(d)
+}
+
+var errIndexDisabled = xerr.New(xerr.Unavailable, "search is not available in this process (the index is disabled)")
+
+// Search finds user's own conversations, messages and notes. The query is
+// plain text (words, or a "quoted phrase"), never query syntax. Every hit is
+// confirmed against the store, so deleted content never shows.
+func (e *Engine) Search(ctx context.Context, user User, req conversation.SearchRequest) (conversation.SearchResponse, error) {
+	if err := req.Validate(10, 50); err != nil {
+		return conversation.SearchResponse{}, err
+	}
+	if e.ix == nil {
+		return conversation.SearchResponse{}, errIndexDisabled
+	}
+	q, phrase := req.Query, false
+	if len(q) >= 2 && strings.HasPrefix(q, `"`) && strings.HasSuffix(q, `"`) {
+		q, phrase = strings.Trim(q, `"`), true
+	}
+	// A small semaphore keeps a burst of searches from starving writes.
+	select {
+	case e.searchSem <- struct{}{}:
+		defer func() { <-e.searchSem }()
+	case <-ctx.Done():
+		return conversation.SearchResponse{}, xerr.Wrap(xerr.Unavailable, ctx.Err(), "search cancelled")
+	}
+	res, err := e.ix.Search(ctx, index.SearchOptions{
+		Query: q, Phrase: phrase, Types: req.Types, OwnerID: user.ID,
+		Size: req.Limit, From: req.Offset, Highlight: true,
+	})
+	if err != nil {
+		return conversation.SearchResponse{}, err
+	}
+	byType := map[string][]string{}
+	for _, h := range res.Hits {
+		byType[h.Type] = append(byType[h.Type], h.ID)
+	}
+	visible := map[string]store.Visible{}
+	err = e.db.Read(ctx, func(tx *store.Tx) error {
+		for typ, hitIDs := range byType {
+			var m map[string]store.Visible
+			var err error
+			switch typ {
+			case conversation.TypeMessage:
+				m, err = tx.VisibleMessages(ctx, user.ID, hitIDs)
+			case conversation.TypeConversation:
+				m, err = tx.VisibleConversations(ctx, user.ID, hitIDs)
+			case conversation.TypeNote:
+				m, err = tx.VisibleNotes(ctx, user.ID, hitIDs)
+			}
+			if err != nil {
+				return err
+			}
+			for id, v := range m {
+				visible[id] = v
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return conversation.SearchResponse{}, err
+	}
+	out := conversation.SearchResponse{Query: req.Query, Total: res.Total, Hits: make([]conversation.SearchHit, 0, len(res.Hits))}
+	for _, h := range res.Hits {
+		v, ok := visible[h.ID]
+		if !ok {
+			// Deleted but not yet removed from the index.
+			if out.Total > 0 {
+				out.Total--
+			}
+			continue
+		}
+		hit := conversation.SearchHit{Type: h.Type, ID: h.ID, ConversationID: v.ConversationID, Title: v.Title,
+			Snippet: h.Snippet, Score: h.Score, CreatedAt: xtime.FromMillis(v.CreatedAt)}
+		if hit.Snippet == "" {
+			hit.Snippet = v.Title
+		}
+		out.Hits = append(out.Hits, hit)
+	}
+	return out, nil
+}
+
+// reindexState tracks a running or finished rebuild.
+type reindexState struct {
+	mu   sync.Mutex
+	st   *conversation.ReindexStatus
+	done chan struct{} // closed when the current run ends
+}
+
+// wait blocks until a running reindex ends.
+func (r *reindexState) wait(ctx context.Context) error {
+	r.mu.Lock()
+	done := r.done
+	r.mu.Unlock()
+	if done == nil {
+		return nil
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return xerr.Wrap(xerr.Unavailable, ctx.Err(), "cancelled while waiting for the reindex")
+	}
+}
+
+// SearchStatus reports the index's size, backlog and health (admins only).
+func (e *Engine) SearchStatus(ctx context.Context, user User) (conversation.SearchStatus, error) {
+	if !user.IsAdmin() {
+		return conversation.SearchStatus{}, xerr.New(xerr.Forbidden, "administrators only")
+	}
+	pending, oldest, err := e.db.OutboxStats(ctx)
+	if err != nil {
+		return conversation.SearchStatus{}, err
+	}
+	st := conversation.SearchStatus{Pending: pending}
+	if oldest != 0 {
+		st.LagSeconds = max(0, e.cfg.Clock.Now().Sub(time.UnixMilli(oldest)).Seconds())
+	}
+	if e.ix == nil {
+		return st, nil
+	}
+	if st.Documents, err = e.ix.Count(); err == nil {
+		st.Healthy = st.LagSeconds < 60
+	}
+	if t := e.indexer.LastIndexedAt(); !t.IsZero() {
+		x := xtime.Of(t)
+		st.LastIndexedAt = &x
+	}
+	e.reindex.mu.Lock()
+	if e.reindex.st != nil {
+		r := *e.reindex.st
+		st.Reindex = &r
+	}
+	e.reindex.mu.Unlock()
+	return st, nil
+}
+
+// Reindex rebuilds the search index from the store in the background
+// (admins only); SearchStatus reports its progress. A second call while one
+// runs is a Conflict.
+func (e *Engine) Reindex(ctx context.Context, user User) error {
+	if !user.IsAdmin() {
+		return xerr.New(xerr.Forbidden, "administrators only")
+	}
+	if e.ix == nil {
+		return errIndexDisabled
+	}
+	e.reindex.mu.Lock()
+	defer e.reindex.mu.Unlock()
+	if e.reindex.st != nil && e.reindex.st.Running {
+		return &xerr.Error{Kind: xerr.Conflict, Code: "reindex_running", Message: "a reindex is already running"}
+	}
+	e.reindex.st = &conversation.ReindexStatus{Running: true, StartedAt: xtime.Of(e.cfg.Clock.Now())}
+	done := make(chan struct{})
+	e.reindex.done = done
+	e.bg.Add(1)
+	go func() {
+		defer e.bg.Done()
+		defer close(done)
+		// Detached from the request, bounded by the engine's life.
+		rctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() {
+			select {
+			case <-e.stop:
+				cancel()
+			case <-rctx.Done():
+			}
+		}()
+		err := e.RebuildIndex(rctx, func(n int) {
+			e.reindex.mu.Lock()
+			e.reindex.st.Indexed = n
+			e.reindex.mu.Unlock()
+		})
+		e.reindex.mu.Lock()
+		defer e.reindex.mu.Unlock()
+		e.reindex.st.Running = false
+		now := xtime.Of(e.cfg.Clock.Now())
+		e.reindex.st.FinishedAt = &now
+		if err != nil {
+			e.reindex.st.Error = "reindex failed; see the server log"
+			e.log.Error("reindex failed", "err", err)
+		}
+	}()
+	return nil
+}
+
+// searchTypes lists the store's searchable row types, in rebuild order.
+var searchTypes = []string{conversation.TypeConversation, conversation.TypeMessage, conversation.TypeNote}
+
+// RebuildIndex rebuilds the search index from the store synchronously,
+// calling progress with the number of documents indexed so far.
+func (e *Engine) RebuildIndex(ctx context.Context, progress func(int)) error {
+	if e.ix == nil {
+		return errIndexDisabled
+	}
+	return e.indexer.Rebuild(ctx, func(yield func(index.Doc) error) error {
+		for _, typ := range searchTypes {
+			after := ""
+			for {
+				var rows []store.SearchSource
+				err := e.db.Read(ctx, func(tx *store.Tx) error {
+					var err error
+					rows, err = tx.SearchSources(ctx, typ, after, 1000)
+					return err
+				})
+				if err != nil {
+					return err
+				}
+				for _, r := range rows {
+					d := index.Doc{ID: r.ID, Type: r.Type, OwnerID: r.UserID, ParentID: r.ParentID, Title: r.Title, Body: r.Body,
+						CreatedAt: time.UnixMilli(r.CreatedAt).UTC()}
+					if err := yield(d); err != nil {
+						return err
+					}
+				}
+				if len(rows) < 1000 {
+					break
+				}
+				after = rows[len(rows)-1].ID
+			}
+		}
+		return nil
+	}, progress)
+}

@@ -1,0 +1,332 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+
+	"github.com/xentree/xentree/conversation"
+	"github.com/xentree/xentree/internal/cursor"
+	"github.com/xentree/xentree/internal/xtime"
+)
+
+// ConversationInsert stores c for userID with created and updated set to tx.Now.
+func (tx *Tx) ConversationInsert(ctx context.Context, userID string, c *conversation.Conversation) error {
+	c.CreatedAt = xtime.Of(tx.Now)
+	c.UpdatedAt = c.CreatedAt
+	_, err := tx.exec(ctx, `INSERT INTO conversations (id, user_id, title, source, message_count, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, c.ID, userID, c.Title, c.Source, c.MessageCount, tx.NowMillis(), tx.NowMillis())
+	return mapErr(err)
+}
+
+const conversationCols = `id, title, source, message_count, created_at, updated_at`
+
+func scanConversation(row interface{ Scan(...any) error }) (conversation.Conversation, error) {
+	var c conversation.Conversation
+	var created, updated int64
+	err := row.Scan(&c.ID, &c.Title, &c.Source, &c.MessageCount, &created, &updated)
+	c.CreatedAt, c.UpdatedAt = xtime.FromMillis(created), xtime.FromMillis(updated)
+	return c, err
+}
+
+// ConversationGet returns userID's conversation id; another user's is NotFound.
+func (tx *Tx) ConversationGet(ctx context.Context, userID, id string) (conversation.Conversation, error) {
+	c, err := scanConversation(tx.queryRow(ctx, `SELECT `+conversationCols+` FROM conversations WHERE id = ? AND user_id = ?`, id, userID))
+	return c, mapErr(err)
+}
+
+// ConversationList returns up to limit of userID's conversations, most
+// recently updated first, after the cursor position if given.
+func (tx *Tx) ConversationList(ctx context.Context, userID string, after *cursor.Position, limit int) ([]conversation.Conversation, error) {
+	q := `SELECT ` + conversationCols + ` FROM conversations WHERE user_id = ?`
+	args := []any{userID}
+	if after != nil {
+		q += ` AND (updated_at < ? OR (updated_at = ? AND id < ?))`
+		args = append(args, after.Key, after.Key, after.ID)
+	}
+	q += ` ORDER BY updated_at DESC, id DESC LIMIT ?`
+	return queryAll(ctx, tx, q, append(args, limit), scanConversation)
+}
+
+// ConversationTouch records added messages and moves the conversation to now.
+func (tx *Tx) ConversationTouch(ctx context.Context, id string, added int) error {
+	res, err := tx.exec(ctx, `UPDATE conversations SET message_count = message_count + ?, updated_at = ? WHERE id = ?`,
+		added, tx.NowMillis(), id)
+	return mustAffect(res, err)
+}
+
+// ConversationDelete deletes userID's conversation with its messages and
+// sessions, unlinks its notes, and returns the ids whose index entries must
+// go (messages) or change (notes).
+func (tx *Tx) ConversationDelete(ctx context.Context, userID, id string) (messageIDs, noteIDs []string, err error) {
+	if _, err := tx.ConversationGet(ctx, userID, id); err != nil {
+		return nil, nil, err
+	}
+	scanID := func(row interface{ Scan(...any) error }) (string, error) {
+		var s string
+		return s, row.Scan(&s)
+	}
+	if messageIDs, err = queryAll(ctx, tx, `SELECT id FROM messages WHERE conversation_id = ?`, []any{id}, scanID); err != nil {
+		return nil, nil, err
+	}
+	if noteIDs, err = queryAll(ctx, tx, `SELECT id FROM notes WHERE conversation_id = ?`, []any{id}, scanID); err != nil {
+		return nil, nil, err
+	}
+	_, err = tx.exec(ctx, `DELETE FROM conversations WHERE id = ? AND user_id = ?`, id, userID)
+	return messageIDs, noteIDs, mapErr(err)
+}
+
+// MessageInsert stores m (CreatedAt set to tx.Now) with its token usage.
+func (tx *Tx) MessageInsert(ctx context.Context, userID string, m *conversation.Message, usage *conversation.Usage) error {
+	m.CreatedAt = xtime.Of(tx.Now)
+	var cites any
+	if len(m.Citations) > 0 {
+		b, err := json.Marshal(m.Citations)
+		if err != nil {
+			return err
+		}
+		cites = string(b)
+	}
+	var pt, ct any
+	if usage != nil {
+		pt, ct = usage.PromptTokens, usage.CompletionTokens
+	}
+	_, err := tx.exec(ctx, `INSERT INTO messages (id, conversation_id, user_id, role, content, provider, model, incomplete,
+		citations, prompt_tokens, completion_tokens, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ID, m.ConversationID, userID, m.Role, m.Content, m.Provider, m.Model, m.Incomplete, cites, pt, ct, tx.NowMillis())
+	return mapErr(err)
+}
+
+const messageCols = `id, conversation_id, role, content, provider, model, incomplete, citations, created_at`
+
+func scanMessage(row interface{ Scan(...any) error }) (conversation.Message, error) {
+	var m conversation.Message
+	var cites sql.NullString
+	var created int64
+	if err := row.Scan(&m.ID, &m.ConversationID, &m.Role, &m.Content, &m.Provider, &m.Model, &m.Incomplete, &cites, &created); err != nil {
+		return m, err
+	}
+	m.CreatedAt = xtime.FromMillis(created)
+	if cites.Valid {
+		if err := json.Unmarshal([]byte(cites.String), &m.Citations); err != nil {
+			return m, err
+		}
+	}
+	return m, nil
+}
+
+// MessageList returns up to limit messages of a conversation, oldest first.
+func (tx *Tx) MessageList(ctx context.Context, conversationID string, after *cursor.Position, limit int) ([]conversation.Message, error) {
+	q := `SELECT ` + messageCols + ` FROM messages WHERE conversation_id = ?`
+	args := []any{conversationID}
+	if after != nil {
+		q += ` AND (created_at > ? OR (created_at = ? AND id > ?))`
+		args = append(args, after.Key, after.Key, after.ID)
+	}
+	q += ` ORDER BY created_at, id LIMIT ?`
+	return queryAll(ctx, tx, q, append(args, limit), scanMessage)
+}
+
+// MessageRecent returns the last n messages of a conversation, oldest first.
+func (tx *Tx) MessageRecent(ctx context.Context, conversationID string, n int) ([]conversation.Message, error) {
+	ms, err := queryAll(ctx, tx, `SELECT `+messageCols+` FROM messages WHERE conversation_id = ?
+		ORDER BY created_at DESC, id DESC LIMIT ?`, []any{conversationID, n}, scanMessage)
+	for i, j := 0, len(ms)-1; i < j; i, j = i+1, j-1 {
+		ms[i], ms[j] = ms[j], ms[i]
+	}
+	return ms, err
+}
+
+// NoteInsert stores a note for userID.
+func (tx *Tx) NoteInsert(ctx context.Context, userID string, n *conversation.Note) error {
+	n.CreatedAt = xtime.Of(tx.Now)
+	n.UpdatedAt = n.CreatedAt
+	_, err := tx.exec(ctx, `INSERT INTO notes (id, user_id, conversation_id, title, content, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, n.ID, userID, n.ConversationID, n.Title, n.Content, tx.NowMillis(), tx.NowMillis())
+	return mapErr(err)
+}
+
+const noteCols = `id, title, content, conversation_id, created_at, updated_at`
+
+func scanNote(row interface{ Scan(...any) error }) (conversation.Note, error) {
+	var n conversation.Note
+	var conv sql.NullString
+	var created, updated int64
+	err := row.Scan(&n.ID, &n.Title, &n.Content, &conv, &created, &updated)
+	if conv.Valid {
+		n.ConversationID = &conv.String
+	}
+	n.CreatedAt, n.UpdatedAt = xtime.FromMillis(created), xtime.FromMillis(updated)
+	return n, err
+}
+
+// NoteGet returns userID's note; another user's is NotFound.
+func (tx *Tx) NoteGet(ctx context.Context, userID, id string) (conversation.Note, error) {
+	n, err := scanNote(tx.queryRow(ctx, `SELECT `+noteCols+` FROM notes WHERE id = ? AND user_id = ?`, id, userID))
+	return n, mapErr(err)
+}
+
+// NoteUpdate writes title and content and sets UpdatedAt to tx.Now.
+func (tx *Tx) NoteUpdate(ctx context.Context, userID string, n *conversation.Note) error {
+	n.UpdatedAt = xtime.Of(tx.Now)
+	res, err := tx.exec(ctx, `UPDATE notes SET title = ?, content = ?, updated_at = ? WHERE id = ? AND user_id = ?`,
+		n.Title, n.Content, tx.NowMillis(), n.ID, userID)
+	return mustAffect(res, err)
+}
+
+// NoteDelete deletes userID's note.
+func (tx *Tx) NoteDelete(ctx context.Context, userID, id string) error {
+	res, err := tx.exec(ctx, `DELETE FROM notes WHERE id = ? AND user_id = ?`, id, userID)
+	return mustAffect(res, err)
+}
+
+// NoteList returns userID's notes, most recently updated first, optionally
+// only those of one conversation.
+func (tx *Tx) NoteList(ctx context.Context, userID, conversationID string, after *cursor.Position, limit int) ([]conversation.Note, error) {
+	q := `SELECT ` + noteCols + ` FROM notes WHERE user_id = ?`
+	args := []any{userID}
+	if conversationID != "" {
+		q += ` AND conversation_id = ?`
+		args = append(args, conversationID)
+	}
+	if after != nil {
+		q += ` AND (updated_at < ? OR (updated_at = ? AND id < ?))`
+		args = append(args, after.Key, after.Key, after.ID)
+	}
+	q += ` ORDER BY updated_at DESC, id DESC LIMIT ?`
+	return queryAll(ctx, tx, q, append(args, limit), scanNote)
+}
+
+// SessionRow is a learning session with millisecond times.
+type ConversationSessionRow struct {
+	ID             string
+	ConversationID string
+	StartedAt      int64
+	LastActivityAt int64
+	EndedAt        int64
+	ActiveMS       int64
+}
+
+// ConversationSessionLatest returns the newest session of a conversation, or NotFound.
+func (tx *Tx) ConversationSessionLatest(ctx context.Context, conversationID string) (ConversationSessionRow, error) {
+	var s ConversationSessionRow
+	var ended sql.NullInt64
+	err := tx.queryRow(ctx, `SELECT id, conversation_id, started_at, last_activity_at, ended_at, active_ms
+		FROM conversation_sessions WHERE conversation_id = ? ORDER BY started_at DESC, id DESC LIMIT 1`, conversationID).
+		Scan(&s.ID, &s.ConversationID, &s.StartedAt, &s.LastActivityAt, &ended, &s.ActiveMS)
+	s.EndedAt = ended.Int64
+	return s, mapErr(err)
+}
+
+// ConversationSessionInsert starts a session; a second active one is a Conflict.
+func (tx *Tx) ConversationSessionInsert(ctx context.Context, userID string, s ConversationSessionRow) error {
+	_, err := tx.exec(ctx, `INSERT INTO conversation_sessions (id, conversation_id, user_id, started_at, last_activity_at, active_ms)
+		VALUES (?, ?, ?, ?, ?, 0)`, s.ID, s.ConversationID, userID, s.StartedAt, s.LastActivityAt)
+	return mapErr(err)
+}
+
+// ConversationSessionUpdate writes a session's activity and end.
+func (tx *Tx) ConversationSessionUpdate(ctx context.Context, s ConversationSessionRow) error {
+	res, err := tx.exec(ctx, `UPDATE conversation_sessions SET last_activity_at = ?, ended_at = ?, active_ms = ? WHERE id = ?`,
+		s.LastActivityAt, nullMillis(s.EndedAt), s.ActiveMS, s.ID)
+	return mustAffect(res, err)
+}
+
+// Visible is what search needs to show a hit that SQLite confirms.
+type Visible struct {
+	ConversationID string
+	Title          string
+	CreatedAt      int64
+}
+
+// VisibleMessages returns which of ids are userID's messages that still exist.
+func (tx *Tx) VisibleMessages(ctx context.Context, userID string, ids []string) (map[string]Visible, error) {
+	return tx.visible(ctx, `SELECT m.id, m.conversation_id, c.title, m.created_at FROM messages m
+		JOIN conversations c ON c.id = m.conversation_id WHERE m.user_id = ? AND m.id IN `, userID, ids)
+}
+
+// VisibleConversations returns which of ids are userID's conversations.
+func (tx *Tx) VisibleConversations(ctx context.Context, userID string, ids []string) (map[string]Visible, error) {
+	return tx.visible(ctx, `SELECT id, id, title, created_at FROM conversations WHERE user_id = ? AND id IN `, userID, ids)
+}
+
+// VisibleNotes returns which of ids are userID's notes.
+func (tx *Tx) VisibleNotes(ctx context.Context, userID string, ids []string) (map[string]Visible, error) {
+	return tx.visible(ctx, `SELECT id, COALESCE(conversation_id, ''), title, created_at FROM notes WHERE user_id = ? AND id IN `, userID, ids)
+}
+
+func (tx *Tx) visible(ctx context.Context, prefix, userID string, ids []string) (map[string]Visible, error) {
+	out := make(map[string]Visible, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, userID)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := tx.query(ctx, prefix+"(?"+strings.Repeat(",?", len(ids)-1)+")", args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var v Visible
+		if err := rows.Scan(&id, &v.ConversationID, &v.Title, &v.CreatedAt); err != nil {
+			return nil, mapErr(err)
+		}
+		out[id] = v
+	}
+	return out, mapErr(rows.Err())
+}
+
+// SearchSource is one row of searchable content, for rebuilding the index.
+type SearchSource struct {
+	Type      string
+	ID        string
+	UserID    string
+	ParentID  string
+	Title     string
+	Body      string
+	CreatedAt int64
+}
+
+// SearchSources pages through every row of searchable conversation content
+// of one type ("conversation", "message", "note") in id order, after afterID.
+func (tx *Tx) SearchSources(ctx context.Context, typ, afterID string, limit int) ([]SearchSource, error) {
+	var q string
+	switch typ {
+	case conversation.TypeConversation:
+		q = `SELECT id, user_id, '', title, '', created_at FROM conversations WHERE id > ? ORDER BY id LIMIT ?`
+	case conversation.TypeMessage:
+		q = `SELECT id, user_id, conversation_id, '', content, created_at FROM messages WHERE id > ? ORDER BY id LIMIT ?`
+	case conversation.TypeNote:
+		q = `SELECT id, user_id, COALESCE(conversation_id, ''), title, content, created_at FROM notes WHERE id > ? ORDER BY id LIMIT ?`
+	default:
+		return nil, nil
+	}
+	return queryAll(ctx, tx, q, []any{afterID, limit}, func(row interface{ Scan(...any) error }) (SearchSource, error) {
+		s := SearchSource{Type: typ}
+		return s, row.Scan(&s.ID, &s.UserID, &s.ParentID, &s.Title, &s.Body, &s.CreatedAt)
+	})
+}
+
+// queryAll runs q and scans every row with scan.
+func queryAll[T any](ctx context.Context, tx *Tx, q string, args []any, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, v)
+	}
+	return out, mapErr(rows.Err())
+}
