@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/xentree/xentree/conversation"
 	"github.com/xentree/xentree/internal/ids"
 	"github.com/xentree/xentree/internal/password"
+	"github.com/xentree/xentree/live"
 	"github.com/xentree/xentree/store"
 	"github.com/xentree/xentree/store/index"
 )
@@ -262,4 +264,38 @@ func BenchmarkIndexLag(b *testing.B) {
 		b.ReportMetric(float64(written)/5, "writes/s")
 	}
 	b.ReportMetric(float64(worst.Milliseconds()), "worst-lag-ms")
+}
+
+// BenchmarkLiveHeartbeat measures the hottest write path: many users each
+// heartbeating their own session, in parallel.
+func BenchmarkLiveHeartbeat(b *testing.B) {
+	e := benchOpen(b, b.TempDir())
+	defer e.Close()
+	ctx := context.Background()
+	const users = 64
+	sessions := make([]struct {
+		u  User
+		id string
+	}, users)
+	for i := range sessions {
+		u := benchUser(b, e, fmt.Sprintf("live%d@example.com", i))
+		if err := e.SetUserPlan(ctx, u.ID, "pro"); err != nil {
+			b.Fatal(err)
+		}
+		s, err := e.StartLiveSession(ctx, u, live.StartRequest{SessionType: "voice"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		sessions[i].u, sessions[i].id = u, s.SessionID
+	}
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			s := sessions[next.Add(1)%users]
+			if _, err := e.HeartbeatLiveSession(ctx, s.u, live.SessionRequest{SessionID: s.id}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

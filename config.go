@@ -3,6 +3,7 @@ package xentree
 import (
 	"github.com/xentree/xentree/ai"
 	"log/slog"
+	"net/http"
 	"runtime"
 	"time"
 
@@ -78,6 +79,9 @@ type Config struct {
 	// AI configures the language-model providers.
 	AI AIConfig
 
+	// Live configures Xentree Live metering and transcripts.
+	Live LiveConfig
+
 	// IndexBatchDelay is how long the indexer lets changes accumulate after
 	// a commit before applying them as one batch: larger batches cost Bleve
 	// far less per document. New content is searchable after about this long
@@ -114,6 +118,40 @@ type AIConfig struct {
 	// MaxConcurrentSearches bounds simultaneous searches so they cannot
 	// starve writes. Defaults to 2×GOMAXPROCS.
 	MaxConcurrentSearches int
+}
+
+// LiveConfig configures Xentree Live.
+type LiveConfig struct {
+	// Plans maps a plan name to its monthly allowance in seconds. A user
+	// whose plan is not listed gets the "free" allowance. Defaults to
+	// {"free": 1800, "pro": 36000}.
+	Plans map[string]int64
+	// HeartbeatInterval is what clients are told to use. Defaults to 30 s.
+	HeartbeatInterval time.Duration
+	// SilenceTimeout ends a session not heard from for this long, charged
+	// up to its last heartbeat. Defaults to 90 s.
+	SilenceTimeout time.Duration
+	// MaxTranscriptTurns bounds a saved transcript. Defaults to 5,000.
+	MaxTranscriptTurns int
+	// MaxTranscriptBytes bounds a transcript's total text. Defaults to 512 KiB.
+	MaxTranscriptBytes int
+	// Realtime, when its APIKey is set, makes StartLiveSession mint a
+	// short-lived client secret for OpenAI Realtime.
+	Realtime RealtimeConfig
+}
+
+// RealtimeConfig names the realtime provider a client connects to directly.
+type RealtimeConfig struct {
+	// APIKey is the server's OpenAI key; clients only ever get a short-lived secret.
+	APIKey string
+	// BaseURL defaults to https://api.openai.com/v1.
+	BaseURL string
+	// Model defaults to "gpt-realtime".
+	Model string
+	// Voice defaults to "alloy".
+	Voice string
+	// HTTPClient defaults to a client with a 15 s timeout.
+	HTTPClient *http.Client
 }
 
 // RateLimit is a sliding-window limit on failures.
@@ -191,6 +229,30 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.AI.ContextTokens, 4000)
 	setDefault(&c.AI.MaxHistory, 50)
 	setDefault(&c.AI.MaxConcurrentSearches, 2*runtime.GOMAXPROCS(0))
+	if c.Live.Plans == nil {
+		c.Live.Plans = map[string]int64{"free": 1800, "pro": 36000}
+	}
+	if c.Live.HeartbeatInterval <= 0 {
+		c.Live.HeartbeatInterval = 30 * time.Second
+	}
+	if c.Live.SilenceTimeout <= 0 {
+		c.Live.SilenceTimeout = 90 * time.Second
+	}
+	setDefault(&c.Live.MaxTranscriptTurns, 5000)
+	setDefault(&c.Live.MaxTranscriptBytes, 512<<10)
+	rt := &c.Live.Realtime
+	if rt.BaseURL == "" {
+		rt.BaseURL = "https://api.openai.com/v1"
+	}
+	if rt.Model == "" {
+		rt.Model = "gpt-realtime"
+	}
+	if rt.Voice == "" {
+		rt.Voice = "alloy"
+	}
+	if rt.HTTPClient == nil {
+		rt.HTTPClient = &http.Client{Timeout: 15 * time.Second}
+	}
 	if c.IndexBatchDelay <= 0 {
 		c.IndexBatchDelay = 50 * time.Millisecond
 	}
@@ -208,6 +270,8 @@ func (c Config) validate() error {
 		return xerr.New(xerr.Invalid, "xentree: Config.SigningKey must be at least 32 bytes")
 	case c.Password.Iterations == 0 || c.Password.Parallelism == 0 || c.Password.MemoryKiB < 8*uint32(c.Password.Parallelism):
 		return xerr.New(xerr.Invalid, "xentree: Config.Password has invalid argon2id parameters")
+	case c.Live.Plans["free"] <= 0:
+		return xerr.New(xerr.Invalid, `xentree: Config.Live.Plans needs a "free" plan with a positive allowance (users without a known plan get it)`)
 	case c.Limits.DefaultPageSize > c.Limits.MaxPageSize:
 		return xerr.New(xerr.Invalid, "xentree: Limits.DefaultPageSize exceeds MaxPageSize")
 	}

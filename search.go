@@ -2,6 +2,7 @@ package xentree
 
 import (
 	"context"
+	"html"
 	"strings"
 	"sync"
 	"time"
@@ -48,7 +49,10 @@ func (e *Engine) Search(ctx context.Context, user User, req conversation.SearchR
 	}
 	q, phrase := req.Query, false
 	if len(q) >= 2 && strings.HasPrefix(q, `"`) && strings.HasSuffix(q, `"`) {
-		q, phrase = strings.Trim(q, `"`), true
+		q, phrase = strings.TrimSpace(strings.Trim(q, `"`)), true
+		if q == "" {
+			return conversation.SearchResponse{}, xerr.InvalidField("q", "is required")
+		}
 	}
 	// A small semaphore keeps a burst of searches from starving writes.
 	select {
@@ -80,6 +84,8 @@ func (e *Engine) Search(ctx context.Context, user User, req conversation.SearchR
 				m, err = tx.VisibleConversations(ctx, user.ID, hitIDs)
 			case conversation.TypeNote:
 				m, err = tx.VisibleNotes(ctx, user.ID, hitIDs)
+			case conversation.TypeTranscript:
+				m, err = tx.VisibleTranscripts(ctx, user.ID, hitIDs)
 			}
 			if err != nil {
 				return err
@@ -106,7 +112,7 @@ func (e *Engine) Search(ctx context.Context, user User, req conversation.SearchR
 		hit := conversation.SearchHit{Type: h.Type, ID: h.ID, ConversationID: v.ConversationID, Title: v.Title,
 			Snippet: h.Snippet, Score: h.Score, CreatedAt: xtime.FromMillis(v.CreatedAt)}
 		if hit.Snippet == "" {
-			hit.Snippet = v.Title
+			hit.Snippet = html.EscapeString(v.Title) // snippets are HTML, like the highlighted ones
 		}
 		out.Hits = append(out.Hits, hit)
 	}
@@ -219,7 +225,7 @@ func (e *Engine) Reindex(ctx context.Context, user User) error {
 }
 
 // searchTypes lists the store's searchable row types, in rebuild order.
-var searchTypes = []string{conversation.TypeConversation, conversation.TypeMessage, conversation.TypeNote}
+var searchTypes = []string{conversation.TypeConversation, conversation.TypeMessage, conversation.TypeNote, conversation.TypeTranscript}
 
 // RebuildIndex rebuilds the search index from the store synchronously,
 // calling progress with the number of documents indexed so far.

@@ -114,8 +114,14 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		db.SetOutboxHook(e.indexer.Notify)
 		e.indexer.Start()
 	}
-	e.bg.Add(1)
-	go e.janitor()
+	e.bg.Add(2)
+	// Expired login sessions go hourly; silent Live sessions end a few
+	// times per silence timeout.
+	go e.every(time.Hour, "purge expired sessions", e.PurgeExpiredSessions)
+	go e.every(max(cfg.Live.SilenceTimeout/3, time.Second), "end silent live sessions", func(ctx context.Context) error {
+		_, err := e.ReapLiveSessions(ctx)
+		return err
+	})
 	return e, nil
 }
 
@@ -171,10 +177,11 @@ func (e *Engine) Health(ctx context.Context) error {
 	return nil
 }
 
-// janitor deletes expired login sessions hourly.
-func (e *Engine) janitor() {
+// every runs job each interval until the engine closes; a failure is
+// logged and retried at the next tick.
+func (e *Engine) every(interval time.Duration, name string, job func(context.Context) error) {
 	defer e.bg.Done()
-	t := time.NewTicker(time.Hour)
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
@@ -182,8 +189,8 @@ func (e *Engine) janitor() {
 			return
 		case <-t.C:
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			if err := e.PurgeExpiredSessions(ctx); err != nil {
-				e.log.Error("janitor: purge sessions", "err", err)
+			if err := job(ctx); err != nil {
+				e.log.Error(name+" failed", "err", err)
 			}
 			cancel()
 		}

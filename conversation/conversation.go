@@ -52,6 +52,9 @@ func (r *CreateRequest) Normalize() {
 		r.Title = DefaultTitle
 	}
 	r.Source = strings.TrimSpace(r.Source)
+	if strings.TrimSpace(r.InitialQuery) == "" {
+		r.InitialQuery = ""
+	}
 }
 
 // Validate checks a normalised request.

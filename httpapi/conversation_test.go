@@ -369,3 +369,40 @@ func TestChatStreamThroughRemoteProviders(t *testing.T) {
 		t.Errorf("providers = %v", p)
 	}
 }
+
+func TestLiveRoutes(t *testing.T) {
+	env := newEnv(t, xentreetest.WithConfig(func(c *xentree.Config) { c.Live.Plans = map[string]int64{"free": 60} }))
+	a := loggedIn(t, env)
+	rec := env.do("POST", "/api/live/session/start", `{"session_type":"voice"}`, a)
+	if rec.Code != 201 {
+		t.Fatalf("start: %d %s", rec.Code, rec.Body)
+	}
+	sid := jsonOf(t, rec)["session_id"].(string)
+	env.clock.Advance(61e9)
+	rec = env.do("POST", "/api/live/session/heartbeat", `{"session_id":"`+sid+`"}`, a)
+	want := `{"detail":{"error":"live_quota_exceeded","message":"Monthly Live session quota exceeded"}}` + "\n"
+	if rec.Code != 429 || rec.Body.String() != want {
+		t.Errorf("heartbeat past the allowance: %d %s, want 429 %s", rec.Code, rec.Body, want)
+	}
+	if rec := env.do("POST", "/api/live/session/start", `{"session_type":"voice"}`, a); rec.Code != 429 || rec.Body.String() != want {
+		t.Errorf("start with nothing left: %d %s", rec.Code, rec.Body)
+	}
+	q := jsonOf(t, env.do("GET", "/api/live/quota", "", a))
+	if q["used_seconds"] != 60.0 || q["remaining_seconds"] != 0.0 || q["plan"] != "free" {
+		t.Errorf("quota = %v", q)
+	}
+	if rec := env.do("POST", "/api/live/session/start", `{"session_type":"hologram"}`, a); rec.Code != 400 {
+		t.Errorf("unknown type: %d", rec.Code)
+	}
+	big := `{"session_started_at":"2026-04-16T10:00:00Z","session_ended_at":"2026-04-16T10:01:00Z","transcripts":[{"role":"user","text":"` +
+		strings.Repeat("x", 1<<20) + `","timestamp":"2026-04-16T10:00:01Z"}]}`
+	if rec := env.do("POST", "/api/live/transcripts", big, a); rec.Code != 413 {
+		t.Errorf("1 MiB transcript: %d", rec.Code)
+	}
+	if rec := env.do("PUT", "/api/live/nickname", `{"nickname":"Ada"}`, a); rec.Code != 200 {
+		t.Errorf("nickname: %d %s", rec.Code, rec.Body)
+	}
+	if rec := env.do("GET", "/api/live/transcripts/"+sid, "", a); rec.Code != 404 {
+		t.Errorf("unknown transcript: %d", rec.Code)
+	}
+}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -45,6 +46,7 @@ func (a *api) routes() []route {
 	rs = append(rs, a.opsRoutes()...)
 	rs = append(rs, a.authRoutes()...)
 	rs = append(rs, a.conversationRoutes()...)
+	rs = append(rs, a.liveRoutes()...)
 	return rs
 }
 
@@ -99,4 +101,48 @@ func (a *api) opsRoutes() []route {
 				return nil
 			}},
 	}
+}
+
+// withBody is the shape of most write routes: decode the JSON body into a
+// Req, call the engine, answer with status. optional allows an empty body.
+func withBody[Req, Resp any](status int, optional bool, call func(context.Context, xentree.User, Req) (Resp, error)) handler {
+	return func(w http.ResponseWriter, r *http.Request, u xentree.User) error {
+		var req Req
+		if err := decodeJSON(r, &req, optional); err != nil {
+			return err
+		}
+		resp, err := call(r.Context(), u, req)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, status, resp)
+		return nil
+	}
+}
+
+// paged is the shape of list routes: limit and cursor from the query, plus
+// what arg reads from the request (a path value, a filter).
+func paged[Resp any](arg func(*http.Request) string, call func(context.Context, xentree.User, string, xentree.Page) (Resp, error)) handler {
+	return func(w http.ResponseWriter, r *http.Request, u xentree.User) error {
+		p, err := pageOf(r)
+		if err != nil {
+			return err
+		}
+		resp, err := call(r.Context(), u, arg(r), p)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, resp)
+		return nil
+	}
+}
+
+// pathValue returns an arg reader for a path parameter.
+func pathValue(name string) func(*http.Request) string {
+	return func(r *http.Request) string { return r.PathValue(name) }
+}
+
+// noUser adapts an engine call that takes no principal (register, refresh).
+func noUser[Req, Resp any](call func(context.Context, Req) (Resp, error)) func(context.Context, xentree.User, Req) (Resp, error) {
+	return func(ctx context.Context, _ xentree.User, req Req) (Resp, error) { return call(ctx, req) }
 }

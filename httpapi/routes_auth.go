@@ -11,31 +11,18 @@ import (
 func (a *api) authRoutes() []route {
 	return []route{
 		{Method: "POST", Path: "/api/auth/register", Summary: "Register a new user", Tag: "Authentication",
-			Auth: public, Status: 201, Request: auth.RegisterRequest{}, Response: auth.Profile{}, Handle: a.register},
+			Auth: public, Status: 201, Request: auth.RegisterRequest{}, Response: auth.Profile{}, Handle: withBody(201, false, noUser(a.eng.Register))},
 		{Method: "POST", Path: "/api/auth/login", Summary: "Log in and get an access token (form-urlencoded or JSON)", Tag: "Authentication",
 			Auth: public, Status: 200, Request: auth.LoginRequest{}, Response: auth.TokenResponse{}, Form: true, Handle: a.login},
 		{Method: "POST", Path: "/api/auth/refresh", Summary: "Refresh an access token (the refresh token is rotated)", Tag: "Authentication",
-			Auth: public, Status: 200, Request: auth.RefreshRequest{}, Response: auth.TokenResponse{}, Handle: a.refresh},
+			Auth: public, Status: 200, Request: auth.RefreshRequest{}, Response: auth.TokenResponse{}, Handle: withBody(200, false, noUser(a.eng.Refresh))},
 		{Method: "POST", Path: "/api/auth/logout", Summary: "Log out the current session", Tag: "Authentication",
 			Auth: bearerOnly, Status: 204, Request: auth.LogoutRequest{}, Handle: a.logout},
 		{Method: "GET", Path: "/api/auth/me", Summary: "Get the current authenticated user", Tag: "Authentication",
 			Auth: bearerOnly, Status: 200, Response: auth.Profile{}, Handle: a.me},
 		{Method: "PATCH", Path: "/api/auth/me", Summary: "Update the current authenticated user", Tag: "Authentication",
-			Auth: bearerOnly, Status: 200, Request: auth.UpdateMeRequest{}, Response: auth.Profile{}, Handle: a.updateMe},
+			Auth: bearerOnly, Status: 200, Request: auth.UpdateMeRequest{}, Response: auth.Profile{}, Handle: withBody(200, false, a.eng.UpdateMe)},
 	}
-}
-
-func (a *api) register(w http.ResponseWriter, r *http.Request, _ xentree.User) error {
-	var req auth.RegisterRequest
-	if err := decodeJSON(r, &req, false); err != nil {
-		return err
-	}
-	p, err := a.eng.Register(r.Context(), req)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, p)
-	return nil
 }
 
 func (a *api) login(w http.ResponseWriter, r *http.Request, _ xentree.User) error {
@@ -62,19 +49,6 @@ func (a *api) login(w http.ResponseWriter, r *http.Request, _ xentree.User) erro
 	return nil
 }
 
-func (a *api) refresh(w http.ResponseWriter, r *http.Request, _ xentree.User) error {
-	var req auth.RefreshRequest
-	if err := decodeJSON(r, &req, false); err != nil {
-		return err
-	}
-	tok, err := a.eng.Refresh(r.Context(), req)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, tok)
-	return nil
-}
-
 func (a *api) logout(w http.ResponseWriter, r *http.Request, u xentree.User) error {
 	var req auth.LogoutRequest
 	if err := decodeJSON(r, &req, true); err != nil {
@@ -89,19 +63,6 @@ func (a *api) logout(w http.ResponseWriter, r *http.Request, u xentree.User) err
 
 func (a *api) me(w http.ResponseWriter, r *http.Request, u xentree.User) error {
 	p, err := a.eng.Me(r.Context(), u)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
-}
-
-func (a *api) updateMe(w http.ResponseWriter, r *http.Request, u xentree.User) error {
-	var req auth.UpdateMeRequest
-	if err := decodeJSON(r, &req, false); err != nil {
-		return err
-	}
-	p, err := a.eng.UpdateMe(r.Context(), u, req)
 	if err != nil {
 		return err
 	}

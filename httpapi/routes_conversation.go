@@ -20,13 +20,15 @@ func (a *api) conversationRoutes() []route {
 		{Method: "POST", Path: "/api/core/chat", Summary: "Generate an AI response (SSE when stream is true or Accept is text/event-stream)", Tag: tag,
 			Auth: bearer, Scope: "conversations:write", Status: 200, Request: conversation.ChatRequest{}, Response: conversation.ChatResponse{}, Handle: a.chat},
 		{Method: "GET", Path: "/api/core/conversations", Summary: "List conversations for the current user, most recently updated first", Tag: tag,
-			Auth: bearer, Scope: "conversations:read", Status: 200, Response: listOf{conversation.Conversation{}}, Query: pageParams, Handle: a.listConversations},
+			Auth: bearer, Scope: "conversations:read", Status: 200, Response: listOf{conversation.Conversation{}}, Query: pageParams, Handle: paged(noArg, func(ctx context.Context, u xentree.User, _ string, p xentree.Page) (xentree.List[conversation.Conversation], error) {
+				return a.eng.ListConversations(ctx, u, p)
+			})},
 		{Method: "POST", Path: "/api/core/conversations", Summary: "Create a conversation", Tag: tag,
-			Auth: bearer, Scope: "conversations:write", Status: 201, Request: conversation.CreateRequest{}, Response: conversation.Conversation{}, Handle: a.createConversation},
+			Auth: bearer, Scope: "conversations:write", Status: 201, Request: conversation.CreateRequest{}, Response: conversation.Conversation{}, Handle: withBody(201, true, a.eng.CreateConversation)},
 		{Method: "DELETE", Path: "/api/core/conversations/{conversation_id}", Summary: "Delete a conversation with its messages and sessions", Tag: tag,
 			Auth: bearer, Scope: "conversations:write", Status: 204, Handle: a.deleteConversation},
 		{Method: "GET", Path: "/api/core/conversations/{conversation_id}/messages", Summary: "Get messages for a conversation, oldest first", Tag: tag,
-			Auth: bearer, Scope: "conversations:read", Status: 200, Response: listOf{conversation.Message{}}, Query: pageParams, Handle: a.listMessages},
+			Auth: bearer, Scope: "conversations:read", Status: 200, Response: listOf{conversation.Message{}}, Query: pageParams, Handle: paged(pathValue("conversation_id"), a.eng.ListMessages)},
 		{Method: "GET", Path: "/api/core/search", Summary: "Search indexed user content", Tag: tag,
 			Auth: bearer, Scope: "conversations:read", Status: 200, Response: conversation.SearchResponse{},
 			Query: []string{"q", "types", "limit", "offset"}, Handle: a.search},
@@ -44,9 +46,9 @@ func (a *api) conversationRoutes() []route {
 			Auth: bearer, Scope: "conversations:read", Status: 200, Response: conversation.Session{}, Handle: a.sessionOp(a.eng.ConversationSessionStatus, 200)},
 		{Method: "GET", Path: "/api/core/notes", Summary: "List notes, most recently updated first", Tag: tag,
 			Auth: bearer, Scope: "conversations:read", Status: 200, Response: listOf{conversation.Note{}},
-			Query: append([]string{"conversation_id"}, pageParams...), Handle: a.listNotes},
+			Query: append([]string{"conversation_id"}, pageParams...), Handle: paged(func(r *http.Request) string { return r.URL.Query().Get("conversation_id") }, a.eng.ListNotes)},
 		{Method: "POST", Path: "/api/core/notes", Summary: "Create a note", Tag: tag,
-			Auth: bearer, Scope: "conversations:write", Status: 201, Request: conversation.NoteCreateRequest{}, Response: conversation.Note{}, Handle: a.createNote},
+			Auth: bearer, Scope: "conversations:write", Status: 201, Request: conversation.NoteCreateRequest{}, Response: conversation.Note{}, Handle: withBody(201, false, a.eng.CreateNote)},
 		{Method: "PUT", Path: "/api/core/notes/{note_id}", Summary: "Update a note", Tag: tag,
 			Auth: bearer, Scope: "conversations:write", Status: 200, Request: conversation.NoteUpdateRequest{}, Response: conversation.Note{}, Handle: a.updateNote},
 		{Method: "DELETE", Path: "/api/core/notes/{note_id}", Summary: "Delete a note", Tag: tag,
@@ -55,6 +57,9 @@ func (a *api) conversationRoutes() []route {
 }
 
 var pageParams = []string{"limit", "cursor"}
+
+// noArg is the arg reader of lists that take nothing but the page.
+func noArg(*http.Request) string { return "" }
 
 // pageOf reads limit and cursor from the query string.
 func pageOf(r *http.Request) (xentree.Page, error) {
@@ -78,50 +83,11 @@ func (a *api) providers(w http.ResponseWriter, r *http.Request, u xentree.User) 
 	return nil
 }
 
-func (a *api) listConversations(w http.ResponseWriter, r *http.Request, u xentree.User) error {
-	p, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	l, err := a.eng.ListConversations(r.Context(), u, p)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, l)
-	return nil
-}
-
-func (a *api) createConversation(w http.ResponseWriter, r *http.Request, u xentree.User) error {
-	var req conversation.CreateRequest
-	if err := decodeJSON(r, &req, true); err != nil {
-		return err
-	}
-	c, err := a.eng.CreateConversation(r.Context(), u, req)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, c)
-	return nil
-}
-
 func (a *api) deleteConversation(w http.ResponseWriter, r *http.Request, u xentree.User) error {
 	if err := a.eng.DeleteConversation(r.Context(), u, r.PathValue("conversation_id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-func (a *api) listMessages(w http.ResponseWriter, r *http.Request, u xentree.User) error {
-	p, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	l, err := a.eng.ListMessages(r.Context(), u, r.PathValue("conversation_id"), p)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, l)
 	return nil
 }
 
@@ -181,32 +147,6 @@ func (a *api) sessionOp(op func(ctx context.Context, u xentree.User, id string) 
 		writeJSON(w, status, s)
 		return nil
 	}
-}
-
-func (a *api) listNotes(w http.ResponseWriter, r *http.Request, u xentree.User) error {
-	p, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	l, err := a.eng.ListNotes(r.Context(), u, r.URL.Query().Get("conversation_id"), p)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, l)
-	return nil
-}
-
-func (a *api) createNote(w http.ResponseWriter, r *http.Request, u xentree.User) error {
-	var req conversation.NoteCreateRequest
-	if err := decodeJSON(r, &req, false); err != nil {
-		return err
-	}
-	n, err := a.eng.CreateNote(r.Context(), u, req)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, n)
-	return nil
 }
 
 func (a *api) updateNote(w http.ResponseWriter, r *http.Request, u xentree.User) error {

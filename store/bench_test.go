@@ -12,12 +12,12 @@ import (
 // transaction on the write connection, no store code around it.
 func BenchmarkRawInsert(b *testing.B) {
 	db := openTest(b, nil)
-	if _, err := db.w.ExecContext(ctx, `CREATE TABLE bench (id TEXT PRIMARY KEY, v TEXT NOT NULL, t INTEGER NOT NULL)`); err != nil {
+	if err := db.ExecRaw(ctx, `CREATE TABLE bench (id TEXT PRIMARY KEY, v TEXT NOT NULL, t INTEGER NOT NULL)`); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := db.w.ExecContext(ctx, `INSERT INTO bench (id, v, t) VALUES (?, ?, ?)`, ids.New(), "some value", 1); err != nil {
+		if err := db.ExecRaw(ctx, `INSERT INTO bench (id, v, t) VALUES (?, ?, ?)`, ids.New(), "some value", 1); err != nil {
 			b.Fatal(err)
 		}
 	}

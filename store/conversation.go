@@ -304,6 +304,8 @@ func (tx *Tx) SearchSources(ctx context.Context, typ, afterID string, limit int)
 		q = `SELECT id, user_id, conversation_id, '', content, created_at FROM messages WHERE id > ? ORDER BY id LIMIT ?`
 	case conversation.TypeNote:
 		q = `SELECT id, user_id, COALESCE(conversation_id, ''), title, content, created_at FROM notes WHERE id > ? ORDER BY id LIMIT ?`
+	case conversation.TypeTranscript:
+		return tx.transcriptSources(ctx, afterID, limit)
 	default:
 		return nil, nil
 	}

@@ -49,16 +49,18 @@ func Migrations() ([]Migration, error) {
 // SchemaVersion returns the highest applied migration.
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
-	err := db.w.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&v)
+	err := db.Write(ctx, func(tx *Tx) error {
+		return tx.queryRow(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&v)
+	})
 	return v, mapErr(err)
 }
 
 // migrate applies every pending migration, one transaction each, and refuses
 // a database written by a newer binary.
 func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	if err := db.ExecRaw(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
-		return mapErr(err)
+		return err
 	}
 	ms, err := Migrations()
 	if err != nil {
@@ -80,7 +82,7 @@ func (db *DB) migrate(ctx context.Context) error {
 		err := db.Write(ctx, func(tx *Tx) error {
 			// Not tx.exec: a migration holds many statements and must not be
 			// prepared (and cached) as one.
-			if _, err := tx.tx.ExecContext(ctx, m.SQL); err != nil {
+			if err := tx.execScript(ctx, m.SQL); err != nil {
 				return fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
 			}
 			_, err := tx.exec(ctx, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",

@@ -11,6 +11,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -37,8 +39,17 @@ type Options struct {
 }
 
 // DB is an open store.
+//
+// Writes run on one dedicated connection (wc) under wlock, with BEGIN
+// IMMEDIATE and COMMIT issued by hand, so that prepared statements can live
+// on that connection for the store's lifetime: SQLite's parser is a large
+// share of a small write, and database/sql would otherwise re-prepare every
+// statement in every transaction.
 type DB struct {
 	w, r     *sql.DB
+	wlock    chan struct{}        // held for the whole of a write transaction
+	wc       *sql.Conn            // the writer; nil until first use or after a failure
+	stmts    map[string]*sql.Stmt // prepared on wc; guarded by wlock
 	now      func() time.Time
 	path     string
 	onOutbox func()
@@ -84,7 +95,7 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	db := &DB{w: w, now: o.Now, path: path}
+	db := &DB{w: w, now: o.Now, path: path, wlock: make(chan struct{}, 1)}
 	// Migrate on the writer before readers open, so readers see the schema.
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
@@ -112,6 +123,8 @@ func (db *DB) Path() string { return db.path }
 
 // Close closes both handles; the WAL is checkpointed by SQLite on the last close.
 func (db *DB) Close() error {
+	db.wlock <- struct{}{}
+	db.dropWriter()
 	var err error
 	if db.r != nil {
 		err = db.r.Close()
@@ -128,7 +141,8 @@ func (db *DB) SetOutboxHook(f func()) { db.onOutbox = f }
 
 // Tx is a transaction with the clock's time fixed at its start.
 type Tx struct {
-	tx     *sql.Tx
+	tx     *sql.Tx // read transactions
+	db     *DB     // write transactions: statements run on db.wc
 	Now    time.Time
 	outbox bool
 }
@@ -138,22 +152,91 @@ func (tx *Tx) NowMillis() int64 { return tx.Now.UnixMilli() }
 
 // Write runs fn in a write transaction and commits it if fn returns nil.
 func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
-	stx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
+	select {
+	case db.wlock <- struct{}{}:
+	case <-ctx.Done():
+		return mapErr(ctx.Err())
+	}
+	defer func() { <-db.wlock }()
+	if err := db.begin(ctx); err != nil {
 		return mapErr(err)
 	}
-	tx := &Tx{tx: stx, Now: db.now().UTC().Truncate(time.Millisecond)}
+	tx := &Tx{db: db, Now: db.now().UTC().Truncate(time.Millisecond)}
 	if err := fn(tx); err != nil {
-		_ = stx.Rollback()
+		db.rollback()
 		return mapErr(err)
 	}
-	if err := stx.Commit(); err != nil {
+	// COMMIT must not be interrupted half-way by a cancelled request.
+	if _, err := db.wc.ExecContext(context.WithoutCancel(ctx), "COMMIT"); err != nil {
+		db.rollback()
 		return mapErr(err)
 	}
 	if tx.outbox && db.onOutbox != nil {
 		db.onOutbox()
 	}
 	return nil
+}
+
+// begin starts a write transaction on the writer, (re)connecting it if
+// needed. Called with wlock held.
+func (db *DB) begin(ctx context.Context) error {
+	for attempt := 0; ; attempt++ {
+		if err := db.connect(ctx); err != nil {
+			return err
+		}
+		_, err := db.wc.ExecContext(ctx, "BEGIN IMMEDIATE")
+		if err == nil {
+			return nil
+		}
+		if attempt > 0 || ctx.Err() != nil || !(errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn)) {
+			return err
+		}
+		db.dropWriter()
+	}
+}
+
+// connect takes the writer connection if it is not held. Called with wlock held.
+func (db *DB) connect(ctx context.Context) error {
+	if db.wc != nil {
+		return nil
+	}
+	wc, err := db.w.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	db.wc, db.stmts = wc, map[string]*sql.Stmt{}
+	return nil
+}
+
+// rollback ends a failed transaction; if even that fails the connection is
+// dropped, which makes SQLite roll back, and the next write reconnects.
+func (db *DB) rollback() {
+	if _, err := db.wc.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+		db.dropWriter()
+	}
+}
+
+func (db *DB) dropWriter() {
+	for _, st := range db.stmts {
+		st.Close()
+	}
+	if db.wc != nil {
+		db.wc.Close()
+	}
+	db.wc, db.stmts = nil, nil
+}
+
+// stmt returns q prepared on the writer. Called with wlock held.
+func (db *DB) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := db.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := db.wc.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	db.stmts[q] = st
+	return st, nil
 }
 
 // Read runs fn in a read-only transaction (a consistent snapshot).
@@ -168,15 +251,44 @@ func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return tx.tx.ExecContext(ctx, q, args...)
+	if tx.db == nil {
+		return tx.tx.ExecContext(ctx, q, args...)
+	}
+	st, err := tx.db.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// execScript runs several statements at once (a migration); it cannot be
+// prepared as one statement.
+func (tx *Tx) execScript(ctx context.Context, script string) error {
+	_, err := tx.db.wc.ExecContext(ctx, script)
+	return err
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return tx.tx.QueryRowContext(ctx, q, args...)
+	if tx.db == nil {
+		return tx.tx.QueryRowContext(ctx, q, args...)
+	}
+	st, err := tx.db.stmt(ctx, q)
+	if err != nil {
+		// A Row carrying the error: QueryRowContext on the conn reports it at Scan.
+		return tx.db.wc.QueryRowContext(ctx, q, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return tx.tx.QueryContext(ctx, q, args...)
+	if tx.db == nil {
+		return tx.tx.QueryContext(ctx, q, args...)
+	}
+	st, err := tx.db.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
 }
 
 // IntegrityCheck runs PRAGMA integrity_check and returns its verdict ("ok").
@@ -209,8 +321,18 @@ func (tx *Tx) ExecRaw(ctx context.Context, q string, args ...any) error {
 	return mapErr(err)
 }
 
-// ExecRaw runs one autocommitted statement on the writer.
+// ExecRaw runs one autocommitted statement on the writer, prepared once:
+// the baseline "raw single-row write" that benchmarks compare against.
 func (db *DB) ExecRaw(ctx context.Context, q string, args ...any) error {
-	_, err := db.w.ExecContext(ctx, q, args...)
+	db.wlock <- struct{}{}
+	defer func() { <-db.wlock }()
+	if err := db.connect(ctx); err != nil {
+		return mapErr(err)
+	}
+	st, err := db.stmt(ctx, q)
+	if err != nil {
+		return mapErr(err)
+	}
+	_, err = st.ExecContext(ctx, args...)
 	return mapErr(err)
 }

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -44,8 +43,8 @@ const (
 
 // Config configures a Provider. Only APIKey is needed.
 type Config struct {
-	// APIKey authenticates with Anthropic. Empty means the ANTHROPIC_API_KEY
-	// environment variable; New fails when both are empty.
+	// APIKey authenticates with Anthropic; New fails without it. The process
+	// environment is never consulted.
 	APIKey string
 	// BaseURL is the API root, DefaultBaseURL when empty (a gateway or a
 	// test server).
@@ -97,7 +96,7 @@ func New(cfg Config) (*Provider, error) {
 		models:    slices.Clone(cfg.Models),
 		timeout:   cfg.Timeout,
 		maxTokens: cfg.MaxTokens,
-		apiKey:    cmp.Or(cfg.APIKey, os.Getenv("ANTHROPIC_API_KEY")),
+		apiKey:    cfg.APIKey,
 	}
 	if p.timeout <= 0 {
 		p.timeout = DefaultTimeout
@@ -106,7 +105,7 @@ func New(cfg Config) (*Provider, error) {
 		p.maxTokens = DefaultMaxTokens
 	}
 	if p.apiKey == "" {
-		return nil, xerr.New(xerr.Invalid, "anthropic: no API key: set Config.APIKey or ANTHROPIC_API_KEY")
+		return nil, xerr.New(xerr.Invalid, "anthropic: no API key: set Config.APIKey")
 	}
 	base := cmp.Or(cfg.BaseURL, DefaultBaseURL)
 	u, err := url.Parse(base)

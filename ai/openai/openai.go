@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -39,8 +38,8 @@ const (
 
 // Config configures a Provider. Only APIKey is needed for OpenAI itself.
 type Config struct {
-	// APIKey authenticates with the server. Empty means the OPENAI_API_KEY
-	// environment variable; local servers such as Ollama need none.
+	// APIKey authenticates with the server; local servers such as Ollama
+	// need none. The process environment is never consulted.
 	APIKey string
 	// BaseURL is the API root, DefaultBaseURL when empty. Any
 	// OpenAI-compatible server works, e.g. http://localhost:11434/v1 (Ollama).
@@ -96,10 +95,6 @@ func New(cfg Config) (*Provider, error) {
 	if p.timeout <= 0 {
 		p.timeout = DefaultTimeout
 	}
-	if p.apiKey == "" {
-		// The SDK would read it too; reading it here lets errors scrub it.
-		p.apiKey = os.Getenv("OPENAI_API_KEY")
-	}
 	base := cmp.Or(cfg.BaseURL, DefaultBaseURL)
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -121,8 +116,12 @@ func New(cfg Config) (*Provider, error) {
 		option.WithBaseURL(base),
 		option.WithMaxRetries(retries),
 	}
-	if p.apiKey != "" {
-		opts = append(opts, option.WithAPIKey(p.apiKey))
+	// Only Config decides what is sent: the SDK's defaults read OPENAI_*
+	// variables, whose key or organization must never reach another server.
+	opts = append(opts, option.WithAPIKey(p.apiKey),
+		option.WithHeaderDel("OpenAI-Organization"), option.WithHeaderDel("OpenAI-Project"))
+	if p.apiKey == "" {
+		opts = append(opts, option.WithHeaderDel("Authorization"))
 	}
 	if cfg.HTTPClient != nil {
 		opts = append(opts, option.WithHTTPClient(cfg.HTTPClient))

@@ -513,3 +513,22 @@ func TestPassagesAndLanguage(t *testing.T) {
 		t.Errorf("request system %q does not start with Request.System", system)
 	}
 }
+
+// The process environment never adds credentials: a key or organization in
+// OPENAI_* variables must not reach a configured (possibly third-party) server.
+func TestEnvironmentIgnored(t *testing.T) {
+	t.Setenv("OPENAI_API_KEY", "sk-ambient-secret")
+	t.Setenv("OPENAI_ORG_ID", "org-ambient")
+	fake := xentreetest.NewFakeOpenAI(t)
+	p, err := openai.New(openai.Config{BaseURL: fake.URL() + "/v1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Generate(context.Background(), ai.Request{Messages: []ai.Message{{Role: "user", Content: "hi"}}}); err != nil {
+		t.Fatal(err)
+	}
+	h := fake.Requests()[0].Header
+	if h.Get("Authorization") != "" || h.Get("OpenAI-Organization") != "" {
+		t.Errorf("ambient credentials sent: Authorization %q, OpenAI-Organization %q", h.Get("Authorization"), h.Get("OpenAI-Organization"))
+	}
+}

@@ -3,6 +3,7 @@
 //
 //	xentree serve [--addr 127.0.0.1:8080] [--data ./xentree-data] [--rate-limit on|off] [--access-log on|off]
 //	xentree user create --email E --password P [--admin] [--data DIR]
+//	xentree user set-plan --email E --plan PLAN [--data DIR]
 //	xentree version
 //
 // Flags fall back to the environment: XENTREE_ADDR, XENTREE_DATA,
@@ -46,6 +47,7 @@ func main() {
 const usage = `usage:
   xentree serve [--addr 127.0.0.1:8080] [--data ./xentree-data] [--rate-limit on|off] [--access-log on|off]
   xentree user create --email EMAIL --password PASSWORD [--admin] [--data DIR]
+  xentree user set-plan --email EMAIL --plan PLAN [--data DIR]
   xentree version`
 
 // run is main without the process: tests call it directly.
@@ -176,15 +178,18 @@ func aiFromEnv() xentree.AIConfig {
 }
 
 func userCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "create" {
-		return errors.New("usage: xentree user create --email EMAIL --password PASSWORD [--admin] [--data DIR]")
+	const usage = "usage: xentree user create --email EMAIL --password PASSWORD [--admin] [--data DIR]\n" +
+		"       xentree user set-plan --email EMAIL --plan PLAN [--data DIR]"
+	if len(args) == 0 || (args[0] != "create" && args[0] != "set-plan") {
+		return errors.New(usage)
 	}
-	fs := flag.NewFlagSet("user create", flag.ContinueOnError)
+	fs := flag.NewFlagSet("user "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := fs.String("data", env("XENTREE_DATA", "./xentree-data"), "data folder (XENTREE_DATA)")
-	email := fs.String("email", "", "email of the new account")
-	pw := fs.String("password", "", "password of the new account")
-	admin := fs.Bool("admin", false, "make the account an instance administrator")
+	email := fs.String("email", "", "email of the account")
+	pw := fs.String("password", "", "password of the new account (create)")
+	admin := fs.Bool("admin", false, "make the account an instance administrator (create)")
+	plan := fs.String("plan", "", "the plan to put the account on (set-plan)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -194,6 +199,17 @@ func userCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer eng.Close()
+	if args[0] == "set-plan" {
+		p, err := eng.FindUserByEmail(ctx, *email)
+		if err != nil {
+			return err
+		}
+		if err := eng.SetUserPlan(ctx, p.ID, *plan); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "user %s (%s) is now on plan %s\n", p.ID, p.Email, *plan)
+		return nil
+	}
 	p, err := eng.Register(ctx, auth.RegisterRequest{Email: *email, Password: *pw})
 	if err != nil {
 		return err

@@ -143,7 +143,6 @@ func TestUserCreateAndVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer eng.Close()
 	tok, err := eng.Login(ctx, auth.LoginRequest{Username: "root@example.com", Password: "correct horse battery"})
 	if err != nil {
 		t.Fatal(err)
@@ -151,6 +150,14 @@ func TestUserCreateAndVersion(t *testing.T) {
 	u, err := eng.Authenticate(ctx, tok.AccessToken)
 	if err != nil || !u.IsAdmin() {
 		t.Errorf("created admin: %+v %v", u, err)
+	}
+	eng.Close() // the CLI opens the same folder next
+	out.Reset()
+	if err := run(ctx, []string{"user", "set-plan", "--data", dir, "--email", "root@example.com", "--plan", "pro"}, &out, &errb); err != nil || !strings.Contains(out.String(), "plan pro") {
+		t.Errorf("set-plan: %v %q", err, out.String())
+	}
+	if err := run(ctx, []string{"user", "set-plan", "--data", dir, "--email", "root@example.com", "--plan", "gold"}, &out, &errb); xentree.KindOf(err) != xentree.KindInvalid {
+		t.Errorf("set-plan to an unknown plan: %v", err)
 	}
 	out.Reset()
 	if err := run(ctx, []string{"version"}, &out, &errb); err != nil || !strings.HasPrefix(out.String(), "xentree ") {
