@@ -33,7 +33,7 @@ func TestOpenDrainsOutboxLeftByACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	res, err := e.ix.Search(ctx, index.SearchOptions{Query: "glacier", OwnerID: "u1"})
+	res, err := e.ix.Search(ctx, index.SearchOptions{Query: "glacier", OwnerID: "u1", Types: []string{"note"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,8 +61,12 @@ func (e *Engine) Search(ctx context.Context, user User, req conversation.SearchR
 	case <-ctx.Done():
 		return conversation.SearchResponse{}, xerr.Wrap(xerr.Unavailable, ctx.Err(), "search cancelled")
 	}
+	types := req.Types
+	if len(types) == 0 {
+		types = conversation.SearchTypes
+	}
 	res, err := e.ix.Search(ctx, index.SearchOptions{
-		Query: q, Phrase: phrase, Types: req.Types, OwnerID: user.ID,
+		Query: q, Phrase: phrase, Types: types, OwnerID: user.ID,
 		Size: req.Limit, From: req.Offset, Highlight: true,
 	})
 	if err != nil {

@@ -29,7 +29,7 @@ func open(t *testing.T, dir string) (*store.DB, *index.Index) {
 
 func search(t *testing.T, ix *index.Index, owner, q string) []string {
 	t.Helper()
-	res, err := ix.Search(ctx, index.SearchOptions{Query: q, OwnerID: owner, Size: 10})
+	res, err := ix.Search(ctx, index.SearchOptions{Query: q, OwnerID: owner, Size: 10, Types: []string{"note"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,21 +4,35 @@
 //
 // Every search is scoped inside the Bleve query to what the caller may see
 // (owner and organizations), so totals and pages never count other users'
-// content, and user text is only ever used in match queries, never parsed as
+// content, and user text is only ever analysed into terms, never parsed as
 // query-string syntax.
+//
+// Scoping is built into the terms themselves: besides the stored title and
+// body, each document indexes its analysed words prefixed with its scope
+// and type ("u:<owner>|message|glacier"). A search is then a disjunction of
+// such terms, whose postings hold only that scope's documents. Scoring needs
+// term frequencies, and Bleve advances a scoring postings list linearly, so
+// intersecting a common word with an owner filter would cost time in
+// proportion to the whole index; prefixed terms cost in proportion to the
+// caller's own content.
 package index
 
 import (
 	"context"
 	"errors"
+	"html"
 	"os"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/whitespace"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
 
@@ -78,6 +92,7 @@ var ErrUnscoped = errors.New("index: search without scope")
 // Index is safe for concurrent use.
 type Index struct {
 	path string
+	en   analysis.Analyzer
 	mu   sync.RWMutex // write-locked only to swap the index in Rebuild
 	b    bleve.Index
 }
@@ -89,7 +104,7 @@ func Open(path string, lockTimeout time.Duration) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Index{path: path, b: b}, nil
+	return &Index{path: path, b: b, en: b.Mapping().AnalyzerNamed(textAnalyzer)}, nil
 }
 
 func openOrCreate(path string, lockTimeout time.Duration) (bleve.Index, error) {
@@ -104,35 +119,102 @@ func openOrCreate(path string, lockTimeout time.Duration) (bleve.Index, error) {
 	return b, nil
 }
 
+// Field and analyzer names.
+const (
+	scopedAnalyzer = "xentree_scoped" // splits the pre-analysed, prefixed terms on spaces
+	textAnalyzer   = en.AnalyzerName  // English: lower-case, stop words, Porter stemming
+	scopedTitle    = "stitle"
+	scopedBody     = "sbody"
+)
+
 func newMapping() mapping.IndexMapping {
 	kw := bleve.NewKeywordFieldMapping()
 	kw.Analyzer = keyword.Name
 	kw.IncludeInAll = false
 	stored := bleve.NewKeywordFieldMapping()
 	stored.Store = true
+	stored.Index = false
 	stored.IncludeInAll = false
-	text := bleve.NewTextFieldMapping()
-	text.Analyzer = en.AnalyzerName
-	text.Store = true
-	text.IncludeTermVectors = true // for highlighting
 	date := bleve.NewDateTimeFieldMapping()
 	date.IncludeInAll = false
+	date.Index = false
+	scoped := bleve.NewTextFieldMapping()
+	scoped.Analyzer = scopedAnalyzer
+	scoped.Store = false
+	scoped.IncludeInAll = false
 
 	dm := bleve.NewDocumentStaticMapping()
 	dm.AddFieldMappingsAt("type", stored)
 	dm.AddFieldMappingsAt("owner_id", kw)
 	dm.AddFieldMappingsAt("org_id", kw)
 	dm.AddFieldMappingsAt("parent_id", stored)
-	dm.AddFieldMappingsAt("title", text)
-	dm.AddFieldMappingsAt("body", text)
+	dm.AddFieldMappingsAt("title", stored)
+	dm.AddFieldMappingsAt("body", stored)
 	dm.AddFieldMappingsAt("created_at", date)
+	dm.AddFieldMappingsAt(scopedTitle, scoped)
+	dm.AddFieldMappingsAt(scopedBody, scoped)
 
 	im := bleve.NewIndexMapping()
+	if err := im.AddCustomAnalyzer(scopedAnalyzer, map[string]any{"type": custom.Name, "tokenizer": whitespace.Name}); err != nil {
+		panic(err) // static configuration: fails only if Bleve's names change
+	}
 	im.DefaultMapping = dm
-	im.DefaultAnalyzer = en.AnalyzerName
+	im.DefaultAnalyzer = scopedAnalyzer
 	im.StoreDynamic = false
 	im.IndexDynamic = false
 	return im
+}
+
+// scopeKeys are the term prefixes a document is visible under, or a search
+// may look in.
+func scopeKeys(ownerID string, orgIDs ...string) []string {
+	var keys []string
+	if ownerID != "" {
+		keys = append(keys, "u:"+ownerID)
+	}
+	for _, o := range orgIDs {
+		if o != "" {
+			keys = append(keys, "o:"+o)
+		}
+	}
+	return keys
+}
+
+// terms analyses text as English into its index terms, in order.
+func (ix *Index) terms(text string) []string {
+	ts := ix.en.Analyze([]byte(text))
+	out := make([]string, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, string(t.Term))
+	}
+	return out
+}
+
+// prefixed joins terms, each prefixed with every scope and the type.
+func prefixed(scopes []string, typ string, terms []string) string {
+	var b strings.Builder
+	for _, sc := range scopes {
+		for _, t := range terms {
+			b.WriteString(sc)
+			b.WriteByte('|')
+			b.WriteString(typ)
+			b.WriteByte('|')
+			b.WriteString(t)
+			b.WriteByte(' ')
+		}
+	}
+	return b.String()
+}
+
+// bleveDoc is what Bleve stores and indexes for d.
+func (ix *Index) bleveDoc(d *Doc) map[string]any {
+	scopes := scopeKeys(d.OwnerID, d.OrgID)
+	return map[string]any{
+		"type": d.Type, "owner_id": d.OwnerID, "org_id": d.OrgID, "parent_id": d.ParentID,
+		"title": d.Title, "body": d.Body, "created_at": d.CreatedAt,
+		scopedTitle: prefixed(scopes, d.Type, ix.terms(d.Title)),
+		scopedBody:  prefixed(scopes, d.Type, ix.terms(d.Body)),
+	}
 }
 
 // Close closes the index.
@@ -149,7 +231,7 @@ func (ix *Index) Apply(ops []Op) error {
 	batch := ix.b.NewBatch()
 	for _, op := range ops {
 		if op.Doc != nil {
-			if err := batch.Index(op.Doc.ID, op.Doc); err != nil {
+			if err := batch.Index(op.Doc.ID, ix.bleveDoc(op.Doc)); err != nil {
 				return xerr.Internalf(err, "index: batch %s", op.Doc.ID)
 			}
 		} else {
@@ -169,26 +251,34 @@ func (ix *Index) Count() (uint64, error) {
 	return ix.b.DocCount()
 }
 
-// Search runs a scoped search.
+// Search runs a scoped search. Types must name the types to search (the
+// caller knows its domain's types; the index does not).
 func (ix *Index) Search(ctx context.Context, o SearchOptions) (Result, error) {
-	if o.OwnerID == "" && len(o.OrgIDs) == 0 {
+	scopes := scopeKeys(o.OwnerID, o.OrgIDs...)
+	if len(scopes) == 0 {
 		return Result{}, ErrUnscoped
 	}
-	q := buildQuery(o)
+	if len(o.Types) == 0 {
+		return Result{}, errors.New("index: search without types")
+	}
 	if o.Size <= 0 {
 		o.Size = 10
 	}
-	req := bleve.NewSearchRequestOptions(q, o.Size, o.From, false)
-	req.Fields = []string{"type", "parent_id", "title", "created_at"}
-	if o.Highlight {
-		req.Highlight = bleve.NewHighlightWithStyle("html")
-		req.Highlight.Fields = []string{"body", "title"}
+	terms := ix.terms(o.Query)
+	if len(terms) == 0 {
+		return Result{Hits: []Hit{}}, nil // only stop words or punctuation
 	}
+	req := bleve.NewSearchRequestOptions(buildQuery(scopes, o.Types, terms, o.Phrase), o.Size, o.From, false)
+	req.Fields = []string{"type", "parent_id", "title", "created_at", "body"}
 	ix.mu.RLock()
 	res, err := ix.b.SearchInContext(ctx, req)
 	ix.mu.RUnlock()
 	if err != nil {
 		return Result{}, xerr.Wrap(xerr.Unavailable, err, "search failed")
+	}
+	want := map[string]bool{}
+	for _, t := range terms {
+		want[t] = true
 	}
 	out := Result{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits))}
 	for _, h := range res.Hits {
@@ -199,11 +289,10 @@ func (ix *Index) Search(ctx context.Context, o SearchOptions) (Result, error) {
 		if s, ok := h.Fields["created_at"].(string); ok {
 			hit.CreatedAt, _ = time.Parse(time.RFC3339Nano, s)
 		}
-		// Body fragments first; a doc without a body has one empty fragment.
-		for _, field := range [...]string{"body", "title"} {
-			if f := h.Fragments[field]; len(f) > 0 && f[0] != "" {
-				hit.Snippet = f[0]
-				break
+		if o.Highlight {
+			body, _ := h.Fields["body"].(string)
+			if hit.Snippet = ix.snippet(body, want); hit.Snippet == "" {
+				hit.Snippet = ix.snippet(hit.Title, want)
 			}
 		}
 		out.Hits = append(out.Hits, hit)
@@ -211,49 +300,109 @@ func (ix *Index) Search(ctx context.Context, o SearchOptions) (Result, error) {
 	return out, nil
 }
 
-func buildQuery(o SearchOptions) query.Query {
-	scope := []query.Query{}
-	if o.OwnerID != "" {
-		scope = append(scope, term("owner_id", o.OwnerID))
-	}
-	for _, org := range o.OrgIDs {
-		scope = append(scope, term("org_id", org))
-	}
-	must := []query.Query{bleve.NewDisjunctionQuery(scope...)}
-	if len(o.Types) > 0 {
-		types := make([]query.Query, 0, len(o.Types))
-		for _, t := range o.Types {
-			types = append(types, term("type", t))
+// buildQuery matches any of the terms (or the phrase) in the given scopes
+// and types, titles weighing twice as much as bodies.
+func buildQuery(scopes, types, terms []string, phrase bool) query.Query {
+	var qs []query.Query
+	for _, field := range []string{scopedTitle, scopedBody} {
+		boost := 1.0
+		if field == scopedTitle {
+			boost = 2
 		}
-		must = append(must, bleve.NewDisjunctionQuery(types...))
-	}
-	text := strings.TrimSpace(o.Query)
-	if text != "" {
-		var title, body query.Query
-		if o.Phrase {
-			t := bleve.NewMatchPhraseQuery(text)
-			t.SetField("title")
-			t.SetBoost(2)
-			b := bleve.NewMatchPhraseQuery(text)
-			b.SetField("body")
-			title, body = t, b
-		} else {
-			t := bleve.NewMatchQuery(text)
-			t.SetField("title")
-			t.SetBoost(2)
-			b := bleve.NewMatchQuery(text)
-			b.SetField("body")
-			title, body = t, b
+		for _, sc := range scopes {
+			for _, typ := range types {
+				prefix := sc + "|" + typ + "|"
+				if phrase && len(terms) > 1 {
+					pt := make([]string, len(terms))
+					for i, t := range terms {
+						pt[i] = prefix + t
+					}
+					q := bleve.NewPhraseQuery(pt, field)
+					q.SetBoost(boost)
+					qs = append(qs, q)
+					continue
+				}
+				for _, t := range terms {
+					q := bleve.NewTermQuery(prefix + t)
+					q.SetField(field)
+					q.SetBoost(boost)
+					qs = append(qs, q)
+				}
+			}
 		}
-		must = append(must, bleve.NewDisjunctionQuery(title, body))
 	}
-	return bleve.NewConjunctionQuery(must...)
+	return bleve.NewDisjunctionQuery(qs...)
 }
 
-func term(field, v string) query.Query {
-	q := bleve.NewTermQuery(v)
-	q.SetField(field)
-	return q
+// Snippet limits: about this many bytes of context around the first match.
+const (
+	snippetBefore = 60
+	snippetAfter  = 140
+)
+
+// snippet returns an HTML fragment of text around its first word whose term
+// is wanted, with every matching word in <mark>, or "" if none matches.
+func (ix *Index) snippet(text string, want map[string]bool) string {
+	if text == "" {
+		return ""
+	}
+	var marks [][2]int
+	for _, t := range ix.en.Analyze([]byte(text)) {
+		if want[string(t.Term)] {
+			marks = append(marks, [2]int{t.Start, t.End})
+		}
+	}
+	if len(marks) == 0 {
+		return ""
+	}
+	from := wordStart(text, max(0, marks[0][0]-snippetBefore))
+	to := wordEnd(text, min(len(text), marks[0][1]+snippetAfter))
+	var b strings.Builder
+	if from > 0 {
+		b.WriteString("…")
+	}
+	pos := from
+	for _, m := range marks {
+		if m[0] < pos || m[1] > to {
+			continue
+		}
+		b.WriteString(html.EscapeString(text[pos:m[0]]))
+		b.WriteString("<mark>")
+		b.WriteString(html.EscapeString(text[m[0]:m[1]]))
+		b.WriteString("</mark>")
+		pos = m[1]
+	}
+	b.WriteString(html.EscapeString(text[pos:to]))
+	if to < len(text) {
+		b.WriteString("…")
+	}
+	return b.String()
+}
+
+// wordStart moves i back to the start of a word (and a rune).
+func wordStart(s string, i int) int {
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	for j := i; j > 0 && j > i-20; j-- {
+		if s[j-1] == ' ' || s[j-1] == '\n' {
+			return j
+		}
+	}
+	return i
+}
+
+// wordEnd moves i forward to the end of a word (and a rune).
+func wordEnd(s string, i int) int {
+	for i < len(s) && !utf8.RuneStart(s[i]) {
+		i++
+	}
+	for j := i; j < len(s) && j < i+20; j++ {
+		if s[j] == ' ' || s[j] == '\n' {
+			return j
+		}
+	}
+	return i
 }
 
 // Rebuild replaces the index with the documents produced by each, built in a
@@ -285,7 +434,7 @@ func (ix *Index) Rebuild(ctx context.Context, each func(yield func(Doc) error) e
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := batch.Index(d.ID, d); err != nil {
+		if err := batch.Index(d.ID, ix.bleveDoc(&d)); err != nil {
 			return err
 		}
 		n++

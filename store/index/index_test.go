@@ -23,6 +23,7 @@ func TestConformance(t *testing.T) {
 		{ID: "a3", Type: "conversation", OwnerID: "alice", Title: "Photosynthesis questions", CreatedAt: t0},
 		{ID: "b1", Type: "message", OwnerID: "bob", Body: "Bob also runs photosynthesis experiments", CreatedAt: t0},
 		{ID: "o1", Type: "document", OrgID: "org1", Title: "Handbook", Body: "Photosynthesis for the whole team", CreatedAt: t0},
+		{ID: "a4", Type: "note", OwnerID: "alice", Body: "Never trust <script> tags in notes", CreatedAt: t0},
 		{ID: "gone", Type: "note", OwnerID: "alice", Body: "photosynthesis draft to delete", CreatedAt: t0},
 	}
 	ops := make([]Op, 0, len(docs)+1)
@@ -50,10 +51,16 @@ func TestConformance(t *testing.T) {
 		{name: "phrase order matters", opts: SearchOptions{Query: "cell the of powerhouse", Phrase: true, OwnerID: "alice"}, want: nil},
 		{name: "highlight", opts: SearchOptions{Query: "mitochondria", OwnerID: "alice", Highlight: true}, want: []string{"a2"}, snippet: "<mark>Mitochondria</mark>"},
 		{name: "deleted never shows", opts: SearchOptions{Query: "draft", OwnerID: "alice"}, want: nil},
+		{name: "only stop words", opts: SearchOptions{Query: "the of and", OwnerID: "alice"}, want: nil},
+		{name: "snippet escapes HTML", opts: SearchOptions{Query: "script", OwnerID: "alice", Highlight: true}, want: []string{"a4"}, snippet: "&lt;<mark>script</mark>&gt;"},
 		{name: "query syntax is text", opts: SearchOptions{Query: "owner_id:bob +photosynthesis", OwnerID: "alice"}, want: []string{"a1", "a3"}},
 	}
+	all := []string{"message", "note", "conversation", "document"}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.opts.Types == nil {
+				tc.opts.Types = all
+			}
 			res, err := ix.Search(context.Background(), tc.opts)
 			if err != nil {
 				t.Fatal(err)
@@ -78,7 +85,7 @@ func TestConformance(t *testing.T) {
 			}
 		})
 	}
-	if _, err := ix.Search(context.Background(), SearchOptions{Query: "photosynthesis"}); err != ErrUnscoped {
+	if _, err := ix.Search(context.Background(), SearchOptions{Query: "photosynthesis", Types: all}); err != ErrUnscoped {
 		t.Errorf("unscoped search: %v, want ErrUnscoped", err)
 	}
 }
