@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -31,7 +32,16 @@ type Signer struct {
 	key    []byte
 	parser *jwt.Parser
 	now    func() time.Time
+
+	// verified remembers tokens whose signature checked out, so the token
+	// sent with every request is parsed once, not per request. Expiry is
+	// still checked on every use.
+	mu       sync.RWMutex
+	verified map[string]Claims
 }
+
+// maxVerified bounds the cache; when full it is emptied and refills.
+const maxVerified = 50_000
 
 // NewSigner returns a Signer. now supplies the time for expiry checks.
 func NewSigner(key []byte, now func() time.Time) *Signer {
@@ -39,7 +49,8 @@ func NewSigner(key []byte, now func() time.Time) *Signer {
 		key: key,
 		now: now,
 		// Only HS256 is accepted: no "none", no algorithm confusion.
-		parser: jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithoutClaimsValidation()),
+		parser:   jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithoutClaimsValidation()),
+		verified: map[string]Claims{},
 	}
 }
 
@@ -57,11 +68,25 @@ func (s *Signer) Verify(raw string) (Claims, error) {
 	if len(raw) == 0 || len(raw) > 4096 {
 		return c, ErrInvalid
 	}
-	if _, err := s.parser.ParseWithClaims(raw, &c, s.keyFunc); err != nil {
-		return c, ErrInvalid
+	s.mu.RLock()
+	c, hit := s.verified[raw]
+	s.mu.RUnlock()
+	if !hit {
+		if _, err := s.parser.ParseWithClaims(raw, &c, s.keyFunc); err != nil {
+			return Claims{}, ErrInvalid
+		}
+		if c.Subject == "" || c.SessionID == "" || c.ExpiresAt == 0 {
+			return Claims{}, ErrInvalid
+		}
+		s.mu.Lock()
+		if len(s.verified) >= maxVerified {
+			clear(s.verified)
+		}
+		s.verified[raw] = c
+		s.mu.Unlock()
 	}
-	if c.Subject == "" || c.SessionID == "" || c.ExpiresAt == 0 || s.now().Unix() >= c.ExpiresAt {
-		return c, ErrInvalid
+	if s.now().Unix() >= c.ExpiresAt {
+		return Claims{}, ErrInvalid
 	}
 	return c, nil
 }
