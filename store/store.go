@@ -36,6 +36,10 @@ type Options struct {
 	BusyTimeout time.Duration
 	// MmapSize is SQLite's mmap_size in bytes. Defaults to 256 MiB.
 	MmapSize int64
+	// CheckpointInterval is how often a background goroutine copies the WAL
+	// into the database file. Commits never checkpoint themselves, so no
+	// request pays for it. Defaults to 1 s.
+	CheckpointInterval time.Duration
 }
 
 // DB is an open store.
@@ -53,6 +57,27 @@ type DB struct {
 	now      func() time.Time
 	path     string
 	onOutbox func()
+
+	ckpt     *sql.DB // runs checkpoints, off the write path
+	stopCkpt chan struct{}
+	ckptDone chan struct{}
+}
+
+// checkpointer copies committed WAL frames into the database file every
+// interval. PASSIVE never blocks the writer or readers; the last Close
+// checkpoints whatever is left.
+func (db *DB) checkpointer(interval time.Duration) {
+	defer close(db.ckptDone)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.stopCkpt:
+			return
+		case <-t.C:
+			_, _ = db.ckpt.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+		}
+	}
 }
 
 // Open opens (creating if needed) the database at path and migrates it.
@@ -68,6 +93,9 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 	}
 	if o.MmapSize <= 0 {
 		o.MmapSize = 256 << 20
+	}
+	if o.CheckpointInterval <= 0 {
+		o.CheckpointInterval = time.Second
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, xerr.Internalf(err, "store: create folder")
@@ -87,7 +115,7 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 	}
 	// The writer takes the write lock at BEGIN, so a transaction never has
 	// to upgrade from read to write and fail half-way.
-	w, err := sql.Open("sqlite", dsn("_txlock", "immediate"))
+	w, err := sql.Open("sqlite", dsn("_txlock", "immediate", "_pragma", "wal_autocheckpoint(0)"))
 	if err != nil {
 		return nil, xerr.Internalf(err, "store: open writer")
 	}
@@ -115,6 +143,13 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 		db.Close()
 		return nil, mapErr(err)
 	}
+	if db.ckpt, err = sql.Open("sqlite", dsn()); err != nil {
+		db.Close()
+		return nil, xerr.Internalf(err, "store: open checkpointer")
+	}
+	db.ckpt.SetMaxOpenConns(1)
+	db.stopCkpt, db.ckptDone = make(chan struct{}), make(chan struct{})
+	go db.checkpointer(o.CheckpointInterval)
 	return db, nil
 }
 
@@ -123,6 +158,11 @@ func (db *DB) Path() string { return db.path }
 
 // Close closes both handles; the WAL is checkpointed by SQLite on the last close.
 func (db *DB) Close() error {
+	if db.stopCkpt != nil {
+		close(db.stopCkpt)
+		<-db.ckptDone
+		db.ckpt.Close()
+	}
 	db.wlock <- struct{}{}
 	db.dropWriter()
 	var err error
