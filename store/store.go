@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -52,6 +53,8 @@ type Options struct {
 type DB struct {
 	w, r     *sql.DB
 	wlock    chan struct{}        // held for the whole of a write transaction
+	pmu      sync.Mutex           // guards pending
+	pending  []*pendingWrite      // writes waiting for the writer
 	wc       *sql.Conn            // the writer; nil until first use or after a failure
 	stmts    map[string]*sql.Stmt // prepared on wc; guarded by wlock
 	now      func() time.Time
@@ -191,30 +194,121 @@ type Tx struct {
 func (tx *Tx) NowMillis() int64 { return tx.Now.UnixMilli() }
 
 // Write runs fn in a write transaction and commits it if fn returns nil.
+//
+// Writes that arrive while another commits are grouped: the next caller to
+// get the writer runs every waiting fn in one transaction, each inside its
+// own SAVEPOINT (a failing fn is rolled back alone), and commits once. One
+// commit is most of a small write's cost, so concurrent writers share it.
+// Each fn still sees its own ctx: a cancelled one is skipped, not run late.
 func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
-	select {
-	case db.wlock <- struct{}{}:
-	case <-ctx.Done():
-		return mapErr(ctx.Err())
+	w := &pendingWrite{ctx: ctx, fn: fn, done: make(chan struct{})}
+	db.pmu.Lock()
+	db.pending = append(db.pending, w)
+	db.pmu.Unlock()
+	for {
+		select {
+		case <-w.done:
+			return w.err
+		case db.wlock <- struct{}{}:
+			db.runPending()
+			<-db.wlock
+		}
 	}
-	defer func() { <-db.wlock }()
-	if err := db.begin(ctx); err != nil {
-		return mapErr(err)
+}
+
+// pendingWrite is one Write waiting for a leader to run it.
+type pendingWrite struct {
+	ctx    context.Context
+	fn     func(*Tx) error
+	err    error
+	outbox bool
+	done   chan struct{}
+}
+
+// maxGroup bounds how many writes share one commit, which bounds latency.
+const maxGroup = 128
+
+// runPending runs waiting writes as one transaction. Called with wlock held.
+func (db *DB) runPending() {
+	db.pmu.Lock()
+	n := min(len(db.pending), maxGroup)
+	group := db.pending[:n:n]
+	db.pending = append([]*pendingWrite(nil), db.pending[n:]...)
+	db.pmu.Unlock()
+	if n == 0 {
+		return
 	}
-	tx := &Tx{db: db, Now: db.now().UTC().Truncate(time.Millisecond)}
-	if err := fn(tx); err != nil {
+	defer func() {
+		outbox := false
+		for _, w := range group {
+			outbox = outbox || (w.err == nil && w.outbox)
+			close(w.done)
+		}
+		if outbox && db.onOutbox != nil {
+			db.onOutbox()
+		}
+	}()
+	if err := db.begin(context.Background()); err != nil {
+		for _, w := range group {
+			w.err = mapErr(err)
+		}
+		return
+	}
+	now := db.now().UTC().Truncate(time.Millisecond)
+	ran := 0
+	for _, w := range group {
+		if err := w.ctx.Err(); err != nil {
+			w.err = mapErr(err)
+			continue
+		}
+		if n > 1 {
+			if _, err := db.wc.ExecContext(context.Background(), "SAVEPOINT w"); err != nil {
+				w.err = mapErr(err)
+				continue
+			}
+		}
+		tx := &Tx{db: db, Now: now}
+		if err := w.fn(tx); err != nil {
+			w.err = mapErr(err)
+			if n == 1 {
+				db.rollback()
+				return
+			}
+			if _, err := db.wc.ExecContext(context.Background(), "ROLLBACK TO w"); err != nil {
+				db.rollback()
+				db.failAll(group, err)
+				return
+			}
+		} else {
+			w.outbox = tx.outbox
+			ran++
+		}
+		if n > 1 {
+			if _, err := db.wc.ExecContext(context.Background(), "RELEASE w"); err != nil {
+				db.rollback()
+				db.failAll(group, err)
+				return
+			}
+		}
+	}
+	if ran == 0 {
 		db.rollback()
-		return mapErr(err)
+		return
 	}
-	// COMMIT must not be interrupted half-way by a cancelled request.
-	if _, err := db.wc.ExecContext(context.WithoutCancel(ctx), "COMMIT"); err != nil {
+	if _, err := db.wc.ExecContext(context.Background(), "COMMIT"); err != nil {
 		db.rollback()
-		return mapErr(err)
+		db.failAll(group, err)
 	}
-	if tx.outbox && db.onOutbox != nil {
-		db.onOutbox()
+}
+
+// failAll reports a failure of the shared transaction to every write in
+// the group that had succeeded on its own.
+func (db *DB) failAll(group []*pendingWrite, err error) {
+	for _, w := range group {
+		if w.err == nil {
+			w.err = mapErr(err)
+		}
 	}
-	return nil
 }
 
 // begin starts a write transaction on the writer, (re)connecting it if

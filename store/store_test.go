@@ -164,3 +164,51 @@ func TestConcurrentWritesNeverBusy(t *testing.T) {
 		t.Errorf("rows = %d, want 200", n)
 	}
 }
+
+// Writes grouped into one commit stay independent: a failing one is rolled
+// back alone, the others land, and each caller gets its own result.
+func TestGroupedWritesFailAlone(t *testing.T) {
+	db := openTest(t, nil)
+	var wg sync.WaitGroup
+	errs := make([]error, 100)
+	boom := errors.New("boom")
+	for i := range errs {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			errs[i] = db.Write(ctx, func(tx *Tx) error {
+				if err := tx.ExecRaw(ctx, `INSERT INTO index_outbox (doc_id, op, created_at) VALUES (?, 'delete', 0)`, i); err != nil {
+					return err
+				}
+				if i%3 == 0 {
+					return boom // after writing: must be undone
+				}
+				return nil
+			})
+		}(i)
+	}
+	wg.Wait()
+	want := 0
+	for i, err := range errs {
+		if i%3 == 0 {
+			if !errors.Is(err, boom) {
+				t.Errorf("write %d: %v, want boom", i, err)
+			}
+			continue
+		}
+		want++
+		if err != nil {
+			t.Errorf("write %d: %v", i, err)
+		}
+	}
+	if n, _, _ := db.OutboxStats(ctx); n != int64(want) {
+		t.Errorf("rows = %d, want %d (failed writes must leave nothing)", n, want)
+	}
+	// A cancelled caller's write is not run.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	ran := false
+	if err := db.Write(cctx, func(tx *Tx) error { ran = true; return nil }); err == nil || ran {
+		t.Errorf("cancelled write: err %v, ran %v", err, ran)
+	}
+}

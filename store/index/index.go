@@ -131,17 +131,21 @@ func newMapping() mapping.IndexMapping {
 	kw := bleve.NewKeywordFieldMapping()
 	kw.Analyzer = keyword.Name
 	kw.IncludeInAll = false
+	kw.DocValues = false
 	stored := bleve.NewKeywordFieldMapping()
 	stored.Store = true
 	stored.Index = false
 	stored.IncludeInAll = false
+	stored.DocValues = false
 	date := bleve.NewDateTimeFieldMapping()
 	date.IncludeInAll = false
 	date.Index = false
+	date.DocValues = false
 	scoped := bleve.NewTextFieldMapping()
 	scoped.Analyzer = scopedAnalyzer
 	scoped.Store = false
 	scoped.IncludeInAll = false
+	scoped.DocValues = false // nothing sorts or facets on it; positions stay for phrases
 
 	dm := bleve.NewDocumentStaticMapping()
 	dm.AddFieldMappingsAt("type", stored)
