@@ -296,7 +296,7 @@ func TestLiveRealtimeMinting(t *testing.T) {
 		got.auth = r.Header.Get("Authorization")
 		json.NewDecoder(r.Body).Decode(&got.body)
 		if strings.Contains(got.auth, "broken") {
-			http.Error(w, `{"error":{"message":"Incorrect API key provided: sk-broken"}}`, 401)
+			http.Error(w, `{"error":{"message":"Incorrect API key provided: sk-broken"}}`, http.StatusUnauthorized)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
