@@ -62,23 +62,14 @@ func (e *Engine) chat(ctx context.Context, user User, req conversation.ChatReque
 		if !ids.Valid(convID) {
 			return conversation.ChatResponse{}, errConversationNotFound
 		}
-		userMsg := conversation.Message{ID: ids.New(), ConversationID: convID, Role: ai.RoleUser, Content: req.Message}
 		var history []conversation.Message
-		err := e.db.Write(ctx, func(tx *store.Tx) error {
+		err := e.db.Read(ctx, func(tx *store.Tx) error {
 			if _, err := tx.ConversationGet(ctx, user.ID, convID); err != nil {
 				return notFoundAs(err, errConversationNotFound)
 			}
 			var err error
-			if history, err = tx.MessageRecent(ctx, convID, e.cfg.AI.MaxHistory); err != nil {
-				return err
-			}
-			if err := tx.MessageInsert(ctx, user.ID, &userMsg, nil); err != nil {
-				return err
-			}
-			if err := tx.ConversationTouch(ctx, convID, 1); err != nil {
-				return err
-			}
-			return tx.OutboxIndex(ctx, userMsg.ID, messageDoc(user.ID, userMsg))
+			history, err = tx.MessageRecent(ctx, convID, e.cfg.AI.MaxHistory)
+			return err
 		})
 		if err != nil {
 			return conversation.ChatResponse{}, err
@@ -118,13 +109,22 @@ func (e *Engine) chat(ctx context.Context, user User, req conversation.ChatReque
 		// the conversation. A fresh, bounded context, since ctx may be cancelled.
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
+		// The question and its answer are stored together, so a provider
+		// that fails outright leaves nothing behind and a retry is clean.
+		q := conversation.Message{ID: ids.New(), ConversationID: convID, Role: ai.RoleUser, Content: req.Message}
 		m := conversation.Message{ID: ids.New(), ConversationID: convID, Role: ai.RoleAssistant, Content: resp.Content,
 			Provider: p.ID(), Model: out.Model, Incomplete: out.Incomplete}
 		serr := e.db.Write(sctx, func(tx *store.Tx) error {
+			if err := tx.MessageInsert(sctx, user.ID, &q, nil); err != nil {
+				return err
+			}
+			if err := tx.OutboxIndex(sctx, q.ID, messageDoc(user.ID, q)); err != nil {
+				return err
+			}
 			if err := tx.MessageInsert(sctx, user.ID, &m, out.Usage); err != nil {
 				return err
 			}
-			if err := tx.ConversationTouch(sctx, convID, 1); err != nil {
+			if err := tx.ConversationTouch(sctx, convID, 2); err != nil {
 				return err
 			}
 			return tx.OutboxIndex(sctx, m.ID, messageDoc(user.ID, m))

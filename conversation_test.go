@@ -262,3 +262,34 @@ func TestLearningSession(t *testing.T) {
 		t.Errorf("new session after end: %+v %v", next, err)
 	}
 }
+
+// A provider that fails before answering leaves the conversation as it was,
+// so the client can simply retry.
+func TestChatProviderFailureStoresNothing(t *testing.T) {
+	fake := xentreetest.NewFakeOpenAI(t)
+	eng := xentreetest.NewEngine(t, xentreetest.WithConfig(func(c *xentree.Config) {
+		c.AI.OpenAI = xentree.OpenAIConfig{APIKey: "sk-test", BaseURL: fake.URL() + "/v1"}
+	}))
+	u, _ := xentreetest.CreateUser(t, eng, "")
+	c, _ := eng.CreateConversation(ctx, u, conversation.CreateRequest{})
+	fake.FailNext(xentreetest.FailUnauthorized)
+	_, err := eng.Chat(ctx, u, conversation.ChatRequest{Message: "hello", ConversationID: c.ID})
+	if xentree.ErrorCode(err) != "provider_misconfigured" {
+		t.Fatalf("err = %v", err)
+	}
+	if msgs, _ := eng.ListMessages(ctx, u, c.ID, xentree.Page{}); len(msgs.Items) != 0 {
+		t.Errorf("failed chat stored %+v", msgs.Items)
+	}
+	fake.SetReply("Hi there.")
+	r, err := eng.Chat(ctx, u, conversation.ChatRequest{Message: "hello", ConversationID: c.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, _ := eng.ListMessages(ctx, u, c.ID, xentree.Page{})
+	if len(msgs.Items) != 2 || msgs.Items[0].Content != "hello" || msgs.Items[1].ID != r.MessageID {
+		t.Errorf("retry stored %+v", msgs.Items)
+	}
+	if got, _ := eng.GetConversation(ctx, u, c.ID); got.MessageCount != 2 {
+		t.Errorf("message_count = %d, want 2", got.MessageCount)
+	}
+}
