@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -73,11 +72,8 @@ type Config struct {
 
 // Provider talks to Anthropic.
 type Provider struct {
+	ai.Identity
 	client    sdk.Client
-	id        string
-	name      string
-	model     string
-	models    []string
 	timeout   time.Duration
 	maxTokens int
 	apiKey    string // also to scrub it from upstream text
@@ -90,10 +86,7 @@ var errIncomplete = errors.New("anthropic: stream ended before message_stop")
 // New returns a Provider for cfg. It does not contact Anthropic.
 func New(cfg Config) (*Provider, error) {
 	p := &Provider{
-		id:        cmp.Or(cfg.ID, DefaultID),
-		name:      cmp.Or(cfg.Name, DefaultName),
-		model:     cmp.Or(cfg.Model, DefaultModel),
-		models:    slices.Clone(cfg.Models),
+		Identity:  ai.NewIdentity(cmp.Or(cfg.ID, DefaultID), cmp.Or(cfg.Name, DefaultName), cmp.Or(cfg.Model, DefaultModel), cfg.Models),
 		timeout:   cfg.Timeout,
 		maxTokens: cfg.MaxTokens,
 		apiKey:    cfg.APIKey,
@@ -135,18 +128,6 @@ func New(cfg Config) (*Provider, error) {
 	return p, nil
 }
 
-// ID implements ai.Provider.
-func (p *Provider) ID() string { return p.id }
-
-// Name implements ai.Provider.
-func (p *Provider) Name() string { return p.name }
-
-// Models implements ai.Provider; it is empty when any model name is accepted.
-func (p *Provider) Models() []string { return slices.Clone(p.models) }
-
-// DefaultModel implements ai.Provider.
-func (p *Provider) DefaultModel() string { return p.model }
-
 // Generate answers req in one response.
 func (p *Provider) Generate(ctx context.Context, req ai.Request) (ai.Response, error) {
 	params, err := p.params(req)
@@ -180,25 +161,16 @@ func (p *Provider) Stream(ctx context.Context, req ai.Request, fn func(ai.Delta)
 	if err != nil {
 		return ai.Response{}, err
 	}
-	call, cancel := context.WithCancel(ctx)
-	defer cancel()
-	// An idle timer rather than a deadline, so that only a server that stops
-	// sending times out, not a long answer.
-	idle := time.AfterFunc(p.timeout, cancel)
-	defer idle.Stop()
-
+	call, relay, stop := ai.NewRelay(ctx, p.timeout, fn)
+	defer stop()
 	resp := ai.Response{Model: string(params.Model)}
-	var content strings.Builder
 	var input, cacheWrite, cacheRead, output int64
 	stopped := false
 	stream := p.client.Messages.NewStreaming(call, params)
 	defer stream.Close()
 	for stream.Next() {
-		// Time spent in fn is the caller's, not the server's.
-		idle.Stop()
-		// The SDK may still hold buffered events after the caller gave up.
-		if err := ctx.Err(); err != nil {
-			resp.Content = content.String()
+		if err := relay.Event(); err != nil {
+			resp.Content = relay.Content()
 			return resp, p.fail(ctx, call, err)
 		}
 		ev := stream.Current()
@@ -225,21 +197,18 @@ func (p *Provider) Stream(ctx context.Context, req ai.Request, fn func(ai.Delta)
 				output = u.OutputTokens
 			}
 		case "content_block_delta":
-			if piece := ev.Delta.Text; ev.Delta.Type == "text_delta" && piece != "" {
-				if fn != nil {
-					if err := fn(ai.Delta{Content: piece}); err != nil {
-						resp.Content = content.String()
-						return resp, err
-					}
+			if ev.Delta.Type == "text_delta" {
+				if err := relay.Piece(ev.Delta.Text); err != nil {
+					resp.Content = relay.Content()
+					return resp, err
 				}
-				content.WriteString(piece)
 			}
 		case "message_stop":
 			stopped = true
 		}
-		idle.Reset(p.timeout)
+		relay.Waiting()
 	}
-	resp.Content = content.String()
+	resp.Content = relay.Content()
 	if err := stream.Err(); err != nil {
 		return resp, p.fail(ctx, call, err)
 	}
@@ -279,7 +248,7 @@ func (p *Provider) params(req ai.Request) (sdk.MessageNewParams, error) {
 		maxTokens = p.maxTokens
 	}
 	params := sdk.MessageNewParams{
-		Model:     cmp.Or(req.Model, p.model),
+		Model:     cmp.Or(req.Model, p.DefaultModel()),
 		MaxTokens: int64(maxTokens),
 		Messages:  msgs,
 	}
@@ -306,7 +275,7 @@ var errorStatus = map[string]int{
 
 // fail classifies err; ctx is the caller's context, call the one the SDK ran in.
 func (p *Provider) fail(ctx, call context.Context, err error) error {
-	u := ai.Upstream{Provider: p.name, Secret: p.apiKey, Cause: err}
+	u := ai.Upstream{Provider: p.Name(), Secret: p.apiKey, Cause: err}
 	var apiErr *sdk.Error
 	switch {
 	case call.Err() != nil && ctx.Err() == nil:

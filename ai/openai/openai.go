@@ -15,8 +15,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
-	"strings"
 	"time"
 
 	sdk "github.com/openai/openai-go/v3"
@@ -67,11 +65,8 @@ type Config struct {
 
 // Provider talks to an OpenAI-compatible server.
 type Provider struct {
+	ai.Identity
 	client  sdk.Client
-	id      string
-	name    string
-	model   string
-	models  []string
 	timeout time.Duration
 	apiKey  string // also to scrub it from upstream text
 	// legacyMaxTokens sends max_tokens rather than max_completion_tokens; see New.
@@ -85,12 +80,9 @@ var errIncomplete = errors.New("openai: stream ended without a finish_reason")
 // New returns a Provider for cfg. It does not contact the server.
 func New(cfg Config) (*Provider, error) {
 	p := &Provider{
-		id:      cmp.Or(cfg.ID, DefaultID),
-		name:    cmp.Or(cfg.Name, DefaultName),
-		model:   cmp.Or(cfg.Model, DefaultModel),
-		models:  slices.Clone(cfg.Models),
-		timeout: cfg.Timeout,
-		apiKey:  cfg.APIKey,
+		Identity: ai.NewIdentity(cmp.Or(cfg.ID, DefaultID), cmp.Or(cfg.Name, DefaultName), cmp.Or(cfg.Model, DefaultModel), cfg.Models),
+		timeout:  cfg.Timeout,
+		apiKey:   cfg.APIKey,
 	}
 	if p.timeout <= 0 {
 		p.timeout = DefaultTimeout
@@ -130,18 +122,6 @@ func New(cfg Config) (*Provider, error) {
 	return p, nil
 }
 
-// ID implements ai.Provider.
-func (p *Provider) ID() string { return p.id }
-
-// Name implements ai.Provider.
-func (p *Provider) Name() string { return p.name }
-
-// Models implements ai.Provider; it is empty when any model name is accepted.
-func (p *Provider) Models() []string { return slices.Clone(p.models) }
-
-// DefaultModel implements ai.Provider.
-func (p *Provider) DefaultModel() string { return p.model }
-
 // Generate answers req in one response.
 func (p *Provider) Generate(ctx context.Context, req ai.Request) (ai.Response, error) {
 	params, err := p.params(req)
@@ -173,24 +153,15 @@ func (p *Provider) Stream(ctx context.Context, req ai.Request, fn func(ai.Delta)
 	}
 	params.StreamOptions = sdk.ChatCompletionStreamOptionsParam{IncludeUsage: sdk.Bool(true)}
 
-	call, cancel := context.WithCancel(ctx)
-	defer cancel()
-	// An idle timer rather than a deadline, so that only a server that stops
-	// sending times out, not a long answer.
-	idle := time.AfterFunc(p.timeout, cancel)
-	defer idle.Stop()
-
+	call, relay, stop := ai.NewRelay(ctx, p.timeout, fn)
+	defer stop()
 	resp := ai.Response{Model: string(params.Model)}
-	var content strings.Builder
 	finished := false
 	stream := p.client.Chat.Completions.NewStreaming(call, params)
 	defer stream.Close()
 	for stream.Next() {
-		// Time spent in fn is the caller's, not the server's.
-		idle.Stop()
-		// The SDK may still hold buffered chunks after the caller gave up.
-		if err := ctx.Err(); err != nil {
-			resp.Content = content.String()
+		if err := relay.Event(); err != nil {
+			resp.Content = relay.Content()
 			return resp, p.fail(ctx, call, err)
 		}
 		chunk := stream.Current()
@@ -200,23 +171,16 @@ func (p *Provider) Stream(ctx context.Context, req ai.Request, fn func(ai.Delta)
 		if chunk.JSON.Usage.Valid() {
 			resp.Usage = usage(chunk.Usage)
 		}
-		var piece string
 		if len(chunk.Choices) > 0 {
-			piece = chunk.Choices[0].Delta.Content
 			finished = finished || chunk.Choices[0].FinishReason != ""
-		}
-		if piece != "" {
-			if fn != nil {
-				if err := fn(ai.Delta{Content: piece}); err != nil {
-					resp.Content = content.String()
-					return resp, err
-				}
+			if err := relay.Piece(chunk.Choices[0].Delta.Content); err != nil {
+				resp.Content = relay.Content()
+				return resp, err
 			}
-			content.WriteString(piece)
 		}
-		idle.Reset(p.timeout)
+		relay.Waiting()
 	}
-	resp.Content = content.String()
+	resp.Content = relay.Content()
 	if err := stream.Err(); err != nil {
 		return resp, p.fail(ctx, call, err)
 	}
@@ -249,7 +213,7 @@ func (p *Provider) params(req ai.Request) (sdk.ChatCompletionNewParams, error) {
 		}
 	}
 	params := sdk.ChatCompletionNewParams{
-		Model:    cmp.Or(req.Model, p.model),
+		Model:    cmp.Or(req.Model, p.DefaultModel()),
 		Messages: msgs,
 	}
 	if req.MaxTokens > 0 {
@@ -264,7 +228,7 @@ func (p *Provider) params(req ai.Request) (sdk.ChatCompletionNewParams, error) {
 
 // fail classifies err; ctx is the caller's context, call the one the SDK ran in.
 func (p *Provider) fail(ctx, call context.Context, err error) error {
-	u := ai.Upstream{Provider: p.name, Secret: p.apiKey, Cause: err}
+	u := ai.Upstream{Provider: p.Name(), Secret: p.apiKey, Cause: err}
 	var apiErr *sdk.Error
 	switch {
 	case call.Err() != nil && ctx.Err() == nil:
