@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/xentree/xentree/internal/textrule"
 	"github.com/xentree/xentree/internal/xerr"
 	"github.com/xentree/xentree/internal/xtime"
 )
@@ -23,15 +24,14 @@ const (
 
 // Field limits, from the REST contract.
 const (
-	MaxEmail       = 254
-	MinPassword    = 8
-	MaxPassword    = 128
-	MinUsername    = 3
-	MaxUsername    = 32
-	MaxFullName    = 200
-	MaxTimezone    = 64
-	MaxLanguageTag = 35
-	MaxExternalID  = 200
+	MaxEmail      = 254
+	MinPassword   = 8
+	MaxPassword   = 128
+	MinUsername   = 3
+	MaxUsername   = 32
+	MaxFullName   = 200
+	MaxTimezone   = 64
+	MaxExternalID = 200
 )
 
 // Profile is a user's account as its owner sees it (UserProfile in the spec).
@@ -98,7 +98,6 @@ type UpdateMeRequest struct {
 
 var (
 	usernameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
-	languageRE = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`)
 )
 
 // NormalizeEmail trims and lower-cases an email, the stored form.
@@ -148,26 +147,6 @@ func ValidateUsername(field, u string) error {
 	return nil
 }
 
-// ValidateText checks a free-text field for encoding, control characters and length.
-func ValidateText(field, s string, max int) error {
-	if !utf8.ValidString(s) {
-		return xerr.InvalidField(field, "must be valid UTF-8")
-	}
-	if utf8.RuneCountInString(s) > max {
-		return tooLong(field, max)
-	}
-	if strings.IndexFunc(s, isControl) >= 0 {
-		return xerr.InvalidField(field, "must not contain control characters")
-	}
-	return nil
-}
-
-// isControl reports C0 and C1 control characters other than tab and newlines,
-// which only confuse logs and terminals in single-line fields.
-func isControl(r rune) bool {
-	return (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || (r >= 0x7f && r < 0xa0)
-}
-
 // ValidateTimezone checks an IANA time zone name.
 func ValidateTimezone(field, tz string) error {
 	if tz == "" || len(tz) > MaxTimezone {
@@ -175,14 +154,6 @@ func ValidateTimezone(field, tz string) error {
 	}
 	if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
 		return xerr.InvalidField(field, "must be an IANA time zone such as Europe/Berlin")
-	}
-	return nil
-}
-
-// ValidateLanguage checks a BCP 47 language tag such as "en" or "pt-BR".
-func ValidateLanguage(field, tag string) error {
-	if len(tag) > MaxLanguageTag || !languageRE.MatchString(tag) {
-		return xerr.InvalidField(field, "must be a language tag such as en or pt-BR")
 	}
 	return nil
 }
@@ -205,7 +176,7 @@ func (r *RegisterRequest) Validate() error {
 	if err := ValidateUsername("username", r.Username); err != nil {
 		return err
 	}
-	return ValidateText("full_name", r.FullName, MaxFullName)
+	return textrule.Line("full_name", r.FullName, MaxFullName)
 }
 
 // Validate checks a LoginRequest's shape; whether it matches is the Engine's job.
@@ -237,7 +208,7 @@ func (r *UpdateMeRequest) Normalize() {
 // Validate checks a normalised UpdateMeRequest.
 func (r *UpdateMeRequest) Validate() error {
 	if r.FullName != nil {
-		if err := ValidateText("full_name", *r.FullName, MaxFullName); err != nil {
+		if err := textrule.Line("full_name", *r.FullName, MaxFullName); err != nil {
 			return err
 		}
 	}
@@ -252,7 +223,7 @@ func (r *UpdateMeRequest) Validate() error {
 		}
 	}
 	if r.PreferredLanguage != nil {
-		if err := ValidateLanguage("preferred_language", *r.PreferredLanguage); err != nil {
+		if err := textrule.Language("preferred_language", *r.PreferredLanguage); err != nil {
 			return err
 		}
 	}

@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/xentree/xentree/internal/textrule"
 	"github.com/xentree/xentree/internal/xerr"
 	"github.com/xentree/xentree/internal/xtime"
 )
@@ -59,13 +59,13 @@ func (r *CreateRequest) Normalize() {
 
 // Validate checks a normalised request.
 func (r *CreateRequest) Validate(l Limits) error {
-	if err := Text("title", r.Title, l.MaxTitleChars); err != nil {
+	if err := textrule.Line("title", r.Title, l.MaxTitleChars); err != nil {
 		return err
 	}
-	if err := Text("source", r.Source, MaxSource); err != nil {
+	if err := textrule.Line("source", r.Source, MaxSource); err != nil {
 		return err
 	}
-	return Bytes("initial_query", r.InitialQuery, l.MaxMessageBytes)
+	return textrule.Body("initial_query", r.InitialQuery, l.MaxMessageBytes)
 }
 
 // Message is one stored turn.
@@ -112,7 +112,7 @@ func (r *ChatRequest) Validate(l Limits) error {
 	if strings.TrimSpace(r.Message) == "" {
 		return xerr.InvalidField("message", "is required")
 	}
-	if err := Bytes("message", r.Message, l.MaxMessageBytes); err != nil {
+	if err := textrule.Body("message", r.Message, l.MaxMessageBytes); err != nil {
 		return err
 	}
 	if len(r.ConversationHistory) > l.MaxHistory {
@@ -124,14 +124,12 @@ func (r *ChatRequest) Validate(l Limits) error {
 		default:
 			return xerr.InvalidField("conversation_history", "role must be user, assistant or system")
 		}
-		if err := Bytes("conversation_history", h.Content, l.MaxMessageBytes); err != nil {
+		if err := textrule.Body("conversation_history", h.Content, l.MaxMessageBytes); err != nil {
 			return err
 		}
 	}
-	if r.UserLanguage != "" && (len(r.UserLanguage) > 35 || strings.ContainsFunc(r.UserLanguage, func(c rune) bool {
-		return !(c == '-' || c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9')
-	})) {
-		return xerr.InvalidField("user_language", "must be a language tag such as en or pt-BR")
+	if r.UserLanguage != "" {
+		return textrule.Language("user_language", r.UserLanguage)
 	}
 	return nil
 }
@@ -178,10 +176,10 @@ func (r *NoteCreateRequest) Validate(l Limits) error {
 	if r.Title == "" && strings.TrimSpace(r.Content) == "" {
 		return xerr.InvalidField("content", "a note needs a title or content")
 	}
-	if err := Text("title", r.Title, l.MaxTitleChars); err != nil {
+	if err := textrule.Line("title", r.Title, l.MaxTitleChars); err != nil {
 		return err
 	}
-	return Bytes("content", r.Content, l.MaxNoteBytes)
+	return textrule.Body("content", r.Content, l.MaxNoteBytes)
 }
 
 // NoteUpdateRequest changes a note; nil fields stay.
@@ -195,12 +193,12 @@ func (r *NoteUpdateRequest) Validate(l Limits) error {
 	if r.Title != nil {
 		t := strings.TrimSpace(*r.Title)
 		r.Title = &t
-		if err := Text("title", t, l.MaxTitleChars); err != nil {
+		if err := textrule.Line("title", t, l.MaxTitleChars); err != nil {
 			return err
 		}
 	}
 	if r.Content != nil {
-		return Bytes("content", *r.Content, l.MaxNoteBytes)
+		return textrule.Body("content", *r.Content, l.MaxNoteBytes)
 	}
 	return nil
 }
@@ -269,7 +267,7 @@ func (r *SearchRequest) Validate(defLimit, maxLimit int) error {
 	if r.Query == "" {
 		return xerr.InvalidField("q", "is required")
 	}
-	if err := Text("q", r.Query, MaxQuery); err != nil {
+	if err := textrule.Line("q", r.Query, MaxQuery); err != nil {
 		return err
 	}
 	for _, t := range r.Types {
@@ -328,34 +326,4 @@ type ReindexStatus struct {
 	StartedAt  xtime.Time  `json:"started_at"`
 	FinishedAt *xtime.Time `json:"finished_at,omitempty"`
 	Error      string      `json:"error,omitempty"`
-}
-
-// Text checks a single-line text field: UTF-8, no control characters, at
-// most max characters.
-func Text(field, s string, max int) error {
-	if !utf8.ValidString(s) {
-		return xerr.InvalidField(field, "must be valid UTF-8")
-	}
-	if utf8.RuneCountInString(s) > max {
-		return &xerr.Error{Kind: xerr.Invalid, Field: field, Message: "must be at most " + strconv.Itoa(max) + " characters"}
-	}
-	if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || (r >= 0x7f && r < 0xa0) }) {
-		return xerr.InvalidField(field, "must not contain control characters")
-	}
-	return nil
-}
-
-// Bytes checks a multi-line text field: UTF-8, no NUL, at most max bytes
-// (a 413 when over, since such a body is too large rather than malformed).
-func Bytes(field, s string, max int) error {
-	if !utf8.ValidString(s) {
-		return xerr.InvalidField(field, "must be valid UTF-8")
-	}
-	if len(s) > max {
-		return &xerr.Error{Kind: xerr.TooLarge, Field: field, Message: "must be at most " + strconv.Itoa(max) + " bytes"}
-	}
-	if strings.IndexByte(s, 0) >= 0 {
-		return xerr.InvalidField(field, "must not contain NUL characters")
-	}
-	return nil
 }

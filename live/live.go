@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/xentree/xentree/internal/textrule"
 	"github.com/xentree/xentree/internal/xerr"
 	"github.com/xentree/xentree/internal/xtime"
 )
@@ -132,12 +133,10 @@ const MaxNickname = 40
 // Validate trims and checks the nickname.
 func (r *NicknameRequest) Validate() error {
 	r.Nickname = strings.TrimSpace(r.Nickname)
-	n := utf8.RuneCountInString(r.Nickname)
-	if !utf8.ValidString(r.Nickname) || n < 1 || n > MaxNickname ||
-		strings.ContainsFunc(r.Nickname, func(c rune) bool { return c < 0x20 || (c >= 0x7f && c < 0xa0) }) {
-		return xerr.InvalidField("nickname", "must be 1 to 40 characters without control characters")
+	if r.Nickname == "" {
+		return xerr.InvalidField("nickname", "is required")
 	}
-	return nil
+	return textrule.Line("nickname", r.Nickname, MaxNickname)
 }
 
 // Turn roles.
@@ -195,8 +194,9 @@ func (r *SaveTranscriptRequest) Validate(l TranscriptLimits) error {
 		if strings.TrimSpace(t.Text) == "" {
 			return xerr.InvalidField(field+".text", "is required")
 		}
-		if !utf8.ValidString(t.Text) || strings.IndexByte(t.Text, 0) >= 0 {
-			return xerr.InvalidField(field+".text", "must be valid UTF-8 without NUL")
+		// The total is bounded below; each turn only needs to be clean text.
+		if err := textrule.Body(field+".text", t.Text, l.MaxBytes); err != nil {
+			return err
 		}
 		total += len(t.Text)
 		if total > l.MaxBytes {
