@@ -53,8 +53,8 @@ func (a *api) routes() []route {
 // wrap authenticates the caller as the route demands, runs the handler and
 // writes any error it returns.
 func (a *api) wrap(rt route) http.Handler {
+	limit := a.eng.Config().Limits.MaxBodyBytes // read once, not per request
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		limit := a.eng.Config().Limits.MaxBodyBytes
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		var u xentree.User
 		if rt.Auth != public {
