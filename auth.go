@@ -248,6 +248,9 @@ func (e *Engine) Authenticate(ctx context.Context, accessToken string) (User, er
 
 // Me returns the caller's profile.
 func (e *Engine) Me(ctx context.Context, user User) (auth.Profile, error) {
+	if err := user.sessionOnly(); err != nil {
+		return auth.Profile{}, err
+	}
 	var u store.UserRow
 	err := e.db.Read(ctx, func(tx *store.Tx) error {
 		var err error
@@ -260,6 +263,9 @@ func (e *Engine) Me(ctx context.Context, user User) (auth.Profile, error) {
 // UpdateMe changes the caller's profile. A password change needs the current
 // password and ends every other session of the user.
 func (e *Engine) UpdateMe(ctx context.Context, user User, req auth.UpdateMeRequest) (auth.Profile, error) {
+	if err := user.sessionOnly(); err != nil {
+		return auth.Profile{}, err
+	}
 	req.Normalize()
 	if err := req.Validate(); err != nil {
 		return auth.Profile{}, err
@@ -390,6 +396,7 @@ func (e *Engine) SetUserRole(ctx context.Context, userID, role string) error {
 		return tx.UserUpdate(ctx, &u)
 	})
 	e.sessions.forgetUser(userID)
+	e.keys.forgetUser(userID)
 	return err
 }
 

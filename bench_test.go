@@ -8,6 +8,7 @@ import (
 	"github.com/xentree/xentree"
 	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/internal/password"
+	"github.com/xentree/xentree/org"
 	"github.com/xentree/xentree/xentreetest"
 )
 
@@ -51,6 +52,31 @@ func BenchmarkAuthenticate(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if _, err := eng.Authenticate(ctx, tok.AccessToken); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkAuthenticateAPIKey measures the per-request cost of X-API-Key
+// authentication with an allow-list: format check, SHA-256, cache lookup,
+// expiry and CIDR checks.
+func BenchmarkAuthenticateAPIKey(b *testing.B) {
+	eng := xentreetest.NewEngine(b)
+	owner, _ := xentreetest.CreateUser(b, eng, "ada@example.com")
+	o, err := eng.CreateOrganization(ctx, owner, org.CreateRequest{Name: "Bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	k, err := eng.CreateAPIKey(ctx, owner, org.CreateKeyRequest{Name: "bench", OrganizationID: o.ID,
+		Scopes: []string{auth.ScopeConversationsRead}, AllowedIPs: []string{"10.0.0.0/8", "127.0.0.0/8"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := eng.AuthenticateAPIKey(ctx, k.Key, "127.0.0.1"); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -3,6 +3,7 @@ package xentree
 import (
 	"context"
 	"errors"
+	"github.com/xentree/xentree/auth"
 	"time"
 
 	"github.com/xentree/xentree/ai"
@@ -32,6 +33,9 @@ func (e *Engine) ListProviders(ctx context.Context, user User) ProvidersResponse
 // answer are stored in that conversation and its stored history is the
 // context; otherwise ConversationHistory is.
 func (e *Engine) Chat(ctx context.Context, user User, req conversation.ChatRequest) (conversation.ChatResponse, error) {
+	if err := user.Allow(auth.ScopeConversationsWrite); err != nil {
+		return conversation.ChatResponse{}, err
+	}
 	return e.chat(ctx, user, req, nil)
 }
 
@@ -39,6 +43,9 @@ func (e *Engine) Chat(ctx context.Context, user User, req conversation.ChatReque
 // arrives. If the caller goes away (ctx cancelled, or fn fails), generation
 // stops and the partial answer is stored marked incomplete.
 func (e *Engine) ChatStream(ctx context.Context, user User, req conversation.ChatRequest, fn func(delta string) error) (conversation.ChatResponse, error) {
+	if err := user.Allow(auth.ScopeConversationsWrite); err != nil {
+		return conversation.ChatResponse{}, err
+	}
 	if fn == nil {
 		fn = func(string) error { return nil }
 	}

@@ -2,6 +2,7 @@ package xentree
 
 import (
 	"context"
+	"github.com/xentree/xentree/auth"
 
 	"github.com/xentree/xentree/conversation"
 	"github.com/xentree/xentree/internal/cursor"
@@ -33,6 +34,9 @@ func notFoundAs(err error, nf *xerr.Error) error {
 // CreateConversation starts a conversation for user. A non-empty
 // InitialQuery is stored as its first user message.
 func (e *Engine) CreateConversation(ctx context.Context, user User, req conversation.CreateRequest) (conversation.Conversation, error) {
+	if err := user.Allow(auth.ScopeConversationsWrite); err != nil {
+		return conversation.Conversation{}, err
+	}
 	req.Normalize()
 	if err := req.Validate(e.convLimits()); err != nil {
 		return conversation.Conversation{}, err
@@ -62,6 +66,9 @@ func (e *Engine) CreateConversation(ctx context.Context, user User, req conversa
 
 // ListConversations returns user's conversations, most recently updated first.
 func (e *Engine) ListConversations(ctx context.Context, user User, p Page) (List[conversation.Conversation], error) {
+	if err := user.Allow(auth.ScopeConversationsRead); err != nil {
+		return List[conversation.Conversation]{}, err
+	}
 	after, limit, err := e.page(p)
 	if err != nil {
 		return List[conversation.Conversation]{}, err
@@ -78,6 +85,9 @@ func (e *Engine) ListConversations(ctx context.Context, user User, p Page) (List
 
 // GetConversation returns one of user's conversations.
 func (e *Engine) GetConversation(ctx context.Context, user User, id string) (conversation.Conversation, error) {
+	if err := user.Allow(auth.ScopeConversationsRead); err != nil {
+		return conversation.Conversation{}, err
+	}
 	var c conversation.Conversation
 	if !ids.Valid(id) {
 		return c, errConversationNotFound
@@ -92,6 +102,9 @@ func (e *Engine) GetConversation(ctx context.Context, user User, id string) (con
 
 // ListMessages returns a conversation's messages, oldest first.
 func (e *Engine) ListMessages(ctx context.Context, user User, conversationID string, p Page) (List[conversation.Message], error) {
+	if err := user.Allow(auth.ScopeConversationsRead); err != nil {
+		return List[conversation.Message]{}, err
+	}
 	after, limit, err := e.page(p)
 	if err != nil {
 		return List[conversation.Message]{}, err
@@ -116,6 +129,9 @@ func (e *Engine) ListMessages(ctx context.Context, user User, conversationID str
 // sessions; its notes stay, unlinked. Search forgets them at once: hits are
 // checked against the store before they are returned.
 func (e *Engine) DeleteConversation(ctx context.Context, user User, id string) error {
+	if err := user.Allow(auth.ScopeConversationsWrite); err != nil {
+		return err
+	}
 	if !ids.Valid(id) {
 		return errConversationNotFound
 	}
@@ -151,6 +167,9 @@ var errNoteNotFound = &xerr.Error{Kind: xerr.NotFound, Message: "note not found"
 // ListNotes returns user's notes, most recently updated first; with a
 // conversationID only that conversation's.
 func (e *Engine) ListNotes(ctx context.Context, user User, conversationID string, p Page) (List[conversation.Note], error) {
+	if err := user.Allow(auth.ScopeConversationsRead); err != nil {
+		return List[conversation.Note]{}, err
+	}
 	after, limit, err := e.page(p)
 	if err != nil {
 		return List[conversation.Note]{}, err
@@ -175,6 +194,9 @@ func (e *Engine) ListNotes(ctx context.Context, user User, conversationID string
 
 // CreateNote stores a note, linked to one of user's conversations if named.
 func (e *Engine) CreateNote(ctx context.Context, user User, req conversation.NoteCreateRequest) (conversation.Note, error) {
+	if err := user.Allow(auth.ScopeConversationsWrite); err != nil {
+		return conversation.Note{}, err
+	}
 	if err := req.Validate(e.convLimits()); err != nil {
 		return conversation.Note{}, err
 	}
@@ -201,6 +223,9 @@ func (e *Engine) CreateNote(ctx context.Context, user User, req conversation.Not
 
 // UpdateNote changes a note's title or content.
 func (e *Engine) UpdateNote(ctx context.Context, user User, id string, req conversation.NoteUpdateRequest) (conversation.Note, error) {
+	if err := user.Allow(auth.ScopeConversationsWrite); err != nil {
+		return conversation.Note{}, err
+	}
 	if err := req.Validate(e.convLimits()); err != nil {
 		return conversation.Note{}, err
 	}
@@ -228,6 +253,9 @@ func (e *Engine) UpdateNote(ctx context.Context, user User, id string, req conve
 
 // DeleteNote deletes a note.
 func (e *Engine) DeleteNote(ctx context.Context, user User, id string) error {
+	if err := user.Allow(auth.ScopeConversationsWrite); err != nil {
+		return err
+	}
 	if !ids.Valid(id) {
 		return errNoteNotFound
 	}
@@ -244,6 +272,9 @@ func (e *Engine) DeleteNote(ctx context.Context, user User, id string) error {
 // one is already active it is returned unchanged, so a repeated start (a
 // double click, a retry) does not reset the clock.
 func (e *Engine) StartConversationSession(ctx context.Context, user User, conversationID string) (conversation.Session, error) {
+	if err := user.Allow(auth.ScopeConversationsWrite); err != nil {
+		return conversation.Session{}, err
+	}
 	return e.sessionOp(ctx, user, conversationID, func(tx *store.Tx, s store.ConversationSessionRow, found bool) (store.ConversationSessionRow, error) {
 		if found && s.EndedAt == 0 {
 			return s, nil
@@ -258,6 +289,9 @@ var errNoActiveSession = &xerr.Error{Kind: xerr.Conflict, Code: "no_active_sessi
 // RecordConversationActivity counts the time since the last activity as
 // learning time, unless the gap was longer than conversation.IdleGap.
 func (e *Engine) RecordConversationActivity(ctx context.Context, user User, conversationID string) (conversation.Session, error) {
+	if err := user.Allow(auth.ScopeConversationsWrite); err != nil {
+		return conversation.Session{}, err
+	}
 	return e.sessionOp(ctx, user, conversationID, func(tx *store.Tx, s store.ConversationSessionRow, found bool) (store.ConversationSessionRow, error) {
 		if !found || s.EndedAt != 0 {
 			return s, errNoActiveSession
@@ -269,6 +303,9 @@ func (e *Engine) RecordConversationActivity(ctx context.Context, user User, conv
 
 // EndConversationSession ends the active session, counting the last gap.
 func (e *Engine) EndConversationSession(ctx context.Context, user User, conversationID string) (conversation.Session, error) {
+	if err := user.Allow(auth.ScopeConversationsWrite); err != nil {
+		return conversation.Session{}, err
+	}
 	return e.sessionOp(ctx, user, conversationID, func(tx *store.Tx, s store.ConversationSessionRow, found bool) (store.ConversationSessionRow, error) {
 		if !found || s.EndedAt != 0 {
 			return s, errNoActiveSession
@@ -281,6 +318,9 @@ func (e *Engine) EndConversationSession(ctx context.Context, user User, conversa
 
 // ConversationSessionStatus returns the newest session, or status "none".
 func (e *Engine) ConversationSessionStatus(ctx context.Context, user User, conversationID string) (conversation.Session, error) {
+	if err := user.Allow(auth.ScopeConversationsRead); err != nil {
+		return conversation.Session{}, err
+	}
 	if !ids.Valid(conversationID) {
 		return conversation.Session{}, errConversationNotFound
 	}

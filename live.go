@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/xentree/xentree/auth"
 	"io"
 	"net/http"
 	"net/url"
@@ -122,6 +123,9 @@ func (e *Engine) settle(ctx context.Context, m meter, s *store.LiveSessionRow, n
 
 // LiveQuota reports user's allowance for the current month.
 func (e *Engine) LiveQuota(ctx context.Context, user User) (live.QuotaResponse, error) {
+	if err := user.Allow(auth.ScopeLiveRead); err != nil {
+		return live.QuotaResponse{}, err
+	}
 	var q live.QuotaResponse
 	err := e.db.Read(ctx, func(tx *store.Tx) error {
 		m, plan, err := e.meterFor(ctx, tx, user.ID)
@@ -144,6 +148,9 @@ func (e *Engine) LiveQuota(ctx context.Context, user User) (live.QuotaResponse, 
 // (one active session per user). With nothing left of the month's allowance
 // it fails with code live_quota_exceeded.
 func (e *Engine) StartLiveSession(ctx context.Context, user User, req live.StartRequest) (live.SessionResponse, error) {
+	if err := user.Allow(auth.ScopeLiveWrite); err != nil {
+		return live.SessionResponse{}, err
+	}
 	if err := req.Validate(); err != nil {
 		return live.SessionResponse{}, err
 	}
@@ -225,12 +232,18 @@ func (e *Engine) endActiveLive(ctx context.Context, user User) error {
 // live_session_ended); one whose allowance runs out ends at that instant
 // (code live_quota_exceeded).
 func (e *Engine) HeartbeatLiveSession(ctx context.Context, user User, req live.SessionRequest) (live.SessionResponse, error) {
+	if err := user.Allow(auth.ScopeLiveWrite); err != nil {
+		return live.SessionResponse{}, err
+	}
 	return e.liveOp(ctx, user, req, false)
 }
 
 // EndLiveSession ends a session, charging up to now (or to its last
 // heartbeat if it had lapsed). Ending an ended session returns it unchanged.
 func (e *Engine) EndLiveSession(ctx context.Context, user User, req live.SessionRequest) (live.SessionResponse, error) {
+	if err := user.Allow(auth.ScopeLiveWrite); err != nil {
+		return live.SessionResponse{}, err
+	}
 	return e.liveOp(ctx, user, req, true)
 }
 
@@ -314,6 +327,9 @@ func (e *Engine) liveView(s store.LiveSessionRow, leftMS int64) live.SessionResp
 
 // SetLiveNickname sets the name Live uses for user.
 func (e *Engine) SetLiveNickname(ctx context.Context, user User, req live.NicknameRequest) (live.NicknameRequest, error) {
+	if err := user.Allow(auth.ScopeLiveWrite); err != nil {
+		return live.NicknameRequest{}, err
+	}
 	if err := req.Validate(); err != nil {
 		return req, err
 	}
@@ -346,6 +362,9 @@ func (e *Engine) SetUserPlan(ctx context.Context, userID, plan string) error {
 // SaveLiveTranscript stores a session's transcript and makes it searchable
 // (type "transcript"). A session_id must name one of user's sessions.
 func (e *Engine) SaveLiveTranscript(ctx context.Context, user User, req live.SaveTranscriptRequest) (live.Transcript, error) {
+	if err := user.Allow(auth.ScopeLiveWrite); err != nil {
+		return live.Transcript{}, err
+	}
 	if err := req.Validate(live.TranscriptLimits{MaxTurns: e.cfg.Live.MaxTranscriptTurns, MaxBytes: e.cfg.Live.MaxTranscriptBytes}); err != nil {
 		return live.Transcript{}, err
 	}
@@ -377,6 +396,9 @@ func (e *Engine) SaveLiveTranscript(ctx context.Context, user User, req live.Sav
 
 // ListLiveTranscripts returns user's transcripts, newest first, without turns.
 func (e *Engine) ListLiveTranscripts(ctx context.Context, user User, p Page) (List[live.Transcript], error) {
+	if err := user.Allow(auth.ScopeLiveRead); err != nil {
+		return List[live.Transcript]{}, err
+	}
 	after, limit, err := e.page(p)
 	if err != nil {
 		return List[live.Transcript]{}, err
@@ -393,6 +415,9 @@ func (e *Engine) ListLiveTranscripts(ctx context.Context, user User, p Page) (Li
 
 // GetLiveTranscript returns one of user's transcripts with its turns.
 func (e *Engine) GetLiveTranscript(ctx context.Context, user User, id string) (live.Transcript, error) {
+	if err := user.Allow(auth.ScopeLiveRead); err != nil {
+		return live.Transcript{}, err
+	}
 	if !ids.Valid(id) {
 		return live.Transcript{}, errTranscriptNotFound
 	}

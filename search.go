@@ -2,6 +2,7 @@ package xentree
 
 import (
 	"context"
+	"github.com/xentree/xentree/auth"
 	"html"
 	"strings"
 	"sync"
@@ -41,6 +42,9 @@ var errIndexDisabled = xerr.New(xerr.Unavailable, "search is not available in th
 // plain text (words, or a "quoted phrase"), never query syntax. Every hit is
 // confirmed against the store, so deleted content never shows.
 func (e *Engine) Search(ctx context.Context, user User, req conversation.SearchRequest) (conversation.SearchResponse, error) {
+	if err := user.Allow(auth.ScopeConversationsRead); err != nil {
+		return conversation.SearchResponse{}, err
+	}
 	if err := req.Validate(10, 50); err != nil {
 		return conversation.SearchResponse{}, err
 	}
@@ -148,6 +152,9 @@ func (r *reindexState) wait(ctx context.Context) error {
 
 // SearchStatus reports the index's size, backlog and health (admins only).
 func (e *Engine) SearchStatus(ctx context.Context, user User) (conversation.SearchStatus, error) {
+	if err := user.Allow(auth.ScopeAPIAdmin); err != nil {
+		return conversation.SearchStatus{}, err
+	}
 	if !user.IsAdmin() {
 		return conversation.SearchStatus{}, xerr.New(xerr.Forbidden, "administrators only")
 	}
@@ -182,6 +189,9 @@ func (e *Engine) SearchStatus(ctx context.Context, user User) (conversation.Sear
 // (admins only); SearchStatus reports its progress. A second call while one
 // runs is a Conflict.
 func (e *Engine) Reindex(ctx context.Context, user User) error {
+	if err := user.Allow(auth.ScopeAPIAdmin); err != nil {
+		return err
+	}
 	if !user.IsAdmin() {
 		return xerr.New(xerr.Forbidden, "administrators only")
 	}

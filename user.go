@@ -1,6 +1,8 @@
 package xentree
 
 import (
+	"slices"
+
 	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/internal/xtime"
 )
@@ -25,3 +27,22 @@ type User struct {
 
 // IsAdmin reports whether the user administers this Xentree instance.
 func (u User) IsAdmin() bool { return u.Role == auth.RoleAdmin }
+
+// Allow reports whether the user may use an endpoint that needs scope: a
+// user's own session may use all of them; an API key only those it carries.
+// The error is the documented INSUFFICIENT_API_KEY_SCOPE.
+func (u User) Allow(scope string) error {
+	if u.APIKeyID == "" || slices.Contains(u.Scopes, scope) {
+		return nil
+	}
+	return auth.ErrInsufficientScope(scope, u.Scopes)
+}
+
+// sessionOnly refuses API keys on endpoints that accept a user's own
+// session only.
+func (u User) sessionOnly() error {
+	if u.APIKeyID != "" {
+		return auth.ErrSessionOnly
+	}
+	return nil
+}

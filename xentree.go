@@ -43,6 +43,7 @@ type Engine struct {
 	loginByAccount *ratelimit.Limiter // nil when limits are off
 	loginByIP      *ratelimit.Limiter
 	sessions       sessionCache
+	keys           keyCache
 
 	stop      chan struct{}
 	bg        sync.WaitGroup
@@ -90,6 +91,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		stop:    make(chan struct{}),
 	}
 	e.sessions.init(cfg.SessionCacheTTL)
+	e.keys.init(cfg.SessionCacheTTL)
 	e.searchSem = make(chan struct{}, cfg.AI.MaxConcurrentSearches)
 	if e.ai, err = newRouter(cfg.AI); err != nil {
 		db.Close()

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/xentree/xentree"
+	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/internal/xerr"
 )
 
@@ -14,8 +15,8 @@ type authMode int
 
 const (
 	public     authMode = iota // no credentials
-	bearer                     // a user's access token (API keys join with the organizations work)
-	bearerOnly                 // an access token only, never an API key
+	bearer                     // a user's access token, or an API key carrying the route's Scope
+	bearerOnly                 // a user's access token only, never an API key
 )
 
 // route declares one endpoint: the mux, the auth check and the OpenAPI
@@ -47,6 +48,8 @@ func (a *api) routes() []route {
 	rs = append(rs, a.authRoutes()...)
 	rs = append(rs, a.conversationRoutes()...)
 	rs = append(rs, a.liveRoutes()...)
+	rs = append(rs, a.orgRoutes()...)
+	rs = append(rs, a.apiKeyRoutes()...)
 	return rs
 }
 
@@ -63,6 +66,12 @@ func (a *api) wrap(rt route) http.Handler {
 				a.writeError(w, r, err)
 				return
 			}
+			// Scope first, before the body is even read: a key without it
+			// learns nothing else about the request.
+			if err := keyAllowed(rt, u); err != nil {
+				a.writeError(w, r, err)
+				return
+			}
 			if rt.Admin && !u.IsAdmin() {
 				a.writeError(w, r, xerr.New(xerr.Forbidden, "administrators only"))
 				return
@@ -74,11 +83,16 @@ func (a *api) wrap(rt route) http.Handler {
 	})
 }
 
+// authenticate reads the bearer token, or, when there is no Authorization
+// header, the X-API-Key.
 func (a *api) authenticate(r *http.Request) (xentree.User, error) {
 	h := r.Header.Get("Authorization")
+	if key := r.Header.Get("X-API-Key"); h == "" && key != "" {
+		return a.eng.AuthenticateAPIKey(r.Context(), key, a.clientIP(r))
+	}
 	scheme, tok, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
-		return xentree.User{}, xerr.New(xerr.Unauthenticated, "missing bearer token")
+		return xentree.User{}, xerr.New(xerr.Unauthenticated, "missing bearer token or API key")
 	}
 	return a.eng.Authenticate(r.Context(), strings.TrimSpace(tok))
 }
@@ -145,4 +159,51 @@ func pathValue(name string) func(*http.Request) string {
 // noUser adapts an engine call that takes no principal (register, refresh).
 func noUser[Req, Resp any](call func(context.Context, Req) (Resp, error)) func(context.Context, xentree.User, Req) (Resp, error) {
 	return func(ctx context.Context, _ xentree.User, req Req) (Resp, error) { return call(ctx, req) }
+}
+
+// keyAllowed applies the route's API key rule: bearer-only routes refuse
+// keys, the others need the route's scope.
+func keyAllowed(rt route, u xentree.User) error {
+	if u.APIKeyID == "" {
+		return nil
+	}
+	if rt.Auth == bearerOnly || rt.Scope == "" {
+		return auth.ErrSessionOnly
+	}
+	return u.Allow(rt.Scope)
+}
+
+// noBody is the request type of onPath routes that read no body.
+type noBody = struct{}
+
+// onPath is the shape of routes on a resource path: the named path values,
+// a JSON body unless Req is noBody, one engine call; 204 answers no body.
+func onPath[Req, Resp any](status int, names []string, call func(context.Context, xentree.User, []string, Req) (Resp, error)) handler {
+	return func(w http.ResponseWriter, r *http.Request, u xentree.User) error {
+		var req Req
+		if _, none := any(req).(noBody); !none {
+			if err := decodeJSON(r, &req, false); err != nil {
+				return err
+			}
+		}
+		vals := make([]string, len(names))
+		for i, n := range names {
+			vals[i] = r.PathValue(n)
+		}
+		resp, err := call(r.Context(), u, vals, req)
+		if err != nil {
+			return err
+		}
+		if status == http.StatusNoContent {
+			w.WriteHeader(status)
+			return nil
+		}
+		writeJSON(w, status, resp)
+		return nil
+	}
+}
+
+// queryValue returns an arg reader for a query parameter.
+func queryValue(name string) func(*http.Request) string {
+	return func(r *http.Request) string { return r.URL.Query().Get(name) }
 }

@@ -110,3 +110,28 @@ func Hash(raw string) string {
 	sum := sha256.Sum256([]byte(raw))
 	return hex.EncodeToString(sum[:])
 }
+
+// APIKeyPrefix starts every API key, so a leaked key is recognisable.
+const APIKeyPrefix = "xntr-"
+
+// APIKeyLen is the length of an API key: the prefix and 64 random bytes in
+// unpadded base64url (86 characters).
+const APIKeyLen = len(APIKeyPrefix) + 86
+
+// NewAPIKey returns a new API key.
+func NewAPIKey() string { return APIKeyPrefix + ids.Secret(64) }
+
+// IsAPIKey reports whether s has the shape of an API key, so malformed
+// input is refused before any lookup.
+func IsAPIKey(s string) bool {
+	if len(s) != APIKeyLen || s[:len(APIKeyPrefix)] != APIKeyPrefix {
+		return false
+	}
+	for i := len(APIKeyPrefix); i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
