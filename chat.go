@@ -3,11 +3,11 @@ package xentree
 import (
 	"context"
 	"errors"
-	"github.com/xentree/xentree/auth"
 	"time"
 
 	"github.com/xentree/xentree/ai"
 	"github.com/xentree/xentree/ai/local"
+	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/conversation"
 	"github.com/xentree/xentree/internal/ids"
 	"github.com/xentree/xentree/internal/xerr"
@@ -91,14 +91,31 @@ func (e *Engine) chat(ctx context.Context, user User, req conversation.ChatReque
 	}
 	aiReq.Messages = trimHistory(aiReq.Messages, e.cfg.AI.ContextTokens)
 	aiReq.Messages = append(aiReq.Messages, ai.Message{Role: ai.RoleUser, Content: req.Message})
+	var cites []conversation.Citation
+	if req.UseKnowledge {
+		if aiReq.Passages, cites, err = e.groundChat(ctx, user, req.Message); err != nil {
+			return conversation.ChatResponse{}, err
+		}
+	}
 
 	var resp ai.Response
-	if fn == nil {
+	switch {
+	case req.UseKnowledge && len(aiReq.Passages) == 0:
+		// Grounding was asked for and nothing was found: say so rather
+		// than let a model answer from nowhere.
+		resp.Content = nothingFound
+		if fn != nil {
+			err = fn(nothingFound)
+		}
+	case fn == nil:
 		resp, err = p.Generate(ctx, aiReq)
-	} else {
+	default:
 		resp, err = p.Stream(ctx, aiReq, func(d ai.Delta) error { return fn(d.Content) })
 	}
 	out := conversation.ChatResponse{Content: resp.Content, Provider: p.ID(), Model: resp.Model, ConversationID: convID}
+	if len(cites) > 0 {
+		out.Citations = citedOnly(resp.Content, cites)
+	}
 	if out.Model == "" {
 		out.Model = modelOr(req.Model, p.DefaultModel())
 	}
@@ -120,7 +137,7 @@ func (e *Engine) chat(ctx context.Context, user User, req conversation.ChatReque
 		// that fails outright leaves nothing behind and a retry is clean.
 		q := conversation.Message{ID: ids.New(), ConversationID: convID, Role: ai.RoleUser, Content: req.Message}
 		m := conversation.Message{ID: ids.New(), ConversationID: convID, Role: ai.RoleAssistant, Content: resp.Content,
-			Provider: p.ID(), Model: out.Model, Incomplete: out.Incomplete}
+			Provider: p.ID(), Model: out.Model, Incomplete: out.Incomplete, Citations: out.Citations}
 		serr := e.db.Write(sctx, func(tx *store.Tx) error {
 			if err := tx.MessageInsert(sctx, user.ID, &q, nil); err != nil {
 				return err

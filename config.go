@@ -82,6 +82,9 @@ type Config struct {
 	// Live configures Xentree Live metering and transcripts.
 	Live LiveConfig
 
+	// Knowledge configures how documents are cut into chunks.
+	Knowledge KnowledgeConfig
+
 	// IndexBatchDelay is how long the indexer lets changes accumulate after
 	// a commit before applying them as one batch: larger batches cost Bleve
 	// far less per document. New content is searchable after about this long
@@ -238,6 +241,10 @@ func (c Config) withDefaults() Config {
 	if c.Live.SilenceTimeout <= 0 {
 		c.Live.SilenceTimeout = 90 * time.Second
 	}
+	setDefault(&c.Knowledge.ChunkSize, 1200)
+	if c.Knowledge.ChunkOverlap == 0 {
+		c.Knowledge.ChunkOverlap = c.Knowledge.ChunkSize / 6
+	}
 	setDefault(&c.Live.MaxTranscriptTurns, 5000)
 	setDefault(&c.Live.MaxTranscriptBytes, 512<<10)
 	rt := &c.Live.Realtime
@@ -288,4 +295,16 @@ func setDefault64(p *int64, v int64) {
 	if *p <= 0 {
 		*p = v
 	}
+}
+
+// KnowledgeConfig configures the knowledge base.
+type KnowledgeConfig struct {
+	// ChunkSize is a chunk's target maximum, in characters. Smaller chunks
+	// cite more precisely; larger ones give a provider more context per
+	// passage. Defaults to 1200.
+	ChunkSize int
+	// ChunkOverlap is how many characters of whole sentences a chunk repeats
+	// from the previous one in the same section, so a fact on a boundary is
+	// whole somewhere. Defaults to ChunkSize/6; negative means none.
+	ChunkOverlap int
 }

@@ -2,8 +2,8 @@ package xentree
 
 import (
 	"context"
-	"github.com/xentree/xentree/auth"
 
+	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/conversation"
 	"github.com/xentree/xentree/internal/cursor"
 	"github.com/xentree/xentree/internal/ids"

@@ -156,8 +156,8 @@ func (e *Engine) UpdateOrganization(ctx context.Context, user User, orgID string
 	return o, err
 }
 
-// DeleteOrganization deletes an organization with its memberships, teams and
-// API keys. Owners only.
+// DeleteOrganization deletes an organization with its memberships, teams,
+// API keys and documents. Owners only.
 func (e *Engine) DeleteOrganization(ctx context.Context, user User, orgID string) error {
 	if err := user.Allow(auth.ScopeOrganizationsWrite); err != nil {
 		return err
@@ -169,6 +169,17 @@ func (e *Engine) DeleteOrganization(ctx context.Context, user User, orgID string
 		}
 		if err := org.CheckOwner(actor); err != nil {
 			return err
+		}
+		// The cascade removes the organization's documents and chunks; their
+		// index entries go in the same transaction.
+		chunkIDs, err := tx.OrgChunkIDs(ctx, orgID)
+		if err != nil {
+			return err
+		}
+		for _, id := range chunkIDs {
+			if err := tx.OutboxDelete(ctx, id); err != nil {
+				return err
+			}
 		}
 		return tx.OrgDelete(ctx, orgID)
 	})

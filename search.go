@@ -2,16 +2,17 @@ package xentree
 
 import (
 	"context"
-	"github.com/xentree/xentree/auth"
 	"html"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/conversation"
 	"github.com/xentree/xentree/internal/indexer"
 	"github.com/xentree/xentree/internal/xerr"
 	"github.com/xentree/xentree/internal/xtime"
+	"github.com/xentree/xentree/knowledge"
 	"github.com/xentree/xentree/store"
 	"github.com/xentree/xentree/store/index"
 )
@@ -94,6 +95,13 @@ func (e *Engine) Search(ctx context.Context, user User, req conversation.SearchR
 				m, err = tx.VisibleNotes(ctx, user.ID, hitIDs)
 			case conversation.TypeTranscript:
 				m, err = tx.VisibleTranscripts(ctx, user.ID, hitIDs)
+			case knowledge.TypeChunk:
+				var cs map[string]store.VisibleChunk
+				cs, err = tx.VisibleChunks(ctx, user.ID, "", hitIDs)
+				m = make(map[string]store.Visible, len(cs))
+				for id, c := range cs {
+					m[id] = store.Visible{Title: knowledge.ChunkTitle(c.Title, c.Heading), CreatedAt: c.CreatedAt}
+				}
 			}
 			if err != nil {
 				return err
@@ -198,6 +206,11 @@ func (e *Engine) Reindex(ctx context.Context, user User) error {
 	if e.ix == nil {
 		return errIndexDisabled
 	}
+	return e.startReindex()
+}
+
+// startReindex starts the background rebuild; a Conflict if one runs.
+func (e *Engine) startReindex() error {
 	e.reindex.mu.Lock()
 	defer e.reindex.mu.Unlock()
 	if e.reindex.st != nil && e.reindex.st.Running {
@@ -239,7 +252,7 @@ func (e *Engine) Reindex(ctx context.Context, user User) error {
 }
 
 // searchTypes lists the store's searchable row types, in rebuild order.
-var searchTypes = []string{conversation.TypeConversation, conversation.TypeMessage, conversation.TypeNote, conversation.TypeTranscript}
+var searchTypes = []string{conversation.TypeConversation, conversation.TypeMessage, conversation.TypeNote, conversation.TypeTranscript, knowledge.TypeChunk}
 
 // RebuildIndex rebuilds the search index from the store synchronously,
 // calling progress with the number of documents indexed so far.
@@ -261,7 +274,7 @@ func (e *Engine) RebuildIndex(ctx context.Context, progress func(int)) error {
 					return err
 				}
 				for _, r := range rows {
-					d := index.Doc{ID: r.ID, Type: r.Type, OwnerID: r.UserID, ParentID: r.ParentID, Title: r.Title, Body: r.Body,
+					d := index.Doc{ID: r.ID, Type: r.Type, OwnerID: r.UserID, OrgID: r.OrgID, ParentID: r.ParentID, Title: r.Title, Body: r.Body,
 						CreatedAt: time.UnixMilli(r.CreatedAt).UTC()}
 					if err := yield(d); err != nil {
 						return err

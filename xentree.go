@@ -115,6 +115,14 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		}
 		db.SetOutboxHook(e.indexer.Notify)
 		e.indexer.Start()
+		if e.ix.Stale() {
+			// Built by an older version with another mapping: it keeps
+			// answering while a fresh one is built from SQLite.
+			e.log.Warn("search index built with an older mapping: rebuilding it in the background")
+			if err := e.startReindex(); err != nil {
+				e.log.Error("start reindex", "err", err)
+			}
+		}
 	}
 	e.bg.Add(2)
 	// Expired login sessions go hourly; silent Live sessions end a few

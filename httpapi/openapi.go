@@ -65,6 +65,16 @@ func buildOpenAPI(routes []route) map[string]any {
 			if rt.Form {
 				content["application/x-www-form-urlencoded"] = map[string]any{"schema": schemaRef(schemas, reflect.TypeOf(rt.Request))}
 			}
+			if rt.Upload {
+				content["multipart/form-data"] = map[string]any{"schema": map[string]any{
+					"type": "object", "required": []string{"file"},
+					"properties": map[string]any{
+						"file":            map[string]any{"type": "string", "format": "binary"},
+						"title":           map[string]any{"type": "string"},
+						"organization_id": map[string]any{"type": "string"},
+					},
+				}}
+			}
 			op["requestBody"] = map[string]any{"required": rt.Method != "DELETE", "content": content}
 		}
 		resp := map[string]any{"description": "success"}

@@ -32,6 +32,8 @@ type route struct {
 	Request  any      // a value of the request body type, nil if none
 	Response any      // a value of the response body type, nil if none
 	Form     bool     // also accepts application/x-www-form-urlencoded
+	Upload   bool     // also accepts multipart/form-data with a file part
+	MaxBody  int64    // the body limit, if not Limits.MaxBodyBytes
 	Admin    bool     // instance admins only
 	Query    []string // query parameters, for the OpenAPI document
 	Handle   handler
@@ -50,6 +52,7 @@ func (a *api) routes() []route {
 	rs = append(rs, a.liveRoutes()...)
 	rs = append(rs, a.orgRoutes()...)
 	rs = append(rs, a.apiKeyRoutes()...)
+	rs = append(rs, a.knowledgeRoutes()...)
 	return rs
 }
 
@@ -57,6 +60,9 @@ func (a *api) routes() []route {
 // writes any error it returns.
 func (a *api) wrap(rt route) http.Handler {
 	limit := a.eng.Config().Limits.MaxBodyBytes // read once, not per request
+	if rt.MaxBody > 0 {
+		limit = rt.MaxBody
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		var u xentree.User

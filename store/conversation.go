@@ -9,6 +9,7 @@ import (
 	"github.com/xentree/xentree/conversation"
 	"github.com/xentree/xentree/internal/cursor"
 	"github.com/xentree/xentree/internal/xtime"
+	"github.com/xentree/xentree/knowledge"
 )
 
 // ConversationInsert stores c for userID with created and updated set to tx.Now.
@@ -286,7 +287,8 @@ func (tx *Tx) visible(ctx context.Context, prefix, userID string, ids []string) 
 type SearchSource struct {
 	Type      string
 	ID        string
-	UserID    string
+	UserID    string // "" for an organization's content
+	OrgID     string
 	ParentID  string
 	Title     string
 	Body      string
@@ -306,6 +308,8 @@ func (tx *Tx) SearchSources(ctx context.Context, typ, afterID string, limit int)
 		q = `SELECT id, user_id, COALESCE(conversation_id, ''), title, content, created_at FROM notes WHERE id > ? ORDER BY id LIMIT ?`
 	case conversation.TypeTranscript:
 		return tx.transcriptSources(ctx, afterID, limit)
+	case knowledge.TypeChunk:
+		return tx.chunkSources(ctx, afterID, limit)
 	default:
 		return nil, nil
 	}

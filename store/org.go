@@ -62,6 +62,11 @@ func (tx *Tx) OrgListForUser(ctx context.Context, userID, only string, after *cu
 	return queryAll(ctx, tx, q, append(args, limit), scanOrg)
 }
 
+// OrgIDsForUser returns the ids of every organization userID belongs to.
+func (tx *Tx) OrgIDsForUser(ctx context.Context, userID string) ([]string, error) {
+	return queryAll(ctx, tx, `SELECT org_id FROM memberships WHERE user_id = ?`, []any{userID}, scanString)
+}
+
 // OrgUpdate writes o's name, slug and description and sets UpdatedAt.
 func (tx *Tx) OrgUpdate(ctx context.Context, o *org.Organization) error {
 	o.UpdatedAt = xtime.Of(tx.Now)

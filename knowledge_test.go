@@ -1,0 +1,213 @@
+package xentree_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/xentree/xentree"
+	"github.com/xentree/xentree/auth"
+	"github.com/xentree/xentree/conversation"
+	"github.com/xentree/xentree/internal/xerr"
+	"github.com/xentree/xentree/knowledge"
+	"github.com/xentree/xentree/org"
+	"github.com/xentree/xentree/xentreetest"
+)
+
+const glaciers = `# Glaciers
+
+## How they move
+
+Glaciers flow downhill under their own weight. The ice deforms like a very thick fluid, and meltwater at the base lets the glacier slide over the bedrock.
+
+## Where they form
+
+Glaciers form where more snow falls in winter than melts in summer. Over decades the snow is compressed into dense blue ice.
+`
+
+func addDoc(t *testing.T, eng *xentree.Engine, u xentree.User, req knowledge.CreateRequest) knowledge.Document {
+	t.Helper()
+	d, err := eng.CreateDocument(context.Background(), u, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func ksearch(t *testing.T, eng *xentree.Engine, u xentree.User, q string) []knowledge.SearchResult {
+	t.Helper()
+	res, err := eng.SearchKnowledge(context.Background(), u, knowledge.SearchRequest{Query: q})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Results
+}
+
+func TestKnowledgeDocuments(t *testing.T) {
+	eng := xentreetest.NewEngine(t)
+	ctx := context.Background()
+	ada, _ := xentreetest.CreateUser(t, eng, "")
+	d := addDoc(t, eng, ada, knowledge.CreateRequest{Title: "Ice", Content: glaciers, ContentType: "text/markdown; charset=utf-8"})
+	if d.ContentType != knowledge.TypeMarkdown || d.ChunkCount != 2 || d.SizeBytes != int64(len(glaciers)) || d.OrganizationID != "" {
+		t.Fatalf("created %+v", d)
+	}
+	if err := eng.WaitIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	res := ksearch(t, eng, ada, "how does a glacier move")
+	if len(res) == 0 || res[0].DocumentID != d.ID || !strings.Contains(res[0].Text, "flow downhill") ||
+		res[0].Title != "Ice > Glaciers > How they move" || !strings.Contains(res[0].Snippet, "<mark>") {
+		t.Fatalf("search: %+v", res)
+	}
+	// Documents show in the general search of the user's own content too.
+	core, err := eng.Search(ctx, ada, conversation.SearchRequest{Query: "bedrock", Types: []string{conversation.TypeDocument}})
+	if err != nil || len(core.Hits) != 1 {
+		t.Fatalf("core search: %+v %v", core, err)
+	}
+	if l, err := eng.ListDocuments(ctx, ada, "", xentree.Page{}); err != nil || len(l.Items) != 1 {
+		t.Fatalf("list: %+v %v", l, err)
+	}
+	// Deleting is visible at once, before the index catches up.
+	if err := eng.DeleteDocument(ctx, ada, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	if res := ksearch(t, eng, ada, "glacier"); len(res) != 0 {
+		t.Fatalf("deleted document still found: %+v", res)
+	}
+	_, err = eng.GetDocument(ctx, ada, d.ID)
+	wantErr(t, "get deleted", err, xerr.NotFound, "")
+
+	for _, bad := range []knowledge.CreateRequest{
+		{Title: "", Content: "text"},
+		{Title: "t", Content: ""},
+		{Title: "t", Content: "   \n "},
+		{Title: "t", Content: "x", ContentType: "application/pdf"},
+		{Title: "t", Content: "x", ContentType: "image/png"},
+		{Title: "bad\x00title", Content: "x"},
+	} {
+		_, err := eng.CreateDocument(ctx, ada, bad)
+		wantErr(t, "bad document "+bad.Title+"/"+bad.ContentType, err, xerr.Invalid, "")
+	}
+}
+
+// TestKnowledgeIsolation: a user sees their own documents and their
+// organizations'; nobody else's, not even in counts or answers.
+func TestKnowledgeIsolation(t *testing.T) {
+	eng := xentreetest.NewEngine(t)
+	ctx := context.Background()
+	ada, _ := xentreetest.CreateUser(t, eng, "")
+	cy, _ := xentreetest.CreateUser(t, eng, "")
+	bob, _ := xentreetest.CreateUser(t, eng, "")
+	o := newOrg(t, eng, ada, "Geology club")
+	addMember(t, eng, ada, o.ID, cy, org.RoleMember)
+	mine := addDoc(t, eng, ada, knowledge.CreateRequest{Title: "Private glaciers", Content: "Glaciers carve fjords slowly."})
+	shared := addDoc(t, eng, cy, knowledge.CreateRequest{Title: "Club glaciers", Content: "Glaciers store most fresh water.", OrganizationID: o.ID})
+	if err := eng.WaitIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	docsOf := func(rs []knowledge.SearchResult) map[string]bool {
+		m := map[string]bool{}
+		for _, r := range rs {
+			m[r.DocumentID] = true
+		}
+		return m
+	}
+	if got := docsOf(ksearch(t, eng, ada, "glaciers")); !got[mine.ID] || !got[shared.ID] || len(got) != 2 {
+		t.Fatalf("ada sees %v", got)
+	}
+	if got := docsOf(ksearch(t, eng, cy, "glaciers")); got[mine.ID] || !got[shared.ID] {
+		t.Fatalf("cy sees %v", got)
+	}
+	if got := ksearch(t, eng, bob, "glaciers"); len(got) != 0 {
+		t.Fatalf("bob sees %v", got)
+	}
+	res, err := eng.SearchKnowledge(ctx, ada, knowledge.SearchRequest{Query: "glaciers", OrganizationID: o.ID})
+	if err != nil || len(res.Results) != 1 || res.Results[0].DocumentID != shared.ID {
+		t.Fatalf("ada within the club: %+v %v", res, err)
+	}
+	res, err = eng.SearchKnowledge(ctx, ada, knowledge.SearchRequest{Query: "glaciers", DocumentIDs: []string{mine.ID}})
+	if err != nil || len(res.Results) != 1 || res.Results[0].DocumentID != mine.ID {
+		t.Fatalf("ada within one document: %+v %v", res, err)
+	}
+	_, err = eng.SearchKnowledge(ctx, bob, knowledge.SearchRequest{Query: "glaciers", OrganizationID: o.ID})
+	wantErr(t, "bob names the club", err, xerr.NotFound, "")
+	for _, id := range []string{mine.ID, shared.ID} {
+		_, err := eng.GetDocument(ctx, bob, id)
+		wantErr(t, "bob gets", err, xerr.NotFound, "")
+		wantErr(t, "bob deletes", eng.DeleteDocument(ctx, bob, id), xerr.NotFound, "")
+	}
+	_, err = eng.ListDocuments(ctx, bob, o.ID, xentree.Page{})
+	wantErr(t, "bob lists the club's", err, xerr.NotFound, "")
+	if ans, err := eng.QueryKnowledge(ctx, bob, knowledge.RAGRequest{Query: "glaciers"}); err != nil || len(ans.Citations) != 0 || strings.Contains(ans.Answer, "fjord") {
+		t.Fatalf("bob's answer: %+v %v", ans, err)
+	}
+	wantErr(t, "cy deletes ada's private one", eng.DeleteDocument(ctx, cy, mine.ID), xerr.NotFound, "")
+
+	// An API key sees its creator's own documents and its organization's.
+	k, err := eng.CreateAPIKey(ctx, cy, org.CreateKeyRequest{Name: "k", OrganizationID: o.ID, Scopes: []string{auth.ScopeRAGRead}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ku, err := eng.AuthenticateAPIKey(ctx, k.Key, "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := docsOf(ksearch(t, eng, ku, "glaciers")); !got[shared.ID] || got[mine.ID] {
+		t.Fatalf("cy's key sees %v", got)
+	}
+	_, err = eng.CreateDocument(ctx, ku, knowledge.CreateRequest{Title: "x", Content: "y"})
+	wantErr(t, "read-only key writes", err, xerr.Forbidden, auth.CodeInsufficientScope)
+
+	// Deleting the organization takes its documents out of search at once.
+	if err := eng.DeleteOrganization(ctx, ada, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := docsOf(ksearch(t, eng, ada, "glaciers")); got[shared.ID] || !got[mine.ID] {
+		t.Fatalf("after the club's deletion ada sees %v", got)
+	}
+	if err := eng.WaitIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestQueryKnowledgeLocal(t *testing.T) {
+	eng := xentreetest.NewEngine(t)
+	ctx := context.Background()
+	ada, _ := xentreetest.CreateUser(t, eng, "")
+	d := addDoc(t, eng, ada, knowledge.CreateRequest{Title: "Ice", Content: glaciers, ContentType: knowledge.TypeMarkdown})
+	if err := eng.WaitIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ans, err := eng.QueryKnowledge(ctx, ada, knowledge.RAGRequest{Query: "Why do glaciers slide over bedrock?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Provider != "local" || !strings.Contains(ans.Answer, "meltwater at the base") || !strings.Contains(ans.Answer, "[1]") ||
+		len(ans.Citations) == 0 || ans.Citations[0].DocumentID != d.ID || ans.Citations[0].ChunkID == "" {
+		t.Fatalf("answer %+v", ans)
+	}
+	ans, err = eng.QueryKnowledge(ctx, ada, knowledge.RAGRequest{Query: "volcanic eruptions"})
+	if err != nil || len(ans.Citations) != 0 || !strings.Contains(ans.Answer, "could not find") {
+		t.Fatalf("nothing relevant: %+v %v", ans, err)
+	}
+	_, err = eng.QueryKnowledge(ctx, ada, knowledge.RAGRequest{Query: "x", TopK: 99})
+	wantErr(t, "top_k", err, xerr.Invalid, "")
+
+	// Chat with use_knowledge grounds the answer and stores its citations.
+	c, err := eng.CreateConversation(ctx, ada, conversation.CreateRequest{Title: "ice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := eng.Chat(ctx, ada, conversation.ChatRequest{Message: "How do glaciers form?", ConversationID: c.ID, UseKnowledge: true})
+	if err != nil || len(resp.Citations) == 0 || !strings.Contains(resp.Content, "more snow falls") {
+		t.Fatalf("grounded chat: %+v %v", resp, err)
+	}
+	msgs, err := eng.ListMessages(ctx, ada, c.ID, xentree.Page{})
+	if err != nil || len(msgs.Items) != 2 || len(msgs.Items[1].Citations) == 0 || msgs.Items[1].Citations[0].DocumentID != d.ID {
+		t.Fatalf("stored citations: %+v %v", msgs.Items, err)
+	}
+	resp, err = eng.Chat(ctx, ada, conversation.ChatRequest{Message: "Tell me about volcanoes", UseKnowledge: true})
+	if err != nil || len(resp.Citations) != 0 || !strings.Contains(resp.Content, "could not find") {
+		t.Fatalf("ungrounded chat: %+v %v", resp, err)
+	}
+}
