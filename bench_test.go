@@ -7,6 +7,7 @@ import (
 
 	"github.com/xentree/xentree"
 	"github.com/xentree/xentree/auth"
+	"github.com/xentree/xentree/integration"
 	"github.com/xentree/xentree/internal/password"
 	"github.com/xentree/xentree/org"
 	"github.com/xentree/xentree/xentreetest"
@@ -81,4 +82,26 @@ func BenchmarkAuthenticateAPIKey(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkVerifyIntegrationToken: what a partner's verify call costs
+// (RS256 verification, revocation lookup).
+func BenchmarkVerifyIntegrationToken(b *testing.B) {
+	eng := xentreetest.NewEngine(b)
+	owner, _ := xentreetest.CreateUser(b, eng, "ada@example.com")
+	o, err := eng.CreateOrganization(ctx, owner, org.CreateRequest{Name: "Bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	g, err := eng.GrantIntegrationToken(ctx, owner, integration.GrantRequest{Mode: "api", Origin: "https://partner.example",
+		Scopes: []string{"xel:read"}, TenantID: o.ID})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if v, err := eng.VerifyIntegrationToken(ctx, owner, integration.VerifyRequest{Token: g.Token, TenantID: o.ID}); err != nil || !v.Valid {
+			b.Fatal(v, err)
+		}
+	}
 }

@@ -1,12 +1,14 @@
 package xentree
 
 import (
-	"github.com/xentree/xentree/ai"
 	"log/slog"
 	"net/http"
 	"runtime"
 	"time"
 
+	"golang.org/x/oauth2/google"
+
+	"github.com/xentree/xentree/ai"
 	"github.com/xentree/xentree/internal/password"
 	"github.com/xentree/xentree/internal/xerr"
 )
@@ -48,6 +50,15 @@ type Config struct {
 	// SigningKey signs access tokens (HS256); at least 32 bytes. Defaults to
 	// a random key generated once into Dir/signing.key with mode 0600.
 	SigningKey []byte
+
+	// EncryptionKey seals secrets at rest (Google tokens, integration-token
+	// signing keys) with AES-256-GCM; exactly 32 bytes are used. Defaults to
+	// a random key generated once into Dir/encryption.key with mode 0600.
+	EncryptionKey []byte
+
+	// Google configures the Google Calendar integration. Without a client
+	// id, secret and redirect URL its routes answer integration_not_configured.
+	Google GoogleConfig
 
 	// Password sets argon2id's cost. Defaults to OWASP's minimum (19 MiB,
 	// 2 iterations, 1 lane); tests use cheaper ones.
@@ -241,6 +252,22 @@ func (c Config) withDefaults() Config {
 	if c.Live.SilenceTimeout <= 0 {
 		c.Live.SilenceTimeout = 90 * time.Second
 	}
+	g := &c.Google
+	if g.AuthURL == "" {
+		g.AuthURL = google.Endpoint.AuthURL
+	}
+	if g.TokenURL == "" {
+		g.TokenURL = google.Endpoint.TokenURL
+	}
+	if g.RevokeURL == "" {
+		g.RevokeURL = "https://oauth2.googleapis.com/revoke"
+	}
+	if g.CalendarURL == "" {
+		g.CalendarURL = "https://www.googleapis.com/calendar/v3"
+	}
+	if g.HTTPClient == nil {
+		g.HTTPClient = &http.Client{Timeout: 15 * time.Second}
+	}
 	setDefault(&c.Knowledge.ChunkSize, 1200)
 	if c.Knowledge.ChunkOverlap == 0 {
 		c.Knowledge.ChunkOverlap = c.Knowledge.ChunkSize / 6
@@ -307,4 +334,29 @@ type KnowledgeConfig struct {
 	// from the previous one in the same section, so a fact on a boundary is
 	// whole somewhere. Defaults to ChunkSize/6; negative means none.
 	ChunkOverlap int
+}
+
+// GoogleConfig configures the Google Calendar integration (OAuth 2 with
+// PKCE, per user). Every URL can be changed so tests use a local fake.
+type GoogleConfig struct {
+	ClientID     string
+	ClientSecret string
+	// RedirectURL is the OAuth redirect URI registered with Google: the
+	// client page that receives code and state and passes them to the
+	// callback route.
+	RedirectURL string
+	// RedirectURLs are further registered redirect URIs a client may ask for.
+	RedirectURLs []string
+	// Defaults: Google's endpoints (golang.org/x/oauth2/google).
+	AuthURL     string
+	TokenURL    string
+	RevokeURL   string // defaults to https://oauth2.googleapis.com/revoke
+	CalendarURL string // the Calendar API base; defaults to https://www.googleapis.com/calendar/v3
+	// HTTPClient calls Google. Defaults to a client with a 15 s timeout.
+	HTTPClient *http.Client
+}
+
+// Configured reports whether the integration can run.
+func (g GoogleConfig) Configured() bool {
+	return g.ClientID != "" && g.ClientSecret != "" && g.RedirectURL != ""
 }

@@ -185,6 +185,7 @@ func (e *Engine) DeleteOrganization(ctx context.Context, user User, orgID string
 	})
 	if err == nil {
 		e.keys.forgetOrg(orgID)
+		e.tenants.forget(orgID)
 	}
 	return err
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/xentree/xentree/internal/indexer"
 	"github.com/xentree/xentree/internal/password"
 	"github.com/xentree/xentree/internal/ratelimit"
+	"github.com/xentree/xentree/internal/seal"
 	"github.com/xentree/xentree/internal/token"
 	"github.com/xentree/xentree/internal/xerr"
 	"github.com/xentree/xentree/store"
@@ -33,6 +34,8 @@ type Engine struct {
 	ix      *index.Index     // nil with Config.DisableIndex
 	indexer *indexer.Indexer // nil with Config.DisableIndex
 	signer  *token.Signer
+	sealer  *seal.Sealer
+	tenants tenantKeyCache
 	hashSem chan struct{}
 	dummy   string // a hash to verify against when the account does not exist
 
@@ -56,6 +59,9 @@ const (
 	dbFile         = "xentree.db"
 	indexDir       = "index.bleve"
 	signingKeyFile = "signing.key"
+	// encryptionKeyFile seals secrets at rest; losing it makes stored OAuth
+	// grants and integration signing keys unreadable (users reconnect).
+	encryptionKeyFile = "encryption.key"
 )
 
 // Open opens (creating if needed) the data folder and returns a ready Engine:
@@ -76,6 +82,17 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 			return nil, err
 		}
 	}
+	sealKey := cfg.EncryptionKey
+	if sealKey == nil {
+		var err error
+		if sealKey, err = loadOrCreateKey(filepath.Join(cfg.Dir, encryptionKeyFile)); err != nil {
+			return nil, err
+		}
+	}
+	sealer, err := seal.New(sealKey[:seal.KeySize])
+	if err != nil {
+		return nil, xerr.Wrap(xerr.Invalid, err, "xentree: Config.EncryptionKey")
+	}
 	now := cfg.Clock.Now
 	db, err := store.Open(ctx, filepath.Join(cfg.Dir, dbFile), store.Options{Now: now})
 	if err != nil {
@@ -86,6 +103,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		log:     cfg.Logger,
 		db:      db,
 		signer:  token.NewSigner(key, now),
+		sealer:  sealer,
 		hashSem: make(chan struct{}, cfg.MaxConcurrentHashes),
 		dummy:   password.Hash("xentree-dummy-password", cfg.Password),
 		stop:    make(chan struct{}),

@@ -53,6 +53,7 @@ func (a *api) routes() []route {
 	rs = append(rs, a.orgRoutes()...)
 	rs = append(rs, a.apiKeyRoutes()...)
 	rs = append(rs, a.knowledgeRoutes()...)
+	rs = append(rs, a.integrationRoutes()...)
 	return rs
 }
 

@@ -11,7 +11,9 @@
 // AI providers: XENTREE_OPENAI_API_KEY, XENTREE_OPENAI_BASE_URL, XENTREE_OPENAI_MODEL,
 // XENTREE_ANTHROPIC_API_KEY, XENTREE_ANTHROPIC_BASE_URL, XENTREE_ANTHROPIC_MODEL,
 // XENTREE_DEFAULT_PROVIDER (local, openai or anthropic); with none set, the
-// offline provider answers.
+// offline provider answers. Google Calendar: XENTREE_GOOGLE_CLIENT_ID,
+// XENTREE_GOOGLE_CLIENT_SECRET, XENTREE_GOOGLE_REDIRECT_URL; without them its
+// routes answer 503 integration_not_configured.
 package main
 
 import (
@@ -120,7 +122,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := newLogger(stderr)
-	eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Logger: log, LoginRateLimit: xentree.RateLimit{Off: !limits}, AI: aiFromEnv()})
+	eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Logger: log, LoginRateLimit: xentree.RateLimit{Off: !limits}, AI: aiFromEnv(), Google: googleFromEnv()})
 	if err != nil {
 		return err
 	}
@@ -158,6 +160,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "xentree stopped")
 	return nil
+}
+
+// googleFromEnv reads the Google Calendar OAuth client. The secret is passed
+// on, never logged.
+func googleFromEnv() xentree.GoogleConfig {
+	return xentree.GoogleConfig{
+		ClientID:     os.Getenv("XENTREE_GOOGLE_CLIENT_ID"),
+		ClientSecret: os.Getenv("XENTREE_GOOGLE_CLIENT_SECRET"),
+		RedirectURL:  os.Getenv("XENTREE_GOOGLE_REDIRECT_URL"),
+	}
 }
 
 // aiFromEnv reads the AI provider settings. Keys are passed on, never logged.

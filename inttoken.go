@@ -1,0 +1,456 @@
+package xentree
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"math/big"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/xentree/xentree/auth"
+	"github.com/xentree/xentree/integration"
+	"github.com/xentree/xentree/internal/ids"
+	"github.com/xentree/xentree/internal/xerr"
+	"github.com/xentree/xentree/org"
+	"github.com/xentree/xentree/store"
+)
+
+// Integration tokens: short-lived RS256 JWTs signed with a key pair per
+// organization (tenant), so a partner can verify them with the public JWKS
+// alone. Private keys are sealed at rest; a rotated key stays in the JWKS
+// until every token it signed has expired.
+
+const (
+	tokenIssuer = "xentree"
+	rsaBits     = 2048
+)
+
+var errInvalidToken = &xerr.Error{Kind: xerr.Invalid, Code: "invalid_token", Field: "integrationToken",
+	Message: "the integration token is not valid"}
+
+// tokenClaims are an integration token's claims on the wire.
+type tokenClaims struct {
+	jwt.RegisteredClaims
+	TenantID string   `json:"tenantId"`
+	Mode     string   `json:"mode"`
+	Origin   string   `json:"origin"`
+	Scopes   []string `json:"scopes"`
+}
+
+// tenantKeys is an organization's usable keys: the active one signs; all
+// verify.
+type tenantKeys struct {
+	activeKID string
+	active    *rsa.PrivateKey
+	public    map[string]*rsa.PublicKey
+	der       map[string][]byte // PKIX DER, for fingerprints
+	order     []string          // kids, newest first
+	loaded    time.Time
+}
+
+// tenantKeyCache holds parsed keys; parsing RSA keys costs more than a query.
+type tenantKeyCache struct {
+	mu sync.Mutex
+	m  map[string]*tenantKeys
+}
+
+func (c *tenantKeyCache) get(orgID string, now time.Time, ttl time.Duration) *tenantKeys {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if k := c.m[orgID]; k != nil && now.Sub(k.loaded) < ttl {
+		return k
+	}
+	return nil
+}
+
+func (c *tenantKeyCache) put(orgID string, k *tenantKeys) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) > 10_000 {
+		c.m = map[string]*tenantKeys{}
+	}
+	c.m[orgID] = k
+}
+
+func (c *tenantKeyCache) forget(orgID string) {
+	c.mu.Lock()
+	delete(c.m, orgID)
+	c.mu.Unlock()
+}
+
+func keyContext(kid string) string { return "tenant-key:" + kid }
+
+// loadTenantKeys reads an organization's keys (nil active when it has none).
+func (e *Engine) loadTenantKeys(ctx context.Context, orgID string) (*tenantKeys, error) {
+	now := e.cfg.Clock.Now()
+	if k := e.tenants.get(orgID, now, e.cfg.SessionCacheTTL); k != nil {
+		return k, nil
+	}
+	var rows []store.TenantKey
+	err := e.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		// A key retired longer ago than the longest token lifetime signed
+		// nothing still valid.
+		rows, err = tx.TenantKeys(ctx, orgID, now.Add(-integration.MaxTokenTTL*time.Second).UnixMilli())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	k := &tenantKeys{public: map[string]*rsa.PublicKey{}, der: map[string][]byte{}, loaded: now}
+	for _, r := range rows {
+		pub, err := x509.ParsePKIXPublicKey(r.PublicKey)
+		rsaPub, ok := pub.(*rsa.PublicKey)
+		if err != nil || !ok {
+			return nil, xerr.Internalf(err, "parse tenant key %s", r.KID)
+		}
+		k.public[r.KID], k.der[r.KID] = rsaPub, r.PublicKey
+		k.order = append(k.order, r.KID)
+		if r.RetiredAt == 0 && k.active == nil {
+			der, err := e.sealer.Open(r.PrivateKey, keyContext(r.KID))
+			if err != nil {
+				return nil, xerr.Internalf(err, "open tenant key %s", r.KID)
+			}
+			priv, err := x509.ParsePKCS8PrivateKey(der)
+			if k.active, ok = priv.(*rsa.PrivateKey); err != nil || !ok {
+				return nil, xerr.Internalf(err, "parse tenant key %s", r.KID)
+			}
+			k.activeKID = r.KID
+		}
+	}
+	e.tenants.put(orgID, k)
+	return k, nil
+}
+
+// newTenantKey generates a key pair and stores it as orgID's active key,
+// retiring the previous one when rotate is set. Without rotate, a key
+// another caller stored meanwhile wins and nothing is written.
+func (e *Engine) newTenantKey(ctx context.Context, orgID string, rotate bool) (string, error) {
+	// Generated before the write: RSA generation takes tens of milliseconds.
+	priv, err := rsa.GenerateKey(rand.Reader, rsaBits)
+	if err != nil {
+		return "", xerr.Internalf(err, "generate tenant key")
+	}
+	privDER, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return "", xerr.Internalf(err, "encode tenant key")
+	}
+	pubDER, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	if err != nil {
+		return "", xerr.Internalf(err, "encode tenant key")
+	}
+	kid := ids.New()
+	err = e.db.Write(ctx, func(tx *store.Tx) error {
+		if rotate {
+			if err := tx.TenantKeyRetire(ctx, orgID); err != nil {
+				return err
+			}
+		} else if keys, err := tx.TenantKeys(ctx, orgID, tx.NowMillis()); err != nil {
+			return err
+		} else if len(keys) > 0 && keys[0].RetiredAt == 0 {
+			kid = keys[0].KID
+			return nil
+		}
+		return tx.TenantKeyInsert(ctx, &store.TenantKey{KID: kid, OrgID: orgID,
+			PrivateKey: e.sealer.Seal(privDER, keyContext(kid)), PublicKey: pubDER})
+	})
+	e.tenants.forget(orgID)
+	return kid, err
+}
+
+// signingKey returns orgID's active key, generating the first on first use.
+func (e *Engine) signingKey(ctx context.Context, orgID string) (*tenantKeys, error) {
+	k, err := e.loadTenantKeys(ctx, orgID)
+	if err != nil || k.active != nil {
+		return k, err
+	}
+	if _, err := e.newTenantKey(ctx, orgID, false); err != nil {
+		return nil, err
+	}
+	return e.loadTenantKeys(ctx, orgID)
+}
+
+// tenantAdmin checks that user administers tenant orgID.
+func (e *Engine) tenantAdmin(ctx context.Context, user User, orgID string) error {
+	return e.db.Read(ctx, func(tx *store.Tx) error {
+		m, err := membership(ctx, tx, user, orgID)
+		if err != nil {
+			return err
+		}
+		return org.CheckAdmin(m)
+	})
+}
+
+func (e *Engine) tenantMember(ctx context.Context, user User, orgID string) error {
+	return e.db.Read(ctx, func(tx *store.Tx) error {
+		_, err := membership(ctx, tx, user, orgID)
+		return err
+	})
+}
+
+// GrantIntegrationToken issues an integration token for a tenant (an
+// organization the caller administers), bound to an origin and scopes.
+func (e *Engine) GrantIntegrationToken(ctx context.Context, user User, req integration.GrantRequest) (integration.GrantResponse, error) {
+	if err := user.Allow(auth.ScopeIntegrationsWrite); err != nil {
+		return integration.GrantResponse{}, err
+	}
+	if err := req.Validate(); err != nil {
+		return integration.GrantResponse{}, err
+	}
+	if err := e.tenantAdmin(ctx, user, req.TenantID); err != nil {
+		return integration.GrantResponse{}, err
+	}
+	return e.sign(ctx, user, req)
+}
+
+func (e *Engine) sign(ctx context.Context, user User, req integration.GrantRequest) (integration.GrantResponse, error) {
+	k, err := e.signingKey(ctx, req.TenantID)
+	if err != nil {
+		return integration.GrantResponse{}, err
+	}
+	now := e.cfg.Clock.Now().Truncate(time.Second)
+	exp := now.Add(time.Duration(req.TTLSeconds) * time.Second)
+	c := tokenClaims{RegisteredClaims: jwt.RegisteredClaims{Issuer: tokenIssuer, Subject: user.ID, Audience: jwt.ClaimStrings{req.Origin},
+		ID: ids.New(), IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(exp)},
+		TenantID: req.TenantID, Mode: req.Mode, Origin: req.Origin, Scopes: req.Scopes}
+	t := jwt.NewWithClaims(jwt.SigningMethodRS256, c)
+	t.Header["kid"] = k.activeKID
+	s, err := t.SignedString(k.active)
+	if err != nil {
+		return integration.GrantResponse{}, xerr.Internalf(err, "sign integration token")
+	}
+	return integration.GrantResponse{Token: s, JTI: c.ID, ExpiresAt: Time{Time: exp}}, nil
+}
+
+// parseToken checks an integration token's signature (with tenantID's
+// keys), algorithm, issuer and, unless ignoreExpiry, its times. reason says
+// why it failed.
+func (e *Engine) parseToken(ctx context.Context, raw, tenantID string, ignoreExpiry bool) (c *tokenClaims, reason string, err error) {
+	if len(raw) > 8192 {
+		return nil, "malformed", nil
+	}
+	var peek tokenClaims
+	if _, _, err := jwt.NewParser().ParseUnverified(raw, &peek); err != nil {
+		return nil, "malformed", nil
+	}
+	if peek.TenantID != tenantID {
+		return nil, "wrong_tenant", nil
+	}
+	keys, err := e.loadTenantKeys(ctx, tenantID)
+	if err != nil {
+		return nil, "", err
+	}
+	opts := []jwt.ParserOption{jwt.WithValidMethods([]string{jwt.SigningMethodRS256.Alg()}), jwt.WithIssuer(tokenIssuer),
+		jwt.WithTimeFunc(e.cfg.Clock.Now), jwt.WithExpirationRequired()}
+	if ignoreExpiry {
+		opts = append(opts, jwt.WithoutClaimsValidation())
+	}
+	c = &tokenClaims{}
+	_, err = jwt.ParseWithClaims(raw, c, func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		if pub := keys.public[kid]; pub != nil {
+			return pub, nil
+		}
+		return nil, errUnknownKey
+	}, opts...)
+	switch {
+	case err == nil:
+		return c, "", nil
+	case errors.Is(err, errUnknownKey):
+		return nil, "unknown_key", nil
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return nil, "expired", nil
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
+		return nil, "bad_signature", nil
+	case errors.Is(err, jwt.ErrTokenNotValidYet):
+		return nil, "not_yet_valid", nil
+	}
+	return nil, "malformed", nil
+}
+
+var errUnknownKey = errors.New("unknown key id")
+
+// VerifyIntegrationToken says whether a token is valid for a tenant the
+// caller belongs to: signature by one of the tenant's keys, unexpired, not
+// revoked.
+func (e *Engine) VerifyIntegrationToken(ctx context.Context, user User, req integration.VerifyRequest) (integration.VerifyResponse, error) {
+	if err := user.Allow(auth.ScopeIntegrationsRead); err != nil {
+		return integration.VerifyResponse{}, err
+	}
+	if req.Token == "" {
+		return integration.VerifyResponse{}, xerr.InvalidField("token", "is required")
+	}
+	if err := e.tenantMember(ctx, user, req.TenantID); err != nil {
+		return integration.VerifyResponse{}, err
+	}
+	c, reason, err := e.parseToken(ctx, req.Token, req.TenantID, false)
+	if err != nil || reason != "" {
+		return integration.VerifyResponse{Reason: reason}, err
+	}
+	var revoked bool
+	if err := e.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		revoked, err = tx.Revoked(ctx, c.ID)
+		return err
+	}); err != nil {
+		return integration.VerifyResponse{}, err
+	}
+	if revoked {
+		return integration.VerifyResponse{Reason: "revoked"}, nil
+	}
+	return integration.VerifyResponse{Valid: true, Claims: &integration.Claims{Issuer: c.Issuer, Subject: c.Subject,
+		Audience: c.Audience, TenantID: c.TenantID, Mode: c.Mode, Origin: c.Origin, Scopes: c.Scopes, JTI: c.ID,
+		IssuedAt: c.IssuedAt.Unix(), ExpiresAt: c.ExpiresAt.Unix()}}, nil
+}
+
+// RevokeIntegrationToken revokes a token, given the token or its tenant and
+// jti; the revocation is persisted. Admins and owners of the tenant only.
+func (e *Engine) RevokeIntegrationToken(ctx context.Context, user User, req integration.RevokeRequest) (integration.RevokeResponse, error) {
+	if err := user.Allow(auth.ScopeIntegrationsWrite); err != nil {
+		return integration.RevokeResponse{}, err
+	}
+	if err := req.Validate(); err != nil {
+		return integration.RevokeResponse{}, err
+	}
+	tenant, jti := req.TenantID, req.JTI
+	expires := e.cfg.Clock.Now().Add(integration.MaxTokenTTL * time.Second).UnixMilli()
+	if req.IntegrationToken != "" {
+		var peek tokenClaims
+		if _, _, err := jwt.NewParser().ParseUnverified(req.IntegrationToken, &peek); err != nil || peek.TenantID == "" {
+			return integration.RevokeResponse{}, errInvalidToken
+		}
+		tenant = peek.TenantID
+		if err := e.tenantAdmin(ctx, user, tenant); err != nil {
+			return integration.RevokeResponse{}, err
+		}
+		c, reason, err := e.parseToken(ctx, req.IntegrationToken, tenant, true)
+		if err != nil {
+			return integration.RevokeResponse{}, err
+		}
+		if reason != "" {
+			return integration.RevokeResponse{}, errInvalidToken
+		}
+		jti, expires = c.ID, c.ExpiresAt.UnixMilli()
+	} else if err := e.tenantAdmin(ctx, user, tenant); err != nil {
+		return integration.RevokeResponse{}, err
+	}
+	err := e.db.Write(ctx, func(tx *store.Tx) error {
+		return tx.RevocationInsert(ctx, jti, tenant, req.Reason, user.ID, expires)
+	})
+	return integration.RevokeResponse{Revoked: err == nil, JTI: jti}, err
+}
+
+// RotateIntegrationToken exchanges a valid token for a new one: the old one
+// is revoked in the same transaction that checks it is not, so of two
+// concurrent rotations of one token only one succeeds.
+func (e *Engine) RotateIntegrationToken(ctx context.Context, user User, req integration.RotateRequest) (integration.GrantResponse, error) {
+	if err := user.Allow(auth.ScopeIntegrationsWrite); err != nil {
+		return integration.GrantResponse{}, err
+	}
+	if err := req.GrantRequest.Validate(); err != nil {
+		return integration.GrantResponse{}, err
+	}
+	if err := e.tenantAdmin(ctx, user, req.TenantID); err != nil {
+		return integration.GrantResponse{}, err
+	}
+	old, reason, err := e.parseToken(ctx, req.IntegrationToken, req.TenantID, false)
+	if err != nil {
+		return integration.GrantResponse{}, err
+	}
+	if reason != "" {
+		return integration.GrantResponse{}, errInvalidToken
+	}
+	err = e.db.Write(ctx, func(tx *store.Tx) error {
+		if revoked, err := tx.Revoked(ctx, old.ID); err != nil || revoked {
+			return cmpErr(err, errInvalidToken)
+		}
+		return tx.RevocationInsert(ctx, old.ID, req.TenantID, "rotated", user.ID, old.ExpiresAt.UnixMilli())
+	})
+	if err != nil {
+		return integration.GrantResponse{}, err
+	}
+	return e.sign(ctx, user, req.GrantRequest)
+}
+
+func cmpErr(err error, otherwise error) error {
+	if err != nil {
+		return err
+	}
+	return otherwise
+}
+
+// RotateIntegrationKey replaces a tenant's signing key. Tokens signed with
+// the old key stay verifiable until they expire: the old public key stays
+// in the JWKS for the longest token lifetime.
+func (e *Engine) RotateIntegrationKey(ctx context.Context, user User, req integration.KeyRotateRequest) (integration.KeyRotateResponse, error) {
+	if err := user.Allow(auth.ScopeIntegrationsWrite); err != nil {
+		return integration.KeyRotateResponse{}, err
+	}
+	if err := e.tenantAdmin(ctx, user, req.TenantID); err != nil {
+		return integration.KeyRotateResponse{}, err
+	}
+	kid, err := e.newTenantKey(ctx, req.TenantID, true)
+	return integration.KeyRotateResponse{KeyID: kid}, err
+}
+
+// JWK is one public key of a JWK Set (RFC 7517).
+type JWK struct {
+	Kty string `json:"kty"`
+	Use string `json:"use"`
+	Alg string `json:"alg"`
+	Kid string `json:"kid"`
+	N   string `json:"n"`
+	E   string `json:"e"`
+}
+
+// JWKS is a JWK Set.
+type JWKS struct {
+	Keys []JWK `json:"keys"`
+}
+
+// IntegrationJWKS returns a tenant's public keys: the active one and those
+// rotated out whose tokens may still be valid. Public: an unknown tenant
+// has an empty set, which reveals nothing.
+func (e *Engine) IntegrationJWKS(ctx context.Context, tenantID string) (JWKS, error) {
+	set := JWKS{Keys: []JWK{}}
+	if !ids.Valid(tenantID) {
+		return set, nil
+	}
+	k, err := e.loadTenantKeys(ctx, tenantID)
+	if err != nil {
+		return set, err
+	}
+	for _, kid := range k.order {
+		pub := k.public[kid]
+		set.Keys = append(set.Keys, JWK{Kty: "RSA", Use: "sig", Alg: "RS256", Kid: kid,
+			N: base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
+			E: base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes())})
+	}
+	return set, nil
+}
+
+// IntegrationFingerprint returns the SHA-256 (hex) of the tenant's active
+// public key (PKIX DER). Public; NotFound when the tenant has no key yet.
+func (e *Engine) IntegrationFingerprint(ctx context.Context, tenantID string) (integration.FingerprintResponse, error) {
+	nf := &xerr.Error{Kind: xerr.NotFound, Message: "no integration key for this tenant"}
+	if !ids.Valid(tenantID) {
+		return integration.FingerprintResponse{}, nf
+	}
+	k, err := e.loadTenantKeys(ctx, tenantID)
+	if err != nil {
+		return integration.FingerprintResponse{}, err
+	}
+	if k.activeKID == "" {
+		return integration.FingerprintResponse{}, nf
+	}
+	sum := sha256.Sum256(k.der[k.activeKID])
+	return integration.FingerprintResponse{Fingerprint: hex.EncodeToString(sum[:]), KeyID: k.activeKID}, nil
+}

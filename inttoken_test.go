@@ -1,0 +1,192 @@
+package xentree_test
+
+import (
+	"context"
+	"crypto/rsa"
+	"encoding/base64"
+	"errors"
+	"math/big"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/xentree/xentree"
+	"github.com/xentree/xentree/integration"
+	"github.com/xentree/xentree/internal/xerr"
+	"github.com/xentree/xentree/org"
+	"github.com/xentree/xentree/xentreetest"
+)
+
+// verifyWithJWKS checks a token the way a partner would: with the public
+// JWK Set alone, golang-jwt, and no engine.
+func verifyWithJWKS(raw string, set xentree.JWKS, now time.Time) (jwt.MapClaims, error) {
+	keys := map[string]*rsa.PublicKey{}
+	for _, k := range set.Keys {
+		n, err1 := base64.RawURLEncoding.DecodeString(k.N)
+		e, err2 := base64.RawURLEncoding.DecodeString(k.E)
+		if err1 != nil || err2 != nil || k.Kty != "RSA" || k.Alg != "RS256" {
+			return nil, errors.New("bad JWK")
+		}
+		keys[k.Kid] = &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
+	}
+	claims := jwt.MapClaims{}
+	_, err := jwt.ParseWithClaims(raw, claims, func(t *jwt.Token) (any, error) {
+		if k := keys[t.Header["kid"].(string)]; k != nil {
+			return k, nil
+		}
+		return nil, errors.New("unknown kid")
+	}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithTimeFunc(func() time.Time { return now }), jwt.WithExpirationRequired())
+	return claims, err
+}
+
+func TestIntegrationTokens(t *testing.T) {
+	clock := xentreetest.NewClock()
+	eng := xentreetest.NewEngine(t, xentreetest.WithClock(clock))
+	ctx := context.Background()
+	admin, _ := xentreetest.CreateUser(t, eng, "")
+	member, _ := xentreetest.CreateUser(t, eng, "")
+	o := newOrg(t, eng, admin, "Tenant")
+	other := newOrg(t, eng, admin, "Other tenant")
+	addMember(t, eng, admin, o.ID, member, org.RoleMember)
+
+	grant := integration.GrantRequest{Mode: "api", Origin: "https://Partner.example", Scopes: []string{"xel:read", "conversations:read"}, TTLSeconds: 120, TenantID: o.ID}
+	g, err := eng.GrantIntegrationToken(ctx, admin, grant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !g.ExpiresAt.Equal(clock.Now().Add(2*time.Minute)) || g.JTI == "" {
+		t.Fatalf("grant %+v", g)
+	}
+	_, err = eng.GrantIntegrationToken(ctx, member, grant)
+	wantErr(t, "a member grants", err, xerr.Forbidden, "")
+
+	// A partner verifies it with the JWKS alone.
+	set, err := eng.IntegrationJWKS(ctx, o.ID)
+	if err != nil || len(set.Keys) != 1 {
+		t.Fatalf("jwks %+v %v", set, err)
+	}
+	claims, err := verifyWithJWKS(g.Token, set, clock.Now())
+	if err != nil || claims["tenantId"] != o.ID || claims["origin"] != "https://partner.example" || claims["jti"] != g.JTI {
+		t.Fatalf("partner verification: %v %v", claims, err)
+	}
+	fp, err := eng.IntegrationFingerprint(ctx, o.ID)
+	if err != nil || len(fp.Fingerprint) != 64 || fp.KeyID != set.Keys[0].Kid {
+		t.Fatalf("fingerprint %+v %v", fp, err)
+	}
+	if set, _ := eng.IntegrationJWKS(ctx, "01a20000-0000-7000-8000-000000000000"); len(set.Keys) != 0 {
+		t.Fatal("an unknown tenant has keys")
+	}
+
+	verify := func(tok, tenant string) integration.VerifyResponse {
+		t.Helper()
+		v, err := eng.VerifyIntegrationToken(ctx, member, integration.VerifyRequest{Token: tok, TenantID: tenant})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if v := verify(g.Token, o.ID); !v.Valid || v.Claims.JTI != g.JTI || len(v.Claims.Scopes) != 2 {
+		t.Fatalf("verify: %+v", v)
+	}
+	if v, err := eng.VerifyIntegrationToken(ctx, admin, integration.VerifyRequest{Token: g.Token, TenantID: other.ID}); err != nil || v.Valid || v.Reason != "wrong_tenant" {
+		t.Fatalf("another tenant's verify: %+v %v", v, err)
+	}
+	if v := verify(g.Token[:len(g.Token)-4]+"AAAA", o.ID); v.Valid || v.Reason != "bad_signature" {
+		t.Fatalf("tampered: %+v", v)
+	}
+	if v := verify("not.a.token", o.ID); v.Valid || v.Reason != "malformed" {
+		t.Fatalf("garbage: %+v", v)
+	}
+
+	// Rotation: exactly one valid token afterwards, even when two race.
+	var wg sync.WaitGroup
+	results := make([]error, 2)
+	tokens := make([]string, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := eng.RotateIntegrationToken(ctx, admin, integration.RotateRequest{GrantRequest: grant, IntegrationToken: g.Token})
+			results[i], tokens[i] = err, r.Token
+		}()
+	}
+	wg.Wait()
+	if (results[0] == nil) == (results[1] == nil) {
+		t.Fatalf("two rotations of one token: %v, %v", results[0], results[1])
+	}
+	fresh := tokens[0] + tokens[1] // the failed one is ""
+	valid := 0
+	for _, tok := range []string{g.Token, fresh} {
+		if verify(tok, o.ID).Valid {
+			valid++
+		}
+	}
+	if valid != 1 || !verify(fresh, o.ID).Valid || verify(g.Token, o.ID).Reason != "revoked" {
+		t.Fatalf("after rotation %d valid", valid)
+	}
+
+	// Revoke by token, then by jti; both persist.
+	if _, err := eng.RevokeIntegrationToken(ctx, admin, integration.RevokeRequest{IntegrationToken: fresh, Reason: "leaked"}); err != nil {
+		t.Fatal(err)
+	}
+	if v := verify(fresh, o.ID); v.Valid || v.Reason != "revoked" {
+		t.Fatalf("revoked token: %+v", v)
+	}
+	g2, err := eng.GrantIntegrationToken(ctx, admin, grant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = eng.RevokeIntegrationToken(ctx, member, integration.RevokeRequest{TenantID: o.ID, JTI: g2.JTI})
+	wantErr(t, "a member revokes", err, xerr.Forbidden, "")
+	if _, err := eng.RevokeIntegrationToken(ctx, admin, integration.RevokeRequest{TenantID: o.ID, JTI: g2.JTI}); err != nil {
+		t.Fatal(err)
+	}
+	if v := verify(g2.Token, o.ID); v.Reason != "revoked" {
+		t.Fatalf("revoked by jti: %+v", v)
+	}
+
+	// Expiry by the fake clock.
+	g3, err := eng.GrantIntegrationToken(ctx, admin, grant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(121 * time.Second)
+	if v := verify(g3.Token, o.ID); v.Valid || v.Reason != "expired" {
+		t.Fatalf("expired: %+v", v)
+	}
+
+	// Key rotation: old tokens still verify until they expire, with the old
+	// key still in the JWKS; new ones are signed with the new key.
+	g4, err := eng.GrantIntegrationToken(ctx, admin, integration.GrantRequest{Mode: "api", Origin: "http://localhost:3000", Scopes: []string{"xel:read"}, TTLSeconds: 600, TenantID: o.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr, err := eng.RotateIntegrationKey(ctx, admin, integration.KeyRotateRequest{TenantID: o.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, _ = eng.IntegrationJWKS(ctx, o.ID)
+	if len(set.Keys) != 2 || set.Keys[0].Kid != kr.KeyID {
+		t.Fatalf("jwks after key rotation: %+v", set)
+	}
+	if _, err := verifyWithJWKS(g4.Token, set, clock.Now()); err != nil || !verify(g4.Token, o.ID).Valid {
+		t.Fatalf("old-key token after rotation: %v", err)
+	}
+	clock.Advance(time.Duration(integration.MaxTokenTTL+1) * time.Second)
+	if set, _ := eng.IntegrationJWKS(ctx, o.ID); len(set.Keys) != 1 || set.Keys[0].Kid != kr.KeyID {
+		t.Fatalf("retired key still published after its tokens expired: %+v", set)
+	}
+
+	for _, bad := range []integration.GrantRequest{
+		{Mode: "web", Origin: "https://a.example", Scopes: []string{"xel:read"}, TenantID: o.ID},
+		{Mode: "api", Origin: "http://a.example", Scopes: []string{"xel:read"}, TenantID: o.ID},
+		{Mode: "api", Origin: "https://a.example/path", Scopes: []string{"xel:read"}, TenantID: o.ID},
+		{Mode: "api", Origin: "https://a.example", Scopes: []string{"everything"}, TenantID: o.ID},
+		{Mode: "api", Origin: "https://a.example", Scopes: []string{"xel:read"}, TTLSeconds: 5, TenantID: o.ID},
+	} {
+		_, err := eng.GrantIntegrationToken(ctx, admin, bad)
+		wantErr(t, "bad grant", err, xerr.Invalid, "")
+	}
+}

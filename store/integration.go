@@ -1,0 +1,157 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/xentree/xentree/integration"
+	"github.com/xentree/xentree/internal/xtime"
+)
+
+// OAuthState is a started OAuth flow.
+type OAuthState struct {
+	StateHash   string
+	UserID      string
+	Provider    string
+	Verifier    []byte // sealed
+	RedirectURI string
+	ExpiresAt   int64
+}
+
+// OAuthStateInsert records a started flow.
+func (tx *Tx) OAuthStateInsert(ctx context.Context, s OAuthState) error {
+	_, err := tx.exec(ctx, `INSERT INTO oauth_states (state_hash, user_id, provider, verifier, redirect_uri, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, s.StateHash, s.UserID, s.Provider, s.Verifier, s.RedirectURI, s.ExpiresAt)
+	return mapErr(err)
+}
+
+// OAuthStateTake deletes and returns a flow's state: a state is used once,
+// whatever the outcome. NotFound if there is none.
+func (tx *Tx) OAuthStateTake(ctx context.Context, stateHash string) (OAuthState, error) {
+	s := OAuthState{StateHash: stateHash}
+	err := tx.queryRow(ctx, `DELETE FROM oauth_states WHERE state_hash = ? RETURNING user_id, provider, verifier, redirect_uri, expires_at`,
+		stateHash).Scan(&s.UserID, &s.Provider, &s.Verifier, &s.RedirectURI, &s.ExpiresAt)
+	return s, mapErr(err)
+}
+
+// OAuthStatePurge deletes flows that expired before now.
+func (tx *Tx) OAuthStatePurge(ctx context.Context, now int64) error {
+	_, err := tx.exec(ctx, `DELETE FROM oauth_states WHERE expires_at < ?`, now)
+	return mapErr(err)
+}
+
+// IntegrationRow is a stored integration with its sealed token.
+type IntegrationRow struct {
+	integration.Integration
+	UserID string
+	Token  []byte
+}
+
+// IntegrationUpsert stores a connection, replacing an earlier one.
+func (tx *Tx) IntegrationUpsert(ctx context.Context, r *IntegrationRow) error {
+	r.ConnectedAt = xtime.Of(tx.Now)
+	_, err := tx.exec(ctx, `INSERT INTO integrations (user_id, provider, status, account_email, scopes, token, connected_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (user_id, provider) DO UPDATE SET status = excluded.status, account_email = excluded.account_email,
+			scopes = excluded.scopes, token = excluded.token, connected_at = excluded.connected_at, updated_at = excluded.updated_at`,
+		r.UserID, r.Provider, r.Status, r.AccountEmail, strings.Join(r.Scopes, " "), r.Token, tx.NowMillis(), tx.NowMillis())
+	return mapErr(err)
+}
+
+func scanIntegration(row interface{ Scan(...any) error }) (IntegrationRow, error) {
+	var r IntegrationRow
+	var scopes string
+	var connected int64
+	err := row.Scan(&r.UserID, &r.Provider, &r.Status, &r.AccountEmail, &scopes, &r.Token, &connected)
+	r.Scopes = strings.Fields(scopes)
+	if r.Scopes == nil {
+		r.Scopes = []string{}
+	}
+	r.ConnectedAt = xtime.FromMillis(connected)
+	return r, err
+}
+
+const integrationCols = `user_id, provider, status, account_email, scopes, token, connected_at`
+
+// IntegrationGet returns a user's connection to provider, or NotFound.
+func (tx *Tx) IntegrationGet(ctx context.Context, userID, provider string) (IntegrationRow, error) {
+	r, err := scanIntegration(tx.queryRow(ctx, `SELECT `+integrationCols+` FROM integrations WHERE user_id = ? AND provider = ?`, userID, provider))
+	return r, mapErr(err)
+}
+
+// IntegrationList returns a user's connections.
+func (tx *Tx) IntegrationList(ctx context.Context, userID string) ([]IntegrationRow, error) {
+	return queryAll(ctx, tx, `SELECT `+integrationCols+` FROM integrations WHERE user_id = ? ORDER BY provider`, []any{userID}, scanIntegration)
+}
+
+// IntegrationSetToken replaces the sealed token (after a refresh) and the status.
+func (tx *Tx) IntegrationSetToken(ctx context.Context, userID, provider, status string, token []byte) error {
+	res, err := tx.exec(ctx, `UPDATE integrations SET status = ?, token = COALESCE(?, token), updated_at = ? WHERE user_id = ? AND provider = ?`,
+		status, token, tx.NowMillis(), userID, provider)
+	return mustAffect(res, err)
+}
+
+// IntegrationDelete removes a connection.
+func (tx *Tx) IntegrationDelete(ctx context.Context, userID, provider string) error {
+	res, err := tx.exec(ctx, `DELETE FROM integrations WHERE user_id = ? AND provider = ?`, userID, provider)
+	return mustAffect(res, err)
+}
+
+// TenantKey is one of an organization's signing key pairs.
+type TenantKey struct {
+	KID        string
+	OrgID      string
+	PrivateKey []byte // sealed PKCS #8
+	PublicKey  []byte // PKIX DER
+	CreatedAt  int64
+	RetiredAt  int64 // 0 while active
+}
+
+// TenantKeyInsert stores a new key pair.
+func (tx *Tx) TenantKeyInsert(ctx context.Context, k *TenantKey) error {
+	k.CreatedAt = tx.NowMillis()
+	_, err := tx.exec(ctx, `INSERT INTO tenant_keys (kid, org_id, private_key, public_key, created_at) VALUES (?, ?, ?, ?, ?)`,
+		k.KID, k.OrgID, k.PrivateKey, k.PublicKey, k.CreatedAt)
+	return mapErr(err)
+}
+
+// TenantKeyRetire marks orgID's active keys retired at tx.Now.
+func (tx *Tx) TenantKeyRetire(ctx context.Context, orgID string) error {
+	_, err := tx.exec(ctx, `UPDATE tenant_keys SET retired_at = ? WHERE org_id = ? AND retired_at IS NULL`, tx.NowMillis(), orgID)
+	return mapErr(err)
+}
+
+// TenantKeys returns orgID's keys, newest first: the active one, then those
+// retired after retiredSince (older ones can no longer have live tokens).
+func (tx *Tx) TenantKeys(ctx context.Context, orgID string, retiredSince int64) ([]TenantKey, error) {
+	return queryAll(ctx, tx, `SELECT kid, org_id, private_key, public_key, created_at, retired_at FROM tenant_keys
+		WHERE org_id = ? AND (retired_at IS NULL OR retired_at > ?) ORDER BY created_at DESC, kid DESC`,
+		[]any{orgID, retiredSince}, func(row interface{ Scan(...any) error }) (TenantKey, error) {
+			var k TenantKey
+			var retired sql.NullInt64
+			err := row.Scan(&k.KID, &k.OrgID, &k.PrivateKey, &k.PublicKey, &k.CreatedAt, &retired)
+			k.RetiredAt = retired.Int64
+			return k, err
+		})
+}
+
+// RevocationInsert records a revoked token id; revoking twice is not an error.
+func (tx *Tx) RevocationInsert(ctx context.Context, jti, orgID, reason, by string, expiresAt int64) error {
+	_, err := tx.exec(ctx, `INSERT INTO integration_revocations (jti, org_id, reason, revoked_by, revoked_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (jti) DO NOTHING`, jti, orgID, reason, by, tx.NowMillis(), expiresAt)
+	return mapErr(err)
+}
+
+// Revoked reports whether jti is revoked.
+func (tx *Tx) Revoked(ctx context.Context, jti string) (bool, error) {
+	var n int
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM integration_revocations WHERE jti = ?`, jti).Scan(&n)
+	return n > 0, mapErr(err)
+}
+
+// RevocationPurge deletes revocations of tokens that have expired anyway.
+func (tx *Tx) RevocationPurge(ctx context.Context, now int64) error {
+	_, err := tx.exec(ctx, `DELETE FROM integration_revocations WHERE expires_at < ?`, now)
+	return mapErr(err)
+}
