@@ -93,6 +93,9 @@ type Config struct {
 	// Live configures Xentree Live metering and transcripts.
 	Live LiveConfig
 
+	// XEL configures Xentree English: the curriculum served.
+	XEL XELConfig
+
 	// Knowledge configures how documents are cut into chunks.
 	Knowledge KnowledgeConfig
 

@@ -23,6 +23,7 @@ import (
 	"github.com/xentree/xentree/internal/xerr"
 	"github.com/xentree/xentree/store"
 	"github.com/xentree/xentree/store/index"
+	"github.com/xentree/xentree/xel"
 )
 
 // Engine is a running Xentree: the store, the search index and every domain
@@ -35,6 +36,7 @@ type Engine struct {
 	indexer *indexer.Indexer // nil with Config.DisableIndex
 	signer  *token.Signer
 	sealer  *seal.Sealer
+	xel     *xel.Curriculum
 	tenants tenantKeyCache
 	hashSem chan struct{}
 	dummy   string // a hash to verify against when the account does not exist
@@ -93,6 +95,10 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, xerr.Wrap(xerr.Invalid, err, "xentree: Config.EncryptionKey")
 	}
+	curriculum, err := cfg.XEL.curriculum()
+	if err != nil {
+		return nil, err
+	}
 	now := cfg.Clock.Now
 	db, err := store.Open(ctx, filepath.Join(cfg.Dir, dbFile), store.Options{Now: now})
 	if err != nil {
@@ -104,6 +110,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		db:      db,
 		signer:  token.NewSigner(key, now),
 		sealer:  sealer,
+		xel:     curriculum,
 		hashSem: make(chan struct{}, cfg.MaxConcurrentHashes),
 		dummy:   password.Hash("xentree-dummy-password", cfg.Password),
 		stop:    make(chan struct{}),

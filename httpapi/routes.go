@@ -54,6 +54,7 @@ func (a *api) routes() []route {
 	rs = append(rs, a.apiKeyRoutes()...)
 	rs = append(rs, a.knowledgeRoutes()...)
 	rs = append(rs, a.integrationRoutes()...)
+	rs = append(rs, a.xelRoutes()...)
 	return rs
 }
 

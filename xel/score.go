@@ -1,0 +1,556 @@
+package xel
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"embed"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode"
+)
+
+// Evaluation is a graded piece of writing or speaking.
+type Evaluation struct {
+	Kind         string               `json:"kind"`
+	OverallScore int                  `json:"overall_score"`
+	CEFREstimate string               `json:"cefr_estimate"`
+	Criteria     map[string]Criterion `json:"criteria"`
+	Feedback     []string             `json:"feedback"`
+	Corrections  []Correction         `json:"corrections"`
+	Provider     string               `json:"provider"`
+	Model        string               `json:"model"`
+}
+
+// Criterion is one rubric line.
+type Criterion struct {
+	Score   int    `json:"score"`
+	Comment string `json:"comment"`
+}
+
+// Correction is one concrete fix.
+type Correction struct {
+	Original   string `json:"original"`
+	Suggestion string `json:"suggestion"`
+	Reason     string `json:"reason"`
+}
+
+// Kinds of evaluation.
+const (
+	KindWriting  = "writing"
+	KindSpeaking = "speaking"
+)
+
+// OfflineModel names the offline scorer in an Evaluation.
+const OfflineModel = "xentree-xel-features-1"
+
+//go:embed wordlist/bands.txt.gz wordlist/spell.txt.gz wordlist/common.txt wordlist/connectives.txt wordlist/fillers.txt
+var wordFS embed.FS
+
+// lexicon is the shipped English data the scorer measures against.
+type lexicon struct {
+	band        map[string]uint8 // 1 most common .. 3 rare
+	spell       map[string]bool
+	common      map[string]bool
+	connectives []string // normalised, longest first
+	fillers     []string
+}
+
+// lex loads the embedded lists once; they never change.
+var lex = sync.OnceValue(func() *lexicon {
+	l := &lexicon{band: map[string]uint8{}, spell: map[string]bool{}, common: map[string]bool{}}
+	eachLine("wordlist/bands.txt.gz", func(s string) {
+		w, b, ok := strings.Cut(s, "\t")
+		if n, err := strconv.Atoi(b); ok && err == nil {
+			l.band[w] = uint8(n)
+		}
+	})
+	eachLine("wordlist/spell.txt.gz", func(s string) { l.spell[strings.ReplaceAll(s, "'", "")] = true })
+	eachLine("wordlist/common.txt", func(s string) { l.common[strings.ReplaceAll(s, "'", "")] = true })
+	eachLine("wordlist/connectives.txt", func(s string) { l.connectives = append(l.connectives, Normalize(s)) })
+	eachLine("wordlist/fillers.txt", func(s string) {
+		l.fillers = append(l.fillers, Normalize(s))
+		for _, w := range strings.Fields(Normalize(s)) {
+			l.spell[w] = true // "erm" is not a spelling mistake
+		}
+	})
+	sort.Slice(l.connectives, func(i, j int) bool { return len(l.connectives[i]) > len(l.connectives[j]) })
+	return l
+})
+
+func eachLine(name string, fn func(string)) {
+	f, err := wordFS.Open(name)
+	if err != nil {
+		panic("xel: embedded " + name + ": " + err.Error())
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(name, ".gz") {
+		gz, err := gzip.NewReader(f)
+		if err != nil {
+			panic("xel: embedded " + name + ": " + err.Error())
+		}
+		r = gz
+	}
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		if s := strings.TrimSpace(strings.ToLower(sc.Text())); s != "" && !strings.HasPrefix(s, "#") {
+			fn(s)
+		}
+	}
+}
+
+// Text features the scorer rates.
+type features struct {
+	words         []string // lower-case, apostrophes removed
+	raw           []string // as written
+	sentences     int
+	sentLens      []int
+	paragraphs    int
+	types         int
+	contentTokens int
+	rareContent   int // content words outside the most common band
+	longWords     int
+	misspelled    []int // indexes into words
+	repeats       int   // content tokens beyond the third use of their word
+	connectives   map[string]bool
+	fillers       int
+	stutters      int // a word said twice in a row
+	grammar       []Correction
+}
+
+func measure(text string) features {
+	l := lex()
+	f := features{connectives: map[string]bool{}}
+	for _, p := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
+		if strings.TrimSpace(p) != "" {
+			f.paragraphs++
+		}
+	}
+	// Words and sentence lengths in one pass over the text.
+	cur := 0
+	for _, tok := range strings.FieldsFunc(text, func(r rune) bool { return unicode.IsSpace(r) }) {
+		end := strings.ContainsAny(tok[len(tok)-1:], ".!?")
+		w := strings.Map(func(r rune) rune {
+			if unicode.IsLetter(r) {
+				return unicode.ToLower(r)
+			}
+			if r == '-' {
+				return r
+			}
+			return -1
+		}, tok)
+		w = strings.Trim(w, "-")
+		if w != "" {
+			f.words = append(f.words, w)
+			f.raw = append(f.raw, strings.TrimFunc(tok, func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' && r != '’' }))
+			cur++
+		}
+		if end && cur > 0 {
+			f.sentLens = append(f.sentLens, cur)
+			cur = 0
+		}
+	}
+	if cur > 0 {
+		f.sentLens = append(f.sentLens, cur)
+	}
+	f.sentences = len(f.sentLens)
+	seen := map[string]int{}
+	for i, w := range f.words {
+		seen[w]++
+		if len(w) >= 7 {
+			f.longWords++
+		}
+		if !l.common[w] {
+			f.contentTokens++
+			if seen[w] > 3 {
+				f.repeats++
+			}
+			if b, ok := l.band[w]; ok && b >= 2 || !ok && l.spell[w] && len(w) > 5 {
+				f.rareContent++
+			}
+		}
+		// A capitalised word inside a sentence is taken for a name.
+		name := i > 0 && f.raw[i] != "" && unicode.IsUpper([]rune(f.raw[i])[0])
+		if !l.spell[w] && !strings.Contains(w, "-") && !name {
+			f.misspelled = append(f.misspelled, i)
+		}
+		if i > 0 && f.words[i-1] == w {
+			f.stutters++
+		}
+	}
+	f.types = len(seen)
+	norm := " " + Normalize(text) + " "
+	for _, c := range l.connectives {
+		if strings.Contains(norm, " "+c+" ") {
+			f.connectives[c] = true
+		}
+	}
+	for _, fl := range l.fillers {
+		f.fillers += strings.Count(norm, " "+fl+" ")
+	}
+	f.grammar = grammarChecks(f.words, f.raw)
+	return f
+}
+
+// grammarChecks finds a few error patterns learners often make and that can
+// be told from the words alone.
+func grammarChecks(words, raw []string) []Correction {
+	var out []Correction
+	seen := map[string]bool{}
+	add := func(orig, sugg, reason string) {
+		if len(out) < 20 && !seen[orig] {
+			seen[orig] = true
+			out = append(out, Correction{Original: orig, Suggestion: sugg, Reason: reason})
+		}
+	}
+	thirdPerson := map[string]bool{"he": true, "she": true, "it": true}
+	baseVerbs := map[string]string{"go": "goes", "have": "has", "do": "does", "like": "likes", "want": "wants",
+		"live": "lives", "work": "works", "play": "plays", "think": "thinks", "make": "makes", "say": "says", "come": "comes"}
+	for i, w := range words {
+		if w == "i" && raw[i] == "i" {
+			add("i", "I", "the pronoun I is always a capital letter")
+		}
+		if i == 0 {
+			continue
+		}
+		prev := words[i-1]
+		switch {
+		case prev == w && !(w == "had" || w == "that"):
+			add(prev+" "+w, w, "the word is repeated")
+		case prev == "a" && len(w) > 1 && strings.ContainsRune("aeio", rune(w[0])):
+			add("a "+w, "an "+w, "use an before a vowel sound")
+		case prev == "an" && len(w) > 1 && !strings.ContainsRune("aeiouh", rune(w[0])):
+			add("an "+w, "a "+w, "use a before a consonant sound")
+		case thirdPerson[prev] && baseVerbs[w] != "":
+			add(prev+" "+w, prev+" "+baseVerbs[w], "he, she and it take the -s form of the verb")
+		case prev == "more" && (w == "better" || w == "worse" || strings.HasSuffix(w, "er") && len(w) > 4 && w != "other" && w != "over" && w != "never" && w != "rather"):
+			add("more "+w, w, "do not use more with a comparative ending in -er")
+		case prev == "didn" && (strings.HasSuffix(w, "ed") && len(w) > 4):
+			add("didn't "+w, "didn't "+strings.TrimSuffix(w, "ed"), "after did not, use the base form")
+		}
+	}
+	return out
+}
+
+func clamp(x float64) int {
+	return int(math.Round(math.Max(0, math.Min(100, x))))
+}
+
+// scale maps x from [lo, hi] onto [0, 100].
+func scale(x, lo, hi float64) float64 { return (x - lo) / (hi - lo) * 100 }
+
+// Target describes what a piece answers: the prompt, the word or time
+// range a task sets (zero when none), the level it aims at.
+type Target struct {
+	Prompt      string
+	MinWords    int
+	MaxWords    int
+	MinSeconds  int
+	MaxSeconds  int
+	TargetLevel string
+}
+
+func (f features) vocabulary() (float64, string) {
+	n := float64(len(f.words))
+	if n == 0 {
+		return 0, "There are no words to rate."
+	}
+	guiraud := float64(f.types) / math.Sqrt(n) // diversity, corrected for length
+	rare := 0.0
+	if f.contentTokens > 0 {
+		rare = float64(f.rareContent) / float64(f.contentTokens)
+	}
+	long := float64(f.longWords) / n
+	spelling := 1 - float64(len(f.misspelled))/n
+	score := 0.35*scale(guiraud, 3, 9.5) + 0.3*scale(rare, 0.05, 0.45) + 0.15*scale(long, 0.05, 0.3) + 0.2*scale(spelling, 0.85, 1)
+	comment := "A wide, precise range of words."
+	switch {
+	case score < 35:
+		comment = "A small range of everyday words, often repeated."
+	case score < 60:
+		comment = "Everyday vocabulary with some variety; try less common, more precise words."
+	case score < 80:
+		comment = "A good range of vocabulary, including some less common words."
+	}
+	return score, comment
+}
+
+func (f features) accuracy() (float64, string) {
+	n := float64(len(f.words))
+	if n == 0 {
+		return 0, "There are no sentences to rate."
+	}
+	errs := float64(len(f.grammar)) + 0.7*float64(len(f.misspelled))
+	rate := errs / n * 100 // errors per 100 words
+	meanLen, sd := meanSD(f.sentLens)
+	variety := scale(sd, 1, 8)*0.5 + scale(meanLen, 6, 20)*0.5
+	score := 0.7*(100-rate*12) + 0.3*math.Max(0, math.Min(100, variety))
+	comment := "Accurate, with varied sentence structures."
+	switch {
+	case rate > 6:
+		comment = "Frequent errors make some sentences hard to follow."
+	case rate > 2:
+		comment = "Mostly understandable, with some errors to fix."
+	case variety < 40:
+		comment = "Accurate; vary your sentence length and structure more."
+	}
+	return score, comment
+}
+
+func (f features) coherence() (float64, string) {
+	if len(f.words) == 0 {
+		return 0, "There is nothing to organise."
+	}
+	links := float64(len(f.connectives))
+	perSentence := links / math.Max(1, float64(f.sentences))
+	score := 0.55*scale(links, 0, 9) + 0.25*scale(perSentence, 0, 0.5) + 0.2*scale(float64(min(f.sentences, 12)), 1, 10)
+	if f.contentTokens > 0 {
+		score -= 60 * float64(f.repeats) / float64(f.contentTokens)
+	}
+	comment := "Ideas are clearly linked and easy to follow."
+	switch {
+	case links == 0:
+		comment = "Ideas are listed without linking words; try because, however, for example, as a result."
+	case score < 55:
+		comment = "Some linking words; connect your ideas and sentences more."
+	}
+	return score, comment
+}
+
+func meanSD(xs []int) (float64, float64) {
+	if len(xs) == 0 {
+		return 0, 0
+	}
+	var sum float64
+	for _, x := range xs {
+		sum += float64(x)
+	}
+	mean := sum / float64(len(xs))
+	var v float64
+	for _, x := range xs {
+		v += (float64(x) - mean) * (float64(x) - mean)
+	}
+	return mean, math.Sqrt(v / float64(len(xs)))
+}
+
+// CEFRFor maps an overall score to a level.
+func CEFRFor(score int) string {
+	switch {
+	case score < 35:
+		return "A1"
+	case score < 52:
+		return "A2"
+	case score < 68:
+		return "B1"
+	case score < 78:
+		return "B2"
+	case score < 86:
+		return "C1"
+	}
+	return "C2"
+}
+
+const estimateNote = "This is an automatic estimate from measurable features of the text (length, word range, " +
+	"linking words, spelling and common error patterns), not a teacher's judgement."
+
+// ScoreWriting rates a text offline on task achievement, coherence,
+// vocabulary and grammar. It is deterministic and does no I/O.
+func ScoreWriting(text string, t Target) Evaluation {
+	f := measure(text)
+	n := len(f.words)
+	var task float64
+	var taskComment string
+	switch {
+	case t.MinWords > 0 && n < t.MinWords:
+		task = 100 * float64(n) / float64(t.MinWords) * 0.8
+		taskComment = "Too short: the task asks for at least " + strconv.Itoa(t.MinWords) + " words (" + strconv.Itoa(n) + " written)."
+	case t.MaxWords > 0 && n > t.MaxWords:
+		task = math.Max(50, 100-float64(n-t.MaxWords)/float64(t.MaxWords)*100)
+		taskComment = "Longer than the " + strconv.Itoa(t.MaxWords) + " words asked for: keep to the point."
+	case t.MinWords > 0:
+		task, taskComment = 90, "The length fits the task."
+	default:
+		task = scale(float64(n), 10, 220)
+		taskComment = "Rated on length and development, as no word range was set."
+	}
+	if t.Prompt != "" && n > 0 {
+		if overlap := promptOverlap(t.Prompt, f.words); overlap == 0 {
+			task *= 0.8
+			taskComment += " The text does not seem to use the words of the prompt: check that it answers it."
+		} else {
+			task = math.Min(100, task+10)
+		}
+	}
+	voc, vocC := f.vocabulary()
+	gram, gramC := f.accuracy()
+	coh, cohC := f.coherence()
+	crit := map[string]Criterion{
+		"task_achievement": {clamp(task), taskComment},
+		"coherence":        {clamp(coh), cohC},
+		"vocabulary":       {clamp(voc), vocC},
+		"grammar":          {clamp(gram), gramC},
+	}
+	// Vocabulary weighs most: at the upper levels it is what still tells
+	// texts apart once they are long, linked and accurate.
+	overall := clamp(0.15*task + 0.2*coh + 0.4*voc + 0.25*gram)
+	return finish(KindWriting, overall, crit, f)
+}
+
+func promptOverlap(prompt string, words []string) int {
+	l := lex()
+	want := map[string]bool{}
+	for _, w := range strings.Fields(Normalize(prompt)) {
+		if !l.common[w] && len(w) > 3 {
+			want[stem(w)] = true
+		}
+	}
+	n := 0
+	for _, w := range words {
+		if want[stem(w)] {
+			n++
+		}
+	}
+	return n
+}
+
+// stem is a crude suffix strip, enough to match "holidays" with "holiday".
+func stem(w string) string {
+	for _, s := range []string{"ing", "ed", "es", "s"} {
+		if len(w) > len(s)+3 && strings.HasSuffix(w, s) {
+			return w[:len(w)-len(s)]
+		}
+	}
+	return w
+}
+
+// ScoreSpeaking rates a transcript offline: fluency from words per minute,
+// fillers and repetitions over durationSeconds, then vocabulary, grammar
+// and coherence as for writing.
+func ScoreSpeaking(transcript string, durationSeconds float64, t Target) Evaluation {
+	f := measure(transcript)
+	n := float64(len(f.words))
+	wpm := 0.0
+	if durationSeconds > 0 {
+		wpm = n / (durationSeconds / 60)
+	}
+	fillerRate := 0.0
+	stutterRate := 0.0
+	if n > 0 {
+		fillerRate = float64(f.fillers) / n * 100
+		stutterRate = float64(f.stutters) / n * 100
+	}
+	// 110-170 words a minute is a comfortable conversational pace.
+	pace := 100 - math.Max(0, 110-wpm)*1.1 - math.Max(0, wpm-170)*0.8
+	flu := pace - fillerRate*4 - stutterRate*6
+	fluC := "Speech flows at a natural pace (" + strconv.Itoa(int(wpm)) + " words a minute)."
+	switch {
+	case wpm < 80:
+		fluC = "Slow (" + strconv.Itoa(int(wpm)) + " words a minute), with long pauses; practise speaking in longer stretches."
+	case fillerRate > 5:
+		fluC = "Many fillers (um, uh, like): pause silently instead."
+	case stutterRate > 3:
+		fluC = "Frequent repeated words; slow down slightly and plan the next phrase."
+	case wpm > 190:
+		fluC = "Very fast (" + strconv.Itoa(int(wpm)) + " words a minute); slow down so listeners can follow."
+	}
+	if t.MinSeconds > 0 && durationSeconds < float64(t.MinSeconds) {
+		flu -= 20
+		fluC += " Shorter than the " + strconv.Itoa(t.MinSeconds) + " seconds asked for."
+	}
+	voc, vocC := f.vocabulary()
+	gram, gramC := f.accuracy()
+	coh, cohC := f.coherence()
+	crit := map[string]Criterion{
+		"fluency":    {clamp(flu), fluC},
+		"vocabulary": {clamp(voc), vocC},
+		"grammar":    {clamp(gram), gramC},
+		"coherence":  {clamp(coh), cohC},
+	}
+	overall := clamp(0.3*flu + 0.25*voc + 0.25*gram + 0.2*coh)
+	return finish(KindSpeaking, overall, crit, f)
+}
+
+// finish adds the level, feedback and corrections every evaluation has.
+func finish(kind string, overall int, crit map[string]Criterion, f features) Evaluation {
+	e := Evaluation{Kind: kind, OverallScore: overall, CEFREstimate: CEFRFor(overall), Criteria: crit,
+		Provider: "local", Model: OfflineModel, Corrections: []Correction{}}
+	names := make([]string, 0, len(crit))
+	for k := range crit {
+		names = append(names, k)
+	}
+	sort.Slice(names, func(i, j int) bool { return crit[names[i]].Score < crit[names[j]].Score })
+	for _, k := range names[:min(2, len(names))] {
+		e.Feedback = append(e.Feedback, crit[k].Comment)
+	}
+	e.Feedback = append(e.Feedback, estimateNote)
+	e.Corrections = append(e.Corrections, f.grammar...)
+	l := lex()
+	seen := map[string]bool{}
+	for _, i := range f.misspelled {
+		w := f.words[i]
+		if seen[w] || len(e.Corrections) >= 20 {
+			continue
+		}
+		seen[w] = true
+		if s := suggest(w, l); s != "" {
+			e.Corrections = append(e.Corrections, Correction{Original: f.raw[i], Suggestion: s, Reason: "spelling"})
+		}
+	}
+	return e
+}
+
+// suggest returns the most common known word one edit away from w, or "".
+func suggest(w string, l *lexicon) string {
+	if len(w) > 20 {
+		return ""
+	}
+	// Rank candidates: keeping the first letter (learners rarely get it
+	// wrong), then the most common band, then alphabetical for determinism.
+	best, bestRank := "", 99
+	try := func(c string) {
+		if c == w || !l.spell[c] {
+			return
+		}
+		b, ok := l.band[c]
+		if !ok {
+			b = 4
+		}
+		rank := int(b)
+		if c[0] != w[0] {
+			rank += 10
+		}
+		if rank < bestRank || rank == bestRank && c < best {
+			best, bestRank = c, rank
+		}
+	}
+	const letters = "abcdefghijklmnopqrstuvwxyz"
+	var buf bytes.Buffer
+	for i := 0; i <= len(w); i++ {
+		if i < len(w) {
+			try(w[:i] + w[i+1:]) // deletion
+		}
+		if i < len(w)-1 {
+			try(w[:i] + string(w[i+1]) + string(w[i]) + w[i+2:]) // transposition
+		}
+		for _, c := range letters {
+			if i < len(w) {
+				buf.Reset()
+				buf.WriteString(w[:i])
+				buf.WriteRune(c)
+				buf.WriteString(w[i+1:])
+				try(buf.String()) // substitution
+			}
+			buf.Reset()
+			buf.WriteString(w[:i])
+			buf.WriteRune(c)
+			buf.WriteString(w[i:])
+			try(buf.String()) // insertion
+		}
+	}
+	return best
+}
