@@ -34,7 +34,7 @@ const nothingFound = "I could not find anything about that in the knowledge base
 
 func chunkDoc(d store.DocumentRow, chunkID string, c knowledge.Chunk) []byte {
 	doc := index.Doc{ID: chunkID, Type: knowledge.TypeChunk, OrgID: d.OrganizationID, ParentID: d.ID,
-		Title: knowledge.ChunkTitle(d.Title, c.Heading), Body: c.Text, CreatedAt: d.CreatedAt.Time}
+		Title: knowledge.ChunkTitle(d.Title, c.Heading), Body: c.Text, CreatedAt: d.CreatedAt.Time, Position: c.Position}
 	if d.OrganizationID == "" {
 		doc.OwnerID = d.UserID
 	}

@@ -275,7 +275,7 @@ func (e *Engine) RebuildIndex(ctx context.Context, progress func(int)) error {
 				}
 				for _, r := range rows {
 					d := index.Doc{ID: r.ID, Type: r.Type, OwnerID: r.UserID, OrgID: r.OrgID, ParentID: r.ParentID, Title: r.Title, Body: r.Body,
-						CreatedAt: time.UnixMilli(r.CreatedAt).UTC()}
+						CreatedAt: time.UnixMilli(r.CreatedAt).UTC(), Position: r.Position}
 					if err := yield(d); err != nil {
 						return err
 					}

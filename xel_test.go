@@ -213,3 +213,41 @@ func TestXELProviderGrading(t *testing.T) {
 func orgKey(orgID string, scopes ...string) org.CreateKeyRequest {
 	return org.CreateKeyRequest{Name: "test", OrganizationID: orgID, Scopes: scopes}
 }
+
+// TestXELDaysAcrossDST: with the fake clock, submissions around both New
+// York DST changes land on the learner's local dates, as the streak sees them.
+func TestXELDaysAcrossDST(t *testing.T) {
+	clock := xentreetest.NewClock()
+	eng := xentreetest.NewEngine(t, xentreetest.WithClock(clock))
+	ctx := context.Background()
+	u, _ := xentreetest.CreateUser(t, eng, "")
+	tz := "America/New_York"
+	if _, err := eng.UpdateMe(ctx, u, auth.UpdateMeRequest{Timezone: &tz}); err != nil {
+		t.Fatal(err)
+	}
+	gap := firstTask(t, eng, xel.TypeGapFill)
+	for _, c := range []struct {
+		at      string // UTC
+		current int    // the streak after it
+		last    string // the local date it counts on
+	}{
+		{"2026-03-08T04:30:00Z", 1, "2026-03-07"}, // 23:30 EST, the night clocks spring forward
+		{"2026-03-08T07:30:00Z", 2, "2026-03-08"}, // 03:30 EDT
+		{"2026-03-09T03:59:00Z", 2, "2026-03-08"}, // 23:59 EDT, still the 8th
+		{"2026-03-09T04:01:00Z", 3, "2026-03-09"}, // 00:01 EDT on the 9th
+		{"2026-11-01T05:30:00Z", 1, "2026-11-01"}, // 01:30 EDT, the first of the repeated hours (streak broken since March)
+		{"2026-11-01T06:30:00Z", 1, "2026-11-01"}, // 01:30 EST, the same local date
+		{"2026-11-02T04:59:00Z", 1, "2026-11-01"}, // 23:59 EST
+		{"2026-11-02T05:01:00Z", 2, "2026-11-02"}, // 00:01 EST on the 2nd
+	} {
+		at, _ := time.Parse(time.RFC3339, c.at)
+		clock.Set(at)
+		if _, err := eng.SubmitTask(ctx, u, gap.ID, xel.SubmitRequest{Answer: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		s, err := eng.XPStreakStatus(ctx, u)
+		if err != nil || s.CurrentStreak != c.current || *s.LastActivity != c.last {
+			t.Fatalf("at %s: %+v (last %s) %v; want streak %d, last %s", c.at, s, *s.LastActivity, err, c.current, c.last)
+		}
+	}
+}

@@ -293,6 +293,7 @@ type SearchSource struct {
 	Title     string
 	Body      string
 	CreatedAt int64
+	Position  int // a chunk's place in its document
 }
 
 // SearchSources pages through every row of searchable conversation content

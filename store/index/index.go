@@ -49,6 +49,7 @@ type Doc struct {
 	Title     string    `json:"title,omitempty"`
 	Body      string    `json:"body,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
+	Position  int       `json:"position,omitempty"` // e.g. a chunk's place in its document
 }
 
 // Op is one change: Doc to index, or DeleteID to remove.
@@ -79,6 +80,7 @@ type Hit struct {
 	Snippet   string
 	Score     float64
 	CreatedAt time.Time
+	Position  int
 }
 
 // Result is a page of hits and the scoped total.
@@ -107,10 +109,24 @@ func Open(path string, lockTimeout time.Duration) (*Index, error) {
 		return nil, err
 	}
 	ix := &Index{path: path, b: b, en: b.Mapping().AnalyzerNamed(textAnalyzer)}
-	if im, ok := b.Mapping().(*mapping.IndexMappingImpl); !ok || im.ScoringModel != scoringModel {
-		ix.stale = true
-	}
+	ix.stale = !current(b.Mapping())
 	return ix, nil
+}
+
+// current reports whether an index was built with this version's mapping:
+// BM25 scoring, and the fields added since the first version.
+func current(m mapping.IndexMapping) bool {
+	im, ok := m.(*mapping.IndexMappingImpl)
+	if !ok || im.ScoringModel != scoringModel || im.DefaultMapping == nil {
+		return false
+	}
+	for _, f := range []string{"position", "parent_id"} {
+		p := im.DefaultMapping.Properties[f]
+		if p == nil || len(p.Fields) == 0 || (f == "parent_id" && !p.Fields[0].Index) {
+			return false
+		}
+	}
+	return true
 }
 
 // Stale reports whether the index was built by an older Xentree with
@@ -180,6 +196,11 @@ func newMapping() mapping.IndexMapping {
 	dm.AddFieldMappingsAt("title", stored)
 	dm.AddFieldMappingsAt("body", stored)
 	dm.AddFieldMappingsAt("created_at", date)
+	pos := bleve.NewNumericFieldMapping()
+	pos.Index = false
+	pos.IncludeInAll = false
+	pos.DocValues = false
+	dm.AddFieldMappingsAt("position", pos)
 	dm.AddFieldMappingsAt(scopedTitle, scoped)
 	dm.AddFieldMappingsAt(scopedBody, scoped)
 
@@ -241,7 +262,7 @@ func (ix *Index) bleveDoc(d *Doc) map[string]any {
 	scopes := scopeKeys(d.OwnerID, d.OrgID)
 	return map[string]any{
 		"type": d.Type, "owner_id": d.OwnerID, "org_id": d.OrgID, "parent_id": d.ParentID,
-		"title": d.Title, "body": d.Body, "created_at": d.CreatedAt,
+		"title": d.Title, "body": d.Body, "created_at": d.CreatedAt, "position": d.Position,
 		scopedTitle: prefixed(scopes, d.Type, ix.terms(d.Title)),
 		scopedBody:  prefixed(scopes, d.Type, ix.terms(d.Body)),
 	}
@@ -310,7 +331,7 @@ func (ix *Index) Search(ctx context.Context, o SearchOptions) (Result, error) {
 		q = bleve.NewConjunctionQuery(q, filter)
 	}
 	req := bleve.NewSearchRequestOptions(q, o.Size, o.From, false)
-	req.Fields = []string{"type", "parent_id", "title", "created_at", "body"}
+	req.Fields = []string{"type", "parent_id", "title", "created_at", "body", "position"}
 	ix.mu.RLock()
 	res, err := ix.b.SearchInContext(ctx, req)
 	ix.mu.RUnlock()
@@ -327,6 +348,9 @@ func (ix *Index) Search(ctx context.Context, o SearchOptions) (Result, error) {
 		hit.Type, _ = h.Fields["type"].(string)
 		hit.ParentID, _ = h.Fields["parent_id"].(string)
 		hit.Title, _ = h.Fields["title"].(string)
+		if p, ok := h.Fields["position"].(float64); ok {
+			hit.Position = int(p)
+		}
 		if s, ok := h.Fields["created_at"].(string); ok {
 			hit.CreatedAt, _ = time.Parse(time.RFC3339Nano, s)
 		}

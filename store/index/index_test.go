@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/mapping"
 )
 
 // TestConformance is the index's conformance table (gitea's idea): every
@@ -96,4 +99,67 @@ func keys(m map[string]bool) []string {
 		s = append(s, k)
 	}
 	return s
+}
+
+// TestDocumentFilterAndPosition: the parent filter narrows a search to some
+// documents, and a chunk's position comes back with its hit.
+func TestDocumentFilterAndPosition(t *testing.T) {
+	ix, err := Open(filepath.Join(t.TempDir(), "ix"), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if ix.Stale() {
+		t.Fatal("a new index is stale")
+	}
+	docs := []Doc{
+		{ID: "c1", Type: "document", OwnerID: "u", ParentID: "d1", Body: "glaciers flow downhill", Position: 0},
+		{ID: "c2", Type: "document", OwnerID: "u", ParentID: "d1", Body: "glaciers form from snow", Position: 7},
+		{ID: "c3", Type: "document", OwnerID: "u", ParentID: "d2", Body: "glaciers carve fjords", Position: 2},
+	}
+	var ops []Op
+	for i := range docs {
+		ops = append(ops, Op{Doc: &docs[i]})
+	}
+	if err := ix.Apply(ops); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ix.Search(context.Background(), SearchOptions{Query: "glaciers", Types: []string{"document"}, OwnerID: "u", ParentIDs: []string{"d1"}, Size: 10})
+	if err != nil || res.Total != 2 {
+		t.Fatalf("filtered: %+v %v", res, err)
+	}
+	pos := map[string]int{}
+	for _, h := range res.Hits {
+		pos[h.ID] = h.Position
+	}
+	if pos["c2"] != 7 || pos["c1"] != 0 {
+		t.Fatalf("positions %v", pos)
+	}
+}
+
+// TestStaleMapping: an index built with an older mapping (TF-IDF scoring)
+// is reported stale until Rebuild replaces it.
+func TestStaleMapping(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ix")
+	old := newMapping().(*mapping.IndexMappingImpl)
+	old.ScoringModel = ""
+	b, err := bleve.New(path, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	ix, err := Open(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if !ix.Stale() {
+		t.Fatal("an index with the old scoring is not stale")
+	}
+	if err := ix.Rebuild(context.Background(), func(func(Doc) error) error { return nil }, nil); err != nil {
+		t.Fatal(err)
+	}
+	if ix.Stale() {
+		t.Fatal("still stale after a rebuild")
+	}
 }
