@@ -133,6 +133,7 @@ func (e *Engine) AuthenticateAPIKey(ctx context.Context, key, ip string) (User, 
 	now := e.cfg.Clock.Now()
 	k := e.keys.get(sum, now)
 	if k == nil {
+		gen := e.keys.generation() // a forget during the read below must win
 		hash := hex.EncodeToString(sum[:])
 		var row store.APIKeyAuth
 		err := e.db.Read(ctx, func(tx *store.Tx) error {
@@ -161,7 +162,7 @@ func (e *Engine) AuthenticateAPIKey(ctx context.Context, key, ip string) (User, 
 		if row.LastUsedAt != nil {
 			k.lastUsed.Store(row.LastUsedAt.Millis())
 		}
-		e.keys.put(sum, k)
+		e.keys.put(sum, k, gen)
 	}
 	switch {
 	case k.disabled:
@@ -187,6 +188,7 @@ type keyCache struct {
 	mu  sync.RWMutex
 	m   map[[sha256.Size]byte]*cachedKey
 	ttl time.Duration
+	gen uint64 // bumped by every forget; guarded by mu
 }
 
 type cachedKey struct {
@@ -215,8 +217,20 @@ func (c *keyCache) get(hash [sha256.Size]byte, now time.Time) *cachedKey {
 	return k
 }
 
-func (c *keyCache) put(hash [sha256.Size]byte, k *cachedKey) {
+func (c *keyCache) generation() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.gen
+}
+
+// put caches k unless something was forgotten since generation gen was
+// read: k may then describe a key or membership that no longer exists.
+func (c *keyCache) put(hash [sha256.Size]byte, k *cachedKey, gen uint64) {
 	c.mu.Lock()
+	if c.gen != gen {
+		c.mu.Unlock()
+		return
+	}
 	if len(c.m) >= maxCachedKeys {
 		clear(c.m) // bounded; the cache refills from the store
 	}
@@ -232,6 +246,7 @@ func (c *keyCache) forget(hash string) {
 	}
 	c.mu.Lock()
 	delete(c.m, sum)
+	c.gen++
 	c.mu.Unlock()
 }
 
@@ -244,6 +259,7 @@ func (c *keyCache) forgetWhere(match func(*cachedKey) bool) {
 			delete(c.m, h)
 		}
 	}
+	c.gen++
 	c.mu.Unlock()
 }
 

@@ -483,6 +483,10 @@ func (c *sessionCache) get(sid string, now time.Time) (cachedSession, bool) {
 
 func (c *sessionCache) put(sid string, s cachedSession) {
 	c.mu.Lock()
+	if old, ok := c.m[sid]; ok && old.revoked {
+		c.mu.Unlock()
+		return // revoked while this state was read: the revocation wins
+	}
 	if len(c.m) >= maxCachedSessions {
 		clear(c.m) // crude but bounded; the cache refills from the store
 	}

@@ -35,6 +35,8 @@ var (
 		Message: "Google did not answer as expected; try again later"}
 	errNeedsReauth = &xerr.Error{Kind: xerr.Conflict, Code: "integration_needs_reauth",
 		Message: "access to Google Calendar was revoked or has expired: connect it again"}
+	errScopeMissing = &xerr.Error{Kind: xerr.Invalid, Code: "oauth_scope_missing",
+		Message: "Google did not grant access to the calendar: connect again and allow every permission asked for"}
 	errNotConnected = &xerr.Error{Kind: xerr.NotFound, Code: "integration_not_connected",
 		Message: "Google Calendar is not connected"}
 )
@@ -159,12 +161,20 @@ func (e *Engine) GoogleCalendarCallback(ctx context.Context, user User, req inte
 	var cal struct {
 		ID string `json:"id"`
 	}
-	if err := e.calendarCall(ctx, tok.AccessToken, http.MethodGet, "/calendars/primary", nil, &cal); err != nil {
-		return integration.Integration{}, err
-	}
 	scopes := strings.Fields(stringOf(tok.Extra("scope")))
 	if len(scopes) == 0 {
 		scopes = integration.GoogleScopes
+	}
+	for _, s := range integration.GoogleScopes {
+		if !slices.Contains(scopes, s) {
+			return integration.Integration{}, errScopeMissing // the user unticked a permission
+		}
+	}
+	if err := e.calendarCall(ctx, tok.AccessToken, http.MethodGet, "/calendars/primary", nil, &cal); err != nil {
+		if errors.Is(err, errAccessRejected) || errors.Is(err, errAccessForbidden) {
+			return integration.Integration{}, errScopeMissing
+		}
+		return integration.Integration{}, err
 	}
 	r := store.IntegrationRow{UserID: user.ID, Integration: integration.Integration{Provider: integration.ProviderGoogleCalendar,
 		Status: integration.StatusActive, AccountEmail: cal.ID, Scopes: scopes}}
@@ -267,6 +277,8 @@ func (e *Engine) calendarCall(ctx context.Context, access, method, path string, 
 		return errGoogleUnavailable
 	case resp.StatusCode == http.StatusUnauthorized:
 		return errAccessRejected
+	case resp.StatusCode == http.StatusForbidden:
+		return errAccessForbidden
 	case resp.StatusCode == http.StatusBadRequest:
 		return xerr.New(xerr.Invalid, "Google Calendar refused the request")
 	case resp.StatusCode/100 != 2:
@@ -279,7 +291,10 @@ func (e *Engine) calendarCall(ctx context.Context, access, method, path string, 
 	return nil
 }
 
-var errAccessRejected = errors.New("google rejected the access token")
+var (
+	errAccessRejected  = errors.New("google rejected the access token")
+	errAccessForbidden = errors.New("google refused the request for lack of permission")
+)
 
 // withCalendar runs call with a valid access token for the caller's Google
 // Calendar: refreshed when it has expired (by the engine's clock) or when
@@ -307,33 +322,43 @@ func (e *Engine) withCalendar(ctx context.Context, user User, call func(access s
 	}
 	access := t.AccessToken
 	if !t.Expiry.IsZero() && !e.cfg.Clock.Now().Before(t.Expiry.Add(-time.Minute)) {
-		if access, err = e.refreshGoogle(ctx, user.ID, t); err != nil {
+		if access, err = e.refreshGoogle(ctx, &row, t); err != nil {
 			return err
 		}
 	}
 	err = call(access)
 	if errors.Is(err, errAccessRejected) {
-		if access, err = e.refreshGoogle(ctx, user.ID, t); err != nil {
+		if access, err = e.refreshGoogle(ctx, &row, t); err != nil {
 			return err
 		}
-		if err = call(access); errors.Is(err, errAccessRejected) {
-			return errGoogleUnavailable
-		}
+		err = call(access)
+	}
+	switch {
+	case errors.Is(err, errAccessForbidden):
+		// The grant lacks a permission the call needs: only a new consent helps.
+		return e.markNeedsReauth(ctx, row)
+	case errors.Is(err, errAccessRejected):
+		return errGoogleUnavailable
 	}
 	return err
 }
 
 // refreshGoogle gets a new access token with the stored refresh token and
-// persists it.
-func (e *Engine) refreshGoogle(ctx context.Context, userID string, t storedToken) (string, error) {
+// persists it. Only Google refusing the grant itself (invalid_grant: revoked
+// or expired) marks the integration needs_reauth; a misconfigured client or
+// an outage must not make every user consent again.
+func (e *Engine) refreshGoogle(ctx context.Context, row *store.IntegrationRow, t storedToken) (string, error) {
+	userID := row.UserID
 	if t.RefreshToken == "" {
-		return "", e.markNeedsReauth(ctx, userID)
+		return "", e.markNeedsReauth(ctx, *row)
 	}
 	nt, err := e.oauthConfig(e.cfg.Google.RedirectURL).TokenSource(e.oauthCtx(ctx), &oauth2.Token{RefreshToken: t.RefreshToken}).Token()
 	if err != nil {
-		if xerr.As(e.googleTokenError(err, errNeedsReauth)) == errNeedsReauth {
-			return "", e.markNeedsReauth(ctx, userID)
+		var re *oauth2.RetrieveError
+		if errors.As(err, &re) && re.ErrorCode == "invalid_grant" {
+			return "", e.markNeedsReauth(ctx, *row)
 		}
+		e.log.Warn("google token refresh", "err", redactOAuth(err))
 		return "", errGoogleUnavailable
 	}
 	if nt.RefreshToken == "" {
@@ -344,16 +369,20 @@ func (e *Engine) refreshGoogle(ctx context.Context, userID string, t storedToken
 		return "", err
 	}
 	err = e.db.Write(ctx, func(tx *store.Tx) error {
-		return tx.IntegrationSetToken(ctx, userID, integration.ProviderGoogleCalendar, integration.StatusActive, sealed)
+		return tx.IntegrationSetToken(ctx, userID, integration.ProviderGoogleCalendar, integration.StatusActive, row.Token, sealed)
 	})
+	if xerr.Is(err, xerr.NotFound) {
+		return "", errGoogleUnavailable // reconnected or disconnected meanwhile: that state wins
+	}
+	row.Token = sealed
 	return nt.AccessToken, err
 }
 
-func (e *Engine) markNeedsReauth(ctx context.Context, userID string) error {
+func (e *Engine) markNeedsReauth(ctx context.Context, row store.IntegrationRow) error {
 	err := e.db.Write(ctx, func(tx *store.Tx) error {
-		return tx.IntegrationSetToken(ctx, userID, integration.ProviderGoogleCalendar, integration.StatusNeedsReauth, nil)
+		return tx.IntegrationSetToken(ctx, row.UserID, integration.ProviderGoogleCalendar, integration.StatusNeedsReauth, row.Token, nil)
 	})
-	if err != nil {
+	if err != nil && !xerr.Is(err, xerr.NotFound) {
 		return err
 	}
 	return errNeedsReauth

@@ -135,6 +135,15 @@ func TestGoogleCalendarFlow(t *testing.T) {
 		}
 	}
 
+	// Google failing at refresh time is an outage, not a lost grant.
+	clock.Advance(2 * time.Hour)
+	g.FailTokenEndpoint(1)
+	_, err = eng.ListCalendarEvents(ctx, ada, "", "")
+	wantErr(t, "token endpoint down at refresh", err, xerr.Unavailable, "google_unavailable")
+	if l, _ := eng.ListIntegrations(ctx, ada); l.Items[0].Status != integration.StatusActive {
+		t.Fatalf("an outage marked the grant: %+v", l.Items[0])
+	}
+
 	// A revoked grant marks the integration needs_reauth, not a silent failure.
 	g.RevokeGrant()
 	clock.Advance(2 * time.Hour)

@@ -175,7 +175,13 @@ func (e *Engine) signingKey(ctx context.Context, orgID string) (*tenantKeys, err
 	if _, err := e.newTenantKey(ctx, orgID, false); err != nil {
 		return nil, err
 	}
-	return e.loadTenantKeys(ctx, orgID)
+	// A concurrent reader may have cached the keyless state after
+	// newTenantKey cleared it: drop it and read what was committed.
+	e.tenants.forget(orgID)
+	if k, err = e.loadTenantKeys(ctx, orgID); err == nil && k.active == nil {
+		err = xerr.Newf(xerr.Internal, "tenant %s has no active key after creating one", orgID)
+	}
+	return k, err
 }
 
 // tenantAdmin checks that user administers tenant orgID.
@@ -298,7 +304,7 @@ func (e *Engine) VerifyIntegrationToken(ctx context.Context, user User, req inte
 	var revoked bool
 	if err := e.db.Read(ctx, func(tx *store.Tx) error {
 		var err error
-		revoked, err = tx.Revoked(ctx, c.ID)
+		revoked, err = tx.Revoked(ctx, req.TenantID, c.ID)
 		return err
 	}); err != nil {
 		return integration.VerifyResponse{}, err
@@ -369,7 +375,7 @@ func (e *Engine) RotateIntegrationToken(ctx context.Context, user User, req inte
 		return integration.GrantResponse{}, errInvalidToken
 	}
 	err = e.db.Write(ctx, func(tx *store.Tx) error {
-		if revoked, err := tx.Revoked(ctx, old.ID); err != nil || revoked {
+		if revoked, err := tx.Revoked(ctx, req.TenantID, old.ID); err != nil || revoked {
 			return cmpErr(err, errInvalidToken)
 		}
 		return tx.RevocationInsert(ctx, old.ID, req.TenantID, "rotated", user.ID, old.ExpiresAt.UnixMilli())

@@ -147,6 +147,20 @@ func TestIntegrationTokens(t *testing.T) {
 		t.Fatalf("revoked by jti: %+v", v)
 	}
 
+	// Another tenant's admin cannot revoke this tenant's token by its jti.
+	g5, err := eng.GrantIntegrationToken(ctx, admin, grant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stranger, _ := xentreetest.CreateUser(t, eng, "")
+	theirs := newOrg(t, eng, stranger, "Their tenant")
+	if _, err := eng.RevokeIntegrationToken(ctx, stranger, integration.RevokeRequest{TenantID: theirs.ID, JTI: g5.JTI}); err != nil {
+		t.Fatal(err)
+	}
+	if v := verify(g5.Token, o.ID); !v.Valid {
+		t.Fatalf("a foreign tenant revoked our token: %+v", v)
+	}
+
 	// Expiry by the fake clock.
 	g3, err := eng.GrantIntegrationToken(ctx, admin, grant)
 	if err != nil {

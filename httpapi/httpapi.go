@@ -166,13 +166,14 @@ func (a *api) middleware(next http.Handler) http.Handler {
 	})
 }
 
-// clientIP is the peer address, or the first X-Forwarded-For entry when the
-// deployment says a trusted proxy sets it.
+// clientIP is the peer address, or, when the deployment says a trusted
+// proxy sets it, the last X-Forwarded-For entry: the one that proxy
+// appended. Earlier entries come from the client and prove nothing.
 func (a *api) clientIP(r *http.Request) string {
 	if a.cfg.TrustProxyHeaders {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			if ip := net.ParseIP(strings.TrimSpace(first)); ip != nil {
+		if xff := strings.Join(r.Header.Values("X-Forwarded-For"), ","); xff != "" {
+			entries := strings.Split(xff, ",")
+			if ip := net.ParseIP(strings.TrimSpace(entries[len(entries)-1])); ip != nil {
 				return ip.String()
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/xentree/xentree"
 	"github.com/xentree/xentree/auth"
+	"github.com/xentree/xentree/httpapi"
 	"github.com/xentree/xentree/org"
 	"github.com/xentree/xentree/xentreetest"
 )
@@ -304,5 +306,37 @@ func TestAPIKeyHTTP(t *testing.T) {
 	env.clock.Advance(2 * time.Hour)
 	if rec := env.do("GET", "/api/core/conversations", "", key); rec.Code != 401 || !strings.Contains(rec.Body.String(), "api_key_expired") {
 		t.Fatalf("expired: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestAPIKeyBehindProxy: behind a trusted proxy the key's allow-list sees
+// the address the proxy appended, not one the client put first.
+func TestAPIKeyBehindProxy(t *testing.T) {
+	eng := xentreetest.NewEngine(t)
+	h := httpapi.New(eng, httpapi.Config{TrustProxyHeaders: true})
+	ctx := context.Background()
+	owner, _ := xentreetest.CreateUser(t, eng, "")
+	o, err := eng.CreateOrganization(ctx, owner, org.CreateRequest{Name: "Proxied"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := eng.CreateAPIKey(ctx, owner, org.CreateKeyRequest{Name: "k", OrganizationID: o.ID,
+		Scopes: []string{auth.ScopeConversationsRead}, AllowedIPs: []string{"10.0.0.0/8"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for xff, want := range map[string]int{
+		"10.1.2.3":              200, // the proxy saw 10.1.2.3
+		"10.1.2.3, 203.0.113.9": 403, // the client claimed 10.1.2.3; the proxy saw 203.0.113.9
+		"203.0.113.9, 10.9.9.9": 200,
+	} {
+		req := httptest.NewRequest("GET", "/api/core/conversations", nil)
+		req.Header.Set("X-API-Key", k.Key)
+		req.Header.Set("X-Forwarded-For", xff)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("X-Forwarded-For %q: %d %s, want %d", xff, rec.Code, rec.Body, want)
+		}
 	}
 }

@@ -85,10 +85,12 @@ func (tx *Tx) IntegrationList(ctx context.Context, userID string) ([]Integration
 	return queryAll(ctx, tx, `SELECT `+integrationCols+` FROM integrations WHERE user_id = ? ORDER BY provider`, []any{userID}, scanIntegration)
 }
 
-// IntegrationSetToken replaces the sealed token (after a refresh) and the status.
-func (tx *Tx) IntegrationSetToken(ctx context.Context, userID, provider, status string, token []byte) error {
-	res, err := tx.exec(ctx, `UPDATE integrations SET status = ?, token = COALESCE(?, token), updated_at = ? WHERE user_id = ? AND provider = ?`,
-		status, token, tx.NowMillis(), userID, provider)
+// IntegrationSetToken replaces the sealed token (after a refresh; nil keeps
+// it) and the status, if the stored token is still old: a reconnect that
+// happened meanwhile wins, and this is NotFound.
+func (tx *Tx) IntegrationSetToken(ctx context.Context, userID, provider, status string, old, token []byte) error {
+	res, err := tx.exec(ctx, `UPDATE integrations SET status = ?, token = COALESCE(?, token), updated_at = ?
+		WHERE user_id = ? AND provider = ? AND token = ?`, status, token, tx.NowMillis(), userID, provider, old)
 	return mustAffect(res, err)
 }
 
@@ -139,14 +141,14 @@ func (tx *Tx) TenantKeys(ctx context.Context, orgID string, retiredSince int64) 
 // RevocationInsert records a revoked token id; revoking twice is not an error.
 func (tx *Tx) RevocationInsert(ctx context.Context, jti, orgID, reason, by string, expiresAt int64) error {
 	_, err := tx.exec(ctx, `INSERT INTO integration_revocations (jti, org_id, reason, revoked_by, revoked_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (jti) DO NOTHING`, jti, orgID, reason, by, tx.NowMillis(), expiresAt)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, jti) DO NOTHING`, jti, orgID, reason, by, tx.NowMillis(), expiresAt)
 	return mapErr(err)
 }
 
-// Revoked reports whether jti is revoked.
-func (tx *Tx) Revoked(ctx context.Context, jti string) (bool, error) {
+// Revoked reports whether orgID revoked its token jti.
+func (tx *Tx) Revoked(ctx context.Context, orgID, jti string) (bool, error) {
 	var n int
-	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM integration_revocations WHERE jti = ?`, jti).Scan(&n)
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM integration_revocations WHERE org_id = ? AND jti = ?`, orgID, jti).Scan(&n)
 	return n > 0, mapErr(err)
 }
 
