@@ -4,6 +4,10 @@
 //	xentree serve [--addr 127.0.0.1:8080] [--data ./xentree-data] [--rate-limit on|off] [--access-log on|off]
 //	xentree user create --email E --password P [--admin] [--data DIR]
 //	xentree user set-plan --email E --plan PLAN [--data DIR]
+//	xentree backup --out FILE [--data DIR]
+//	xentree restore FILE [--data DIR]
+//	xentree reindex [--data DIR]
+//	xentree migrate status|up [--data DIR]
 //	xentree version
 //
 // Flags fall back to the environment: XENTREE_ADDR, XENTREE_DATA,
@@ -50,6 +54,10 @@ const usage = `usage:
   xentree serve [--addr 127.0.0.1:8080] [--data ./xentree-data] [--rate-limit on|off] [--access-log on|off]
   xentree user create --email EMAIL --password PASSWORD [--admin] [--data DIR]
   xentree user set-plan --email EMAIL --plan PLAN [--data DIR]
+  xentree backup --out FILE [--data DIR]
+  xentree restore FILE [--data DIR]
+  xentree reindex [--data DIR]
+  xentree migrate status|up [--data DIR]
   xentree version`
 
 // run is main without the process: tests call it directly.
@@ -62,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args[1:], stdout, stderr)
 	case "user":
 		return userCmd(ctx, args[1:], stdout, stderr)
+	case "backup", "restore", "reindex", "migrate":
+		return opsCmd(ctx, args[0], args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "xentree", version())
 		return nil

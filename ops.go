@@ -1,0 +1,95 @@
+package xentree
+
+import (
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/xentree/xentree/internal/xerr"
+	"github.com/xentree/xentree/store"
+)
+
+// Backup writes a consistent copy of the database to path (which must not
+// exist) while the engine keeps serving. The search index is not copied:
+// it is derived, and Restore rebuilds it. Neither are the keys in Dir
+// (signing.key, encryption.key): back them up once, apart from the data,
+// since sealed Google tokens and integration keys need encryption.key.
+func (e *Engine) Backup(ctx context.Context, path string) error {
+	return e.db.Backup(ctx, path)
+}
+
+// SchemaStatus reports a data folder's schema version and the newest this
+// binary knows; opening an Engine migrates up to it.
+func SchemaStatus(ctx context.Context, dir string) (current, latest int, err error) {
+	latest = store.LatestSchema()
+	path := filepath.Join(dir, dbFile)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return 0, latest, nil
+	}
+	current, err = store.SchemaVersionOf(ctx, path)
+	return current, latest, err
+}
+
+// Restore replaces the database of cfg.Dir with a backup and rebuilds the
+// search index from it, calling progress with the documents indexed. It
+// refuses a backup written by a newer Xentree. No engine may be running on
+// cfg.Dir.
+func Restore(ctx context.Context, cfg Config, backup string, progress func(int)) error {
+	v, err := store.SchemaVersionOf(ctx, backup)
+	if err != nil {
+		return err
+	}
+	if latest := store.LatestSchema(); v > latest {
+		return xerr.Newf(xerr.Invalid, "the backup has schema version %d, newer than this binary supports (%d): upgrade xentree", v, latest)
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return xerr.Internalf(err, "create data folder")
+	}
+	dst := filepath.Join(cfg.Dir, dbFile)
+	tmp := dst + ".restore"
+	if err := copyFile(backup, tmp); err != nil {
+		return err
+	}
+	for _, stale := range []string{dst + "-wal", dst + "-shm", filepath.Join(cfg.Dir, indexDir)} {
+		if err := os.RemoveAll(stale); err != nil {
+			return xerr.Internalf(err, "remove %s", stale)
+		}
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		return xerr.Internalf(err, "restore: replace the database")
+	}
+	cfg.DisableIndex = false
+	eng, err := Open(ctx, cfg) // migrates an older backup up to this binary
+	if err != nil {
+		return err
+	}
+	if err := eng.RebuildIndex(ctx, progress); err != nil {
+		eng.Close()
+		return err
+	}
+	return eng.Close()
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return xerr.Internalf(err, "open %s", src)
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return xerr.Internalf(err, "create %s", dst)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return xerr.Internalf(err, "copy %s", src)
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return xerr.Internalf(err, "sync %s", dst)
+	}
+	return out.Close()
+}
