@@ -400,6 +400,23 @@ func (e *Engine) SetUserRole(ctx context.Context, userID, role string) error {
 	return err
 }
 
+// SetUserDisabled disables or re-enables an account (operator method). A
+// disabled account cannot log in, and its sessions and API keys stop
+// working at once in this process (other processes: within SessionCacheTTL).
+func (e *Engine) SetUserDisabled(ctx context.Context, userID string, disabled bool) error {
+	err := e.db.Write(ctx, func(tx *store.Tx) error {
+		u, err := tx.UserByID(ctx, userID)
+		if err != nil {
+			return err
+		}
+		u.Disabled = disabled
+		return tx.UserUpdate(ctx, &u)
+	})
+	e.sessions.forgetUser(userID)
+	e.keys.forgetUser(userID)
+	return err
+}
+
 // FindUserByEmail returns an account's profile by email (operator method).
 func (e *Engine) FindUserByEmail(ctx context.Context, email string) (auth.Profile, error) {
 	var u store.UserRow

@@ -419,3 +419,26 @@ func otherChar(s string) string {
 	}
 	return "A"
 }
+
+// TestDisableStopsSessionsAndKeys: disabling an account ends its bearer
+// sessions and API keys at once.
+func TestDisableStopsSessionsAndKeys(t *testing.T) {
+	eng := xentreetest.NewEngine(t)
+	ctx := context.Background()
+	u, tok := xentreetest.CreateUser(t, eng, "")
+	o := newOrg(t, eng, u, "Disabled")
+	k, err := eng.CreateAPIKey(ctx, u, org.CreateKeyRequest{Name: "k", OrganizationID: o.ID, Scopes: []string{auth.ScopeOrganizationsRead}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.AuthenticateAPIKey(ctx, k.Key, "127.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.SetUserDisabled(ctx, u.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	_, err = eng.Authenticate(ctx, tok.AccessToken)
+	wantErr(t, "session of a disabled account", err, xerr.Unauthenticated, "")
+	_, err = eng.AuthenticateAPIKey(ctx, k.Key, "127.0.0.1")
+	wantErr(t, "key of a disabled account", err, xerr.Unauthenticated, "")
+}

@@ -4,6 +4,8 @@
 //	xentree serve [--addr 127.0.0.1:8080] [--data ./xentree-data] [--rate-limit on|off] [--access-log on|off]
 //	xentree user create --email E --password P [--admin] [--data DIR]
 //	xentree user set-plan --email E --plan PLAN [--data DIR]
+//	xentree user set-role --email E --role user|admin [--data DIR]
+//	xentree user disable|enable --email E [--data DIR]
 //	xentree backup --out FILE [--data DIR]
 //	xentree restore FILE [--data DIR]
 //	xentree reindex [--data DIR]
@@ -32,6 +34,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -54,6 +57,8 @@ const usage = `usage:
   xentree serve [--addr 127.0.0.1:8080] [--data ./xentree-data] [--rate-limit on|off] [--access-log on|off]
   xentree user create --email EMAIL --password PASSWORD [--admin] [--data DIR]
   xentree user set-plan --email EMAIL --plan PLAN [--data DIR]
+  xentree user set-role --email EMAIL --role user|admin [--data DIR]
+  xentree user disable|enable --email EMAIL [--data DIR]
   xentree backup --out FILE [--data DIR]
   xentree restore FILE [--data DIR]
   xentree reindex [--data DIR]
@@ -201,8 +206,10 @@ func aiFromEnv() xentree.AIConfig {
 
 func userCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	const usage = "usage: xentree user create --email EMAIL --password PASSWORD [--admin] [--data DIR]\n" +
-		"       xentree user set-plan --email EMAIL --plan PLAN [--data DIR]"
-	if len(args) == 0 || (args[0] != "create" && args[0] != "set-plan") {
+		"       xentree user set-plan --email EMAIL --plan PLAN [--data DIR]\n" +
+		"       xentree user set-role --email EMAIL --role user|admin [--data DIR]\n" +
+		"       xentree user disable|enable --email EMAIL [--data DIR]"
+	if len(args) == 0 || !slices.Contains([]string{"create", "set-plan", "set-role", "disable", "enable"}, args[0]) {
 		return errors.New(usage)
 	}
 	fs := flag.NewFlagSet("user "+args[0], flag.ContinueOnError)
@@ -212,6 +219,7 @@ func userCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	pw := fs.String("password", "", "password of the new account (create)")
 	admin := fs.Bool("admin", false, "make the account an instance administrator (create)")
 	plan := fs.String("plan", "", "the plan to put the account on (set-plan)")
+	role := fs.String("role", "", "user or admin (set-role)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -221,28 +229,37 @@ func userCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer eng.Close()
-	if args[0] == "set-plan" {
+	if args[0] != "create" {
 		p, err := eng.FindUserByEmail(ctx, *email)
 		if err != nil {
 			return err
 		}
-		if err := eng.SetUserPlan(ctx, p.ID, *plan); err != nil {
+		var done string
+		switch args[0] {
+		case "set-plan":
+			err, done = eng.SetUserPlan(ctx, p.ID, *plan), "is now on plan "+*plan
+		case "set-role":
+			err, done = eng.SetUserRole(ctx, p.ID, *role), "now has the role "+*role
+		default:
+			err, done = eng.SetUserDisabled(ctx, p.ID, args[0] == "disable"), "is now "+args[0]+"d"
+		}
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "user %s (%s) is now on plan %s\n", p.ID, p.Email, *plan)
+		fmt.Fprintf(stdout, "user %s (%s) %s\n", p.ID, p.Email, done)
 		return nil
 	}
 	p, err := eng.Register(ctx, auth.RegisterRequest{Email: *email, Password: *pw})
 	if err != nil {
 		return err
 	}
-	role := auth.RoleUser
+	r := auth.RoleUser
 	if *admin {
-		role = auth.RoleAdmin
-		if err := eng.SetUserRole(ctx, p.ID, role); err != nil {
+		r = auth.RoleAdmin
+		if err := eng.SetUserRole(ctx, p.ID, r); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(stdout, "created user %s (%s, role %s)\n", p.ID, p.Email, role)
+	fmt.Fprintf(stdout, "created user %s (%s, role %s)\n", p.ID, p.Email, r)
 	return nil
 }

@@ -146,3 +146,49 @@ func TestBackupRestore(t *testing.T) {
 		t.Fatalf("migrate up: %q %v", out, err)
 	}
 }
+
+// TestUserRoleAndDisable: set-role makes an instance admin; disable stops
+// logins and enable restores them.
+func TestUserRoleAndDisable(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := runCmd(t, "user", "create", "--data", dir, "--email", "bo@example.com", "--password", "correct horse battery staple"); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runCmd(t, "user", "set-role", "--data", dir, "--email", "bo@example.com", "--role", "admin"); err != nil || !strings.Contains(out, "role admin") {
+		t.Fatalf("set-role: %q %v", out, err)
+	}
+	if _, err := runCmd(t, "user", "set-role", "--data", dir, "--email", "bo@example.com", "--role", "king"); err == nil {
+		t.Fatal("an unknown role was accepted")
+	}
+	login := func() error {
+		eng, err := xentree.Open(context.Background(), xentree.Config{Dir: dir, DisableIndex: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer eng.Close()
+		tok, err := eng.Login(context.Background(), auth.LoginRequest{Username: "bo@example.com", Password: "correct horse battery staple"})
+		if err != nil {
+			return err
+		}
+		u, err := eng.Authenticate(context.Background(), tok.AccessToken)
+		if err == nil && !u.IsAdmin() {
+			t.Fatal("set-role did not make an admin")
+		}
+		return err
+	}
+	if err := login(); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runCmd(t, "user", "disable", "--data", dir, "--email", "bo@example.com"); err != nil || !strings.Contains(out, "disabled") {
+		t.Fatalf("disable: %q %v", out, err)
+	}
+	if err := login(); xentree.KindOf(err) != xentree.KindUnauthenticated {
+		t.Fatalf("a disabled account logged in: %v", err)
+	}
+	if _, err := runCmd(t, "user", "enable", "--data", dir, "--email", "bo@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if err := login(); err != nil {
+		t.Fatalf("after enable: %v", err)
+	}
+}
