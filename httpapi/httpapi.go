@@ -30,6 +30,11 @@ type Config struct {
 	Logger *slog.Logger
 	// AccessLog logs one line per request at Info level. Defaults to false.
 	AccessLog bool
+	// Authenticate, when set, is asked first who is calling, so an
+	// application that mounts the API behind its own authentication can pass
+	// its user (typically from Engine.EnsureUser). ok false falls back to
+	// bearer tokens and API keys; an error is written as the response.
+	Authenticate func(r *http.Request) (u xentree.User, ok bool, err error)
 	// TrustProxyHeaders takes the client address from X-Forwarded-For, for
 	// deployments behind a reverse proxy. Defaults to false (the peer address).
 	TrustProxyHeaders bool

@@ -94,6 +94,11 @@ func (a *api) wrap(rt route) http.Handler {
 // authenticate reads the bearer token, or, when there is no Authorization
 // header, the X-API-Key.
 func (a *api) authenticate(r *http.Request) (xentree.User, error) {
+	if a.cfg.Authenticate != nil {
+		if u, ok, err := a.cfg.Authenticate(r); err != nil || ok {
+			return u, err
+		}
+	}
 	h := r.Header.Get("Authorization")
 	if key := r.Header.Get("X-API-Key"); h == "" && key != "" {
 		return a.eng.AuthenticateAPIKey(r.Context(), key, a.clientIP(r))
