@@ -109,8 +109,10 @@ func (e *Engine) chat(ctx context.Context, user User, req conversation.ChatReque
 		}
 	case fn == nil:
 		resp, err = p.Generate(ctx, aiReq)
+		e.pstats.add(p.ID(), err, resp.Usage)
 	default:
 		resp, err = p.Stream(ctx, aiReq, func(d ai.Delta) error { return fn(d.Content) })
+		e.pstats.add(p.ID(), err, resp.Usage)
 	}
 	out := conversation.ChatResponse{Content: resp.Content, Provider: p.ID(), Model: resp.Model, ConversationID: convID}
 	if len(cites) > 0 {

@@ -320,6 +320,7 @@ func (e *Engine) QueryKnowledge(ctx context.Context, user User, req knowledge.RA
 	passages, cites := passagesOf(hits)
 	resp, err := p.Generate(ctx, ai.Request{System: ragSystem, Passages: passages,
 		Messages: []ai.Message{{Role: ai.RoleUser, Content: req.Query}}})
+	e.pstats.add(p.ID(), err, resp.Usage)
 	if err != nil {
 		return knowledge.RAGResponse{}, providerError(err)
 	}

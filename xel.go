@@ -251,6 +251,7 @@ func (e *Engine) evaluate(ctx context.Context, req xel.EvaluateRequest, t *xel.T
 		Messages: []ai.Message{{Role: ai.RoleUser, Content: xel.RubricInput(req.Kind, req.Text, req.DurationSeconds)}}}
 	for attempt := 0; attempt < 2; attempt++ {
 		resp, err := p.Generate(ctx, aiReq)
+		e.pstats.add(p.ID(), err, resp.Usage)
 		if err != nil {
 			e.log.Warn("xel evaluation: provider failed; using the offline scorer", "provider", p.ID(), "err", err)
 			break

@@ -38,6 +38,7 @@ type Engine struct {
 	sealer  *seal.Sealer
 	xel     *xel.Curriculum
 	tenants tenantKeyCache
+	pstats  providerStats
 	hashSem chan struct{}
 	dummy   string // a hash to verify against when the account does not exist
 

@@ -35,6 +35,12 @@ type Config struct {
 	// its user (typically from Engine.EnsureUser). ok false falls back to
 	// bearer tokens and API keys; an error is written as the response.
 	Authenticate func(r *http.Request) (u xentree.User, ok bool, err error)
+	// Metrics serves GET /metrics in the Prometheus text format: requests
+	// by route and status, latency histograms, AI provider calls and
+	// tokens, search index lag, active Live sessions, Go runtime. Off by
+	// default; the route needs no credentials, so expose it only where
+	// scrapers, not the public, can reach it.
+	Metrics bool
 	// TrustProxyHeaders takes the client address from X-Forwarded-For, for
 	// deployments behind a reverse proxy. Defaults to false (the peer address).
 	TrustProxyHeaders bool
@@ -48,6 +54,7 @@ type api struct {
 
 	openAPIOnce sync.Once
 	openAPIDoc  map[string]any
+	metrics     *metrics // nil unless Config.Metrics
 }
 
 // New returns the REST API as an http.Handler.
@@ -56,6 +63,9 @@ func New(eng *xentree.Engine, cfg Config) http.Handler {
 		cfg.Logger = eng.Config().Logger
 	}
 	a := &api{eng: eng, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux()}
+	if cfg.Metrics {
+		a.metrics = newMetrics(eng)
+	}
 	// paths knows each path's methods, so a wrong method gets 405 and an
 	// Allow header instead of falling through to the catch-all 404.
 	paths := http.NewServeMux()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/xentree/xentree"
 	"github.com/xentree/xentree/auth"
@@ -65,7 +66,18 @@ func (a *api) wrap(rt route) http.Handler {
 	if rt.MaxBody > 0 {
 		limit = rt.MaxBody
 	}
+	name := rt.Method + " " + rt.Path
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.metrics != nil {
+			start := time.Now()
+			defer func() {
+				status := http.StatusOK
+				if sw, ok := w.(*statusWriter); ok && sw.status != 0 {
+					status = sw.status
+				}
+				a.metrics.observe(name, status, time.Since(start))
+			}()
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		var u xentree.User
 		if rt.Auth != public {
@@ -111,7 +123,16 @@ func (a *api) authenticate(r *http.Request) (xentree.User, error) {
 }
 
 func (a *api) opsRoutes() []route {
-	return []route{
+	var rs []route
+	if a.metrics != nil {
+		rs = append(rs, route{Method: "GET", Path: "/metrics", Summary: "Prometheus metrics (only when enabled)", Tag: "Operations",
+			Auth: public, Status: 200,
+			Handle: func(w http.ResponseWriter, r *http.Request, _ xentree.User) error {
+				a.metrics.handler().ServeHTTP(w, r)
+				return nil
+			}})
+	}
+	return append(rs, []route{
 		{Method: "GET", Path: "/healthz", Summary: "Health check: 200 when the store and index answer", Tag: "Operations",
 			Auth: public, Status: 200, Response: map[string]string{},
 			Handle: func(w http.ResponseWriter, r *http.Request, _ xentree.User) error {
@@ -127,7 +148,7 @@ func (a *api) opsRoutes() []route {
 				writeJSON(w, http.StatusOK, a.openAPI())
 				return nil
 			}},
-	}
+	}...)
 }
 
 // withBody is the shape of most write routes: decode the JSON body into a

@@ -159,3 +159,10 @@ func (tx *Tx) transcriptSources(ctx context.Context, afterID string, limit int) 
 		return s, nil
 	})
 }
+
+// LiveActiveCount counts sessions that have not ended.
+func (tx *Tx) LiveActiveCount(ctx context.Context) (int64, error) {
+	var n int64
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM live_sessions WHERE ended_at IS NULL`).Scan(&n)
+	return n, mapErr(err)
+}

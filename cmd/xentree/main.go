@@ -1,7 +1,7 @@
 // Command xentree self-hosts the Xentree engine behind its REST API and runs
 // operations on a data folder.
 //
-//	xentree serve [--addr 127.0.0.1:8080] [--data ./xentree-data] [--rate-limit on|off] [--access-log on|off]
+//	xentree serve [--addr 127.0.0.1:8080] [--data ./xentree-data] [--rate-limit on|off] [--access-log on|off] [--metrics on|off]
 //	xentree user create --email E --password P [--admin] [--data DIR]
 //	xentree user set-plan --email E --plan PLAN [--data DIR]
 //	xentree user set-role --email E --role user|admin [--data DIR]
@@ -13,7 +13,7 @@
 //	xentree version
 //
 // Flags fall back to the environment: XENTREE_ADDR, XENTREE_DATA,
-// XENTREE_RATE_LIMIT, XENTREE_ACCESS_LOG, XENTREE_LOG_LEVEL (debug, info, warn, error).
+// XENTREE_RATE_LIMIT, XENTREE_ACCESS_LOG, XENTREE_METRICS, XENTREE_LOG_LEVEL (debug, info, warn, error).
 // AI providers: XENTREE_OPENAI_API_KEY, XENTREE_OPENAI_BASE_URL, XENTREE_OPENAI_MODEL,
 // XENTREE_ANTHROPIC_API_KEY, XENTREE_ANTHROPIC_BASE_URL, XENTREE_ANTHROPIC_MODEL,
 // XENTREE_DEFAULT_PROVIDER (local, openai or anthropic); with none set, the
@@ -54,7 +54,7 @@ func main() {
 }
 
 const usage = `usage:
-  xentree serve [--addr 127.0.0.1:8080] [--data ./xentree-data] [--rate-limit on|off] [--access-log on|off]
+  xentree serve [--addr 127.0.0.1:8080] [--data ./xentree-data] [--rate-limit on|off] [--access-log on|off] [--metrics on|off]
   xentree user create --email EMAIL --password PASSWORD [--admin] [--data DIR]
   xentree user set-plan --email EMAIL --plan PLAN [--data DIR]
   xentree user set-role --email EMAIL --role user|admin [--data DIR]
@@ -125,6 +125,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	data := fs.String("data", env("XENTREE_DATA", "./xentree-data"), "data folder (XENTREE_DATA)")
 	rateLimit := fs.String("rate-limit", env("XENTREE_RATE_LIMIT", "on"), "login rate limits: on or off (XENTREE_RATE_LIMIT)")
 	accessLogFlag := fs.String("access-log", env("XENTREE_ACCESS_LOG", "off"), "log every request: on or off (XENTREE_ACCESS_LOG)")
+	metricsFlag := fs.String("metrics", env("XENTREE_METRICS", "off"), "serve Prometheus metrics at /metrics: on or off (XENTREE_METRICS)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -133,6 +134,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	accessLog, err := parseOnOff("access-log", *accessLogFlag)
+	if err != nil {
+		return err
+	}
+	metricsOn, err := parseOnOff("metrics", *metricsFlag)
 	if err != nil {
 		return err
 	}
@@ -147,7 +152,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           httpapi.New(eng, httpapi.Config{Logger: log, AccessLog: accessLog}),
+		Handler:           httpapi.New(eng, httpapi.Config{Logger: log, AccessLog: accessLog, Metrics: metricsOn}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
