@@ -1,6 +1,8 @@
 package xentree_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -174,5 +176,38 @@ func TestSearchCatchesUpAfterCrash(t *testing.T) {
 	eng := xentreetest.NewEngine(t, xentreetest.WithDir(dir))
 	if got := search(t, eng, u, "drift"); got.Total != 1 {
 		t.Errorf("after reopen = %+v", got)
+	}
+}
+
+// TestLostIndexIsRebuilt: an index folder that disappeared (deleted by
+// hand, not in a copied data folder) is rebuilt from SQLite at Open.
+func TestLostIndexIsRebuilt(t *testing.T) {
+	dir := t.TempDir()
+	cfg := xentreetest.Config(t, xentreetest.WithDir(dir))
+	eng, err := xentree.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := xentreetest.CreateUser(t, eng, "")
+	if _, err := eng.CreateConversation(ctx, u, conversation.CreateRequest{Title: "Volcanoes", InitialQuery: "What is magma?"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(dir, "index.bleve")); err != nil {
+		t.Fatal(err)
+	}
+	eng, err = xentree.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	if err := eng.WaitIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Search(ctx, u, conversation.SearchRequest{Query: "magma"})
+	if err != nil || res.Total != 1 {
+		t.Fatalf("after losing the index: %+v %v", res, err)
 	}
 }

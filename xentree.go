@@ -141,10 +141,19 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		}
 		db.SetOutboxHook(e.indexer.Notify)
 		e.indexer.Start()
-		if e.ix.Stale() {
-			// Built by an older version with another mapping: it keeps
-			// answering while a fresh one is built from SQLite.
-			e.log.Warn("search index built with an older mapping: rebuilding it in the background")
+		lost := false
+		if e.ix.Created() {
+			if lost, err = db.HasSearchable(ctx); err != nil {
+				e.ix.Close()
+				db.Close()
+				return nil, err
+			}
+		}
+		if e.ix.Stale() || lost {
+			// New (beside data that may exist), or built by an older
+			// version with another mapping: it keeps answering while a
+			// fresh one is built from SQLite.
+			e.log.Info("search index new or built with an older mapping: rebuilding it from the database in the background")
 			if err := e.startReindex(); err != nil {
 				e.log.Error("start reindex", "err", err)
 			}

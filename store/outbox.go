@@ -64,3 +64,14 @@ func (db *DB) OutboxStats(ctx context.Context) (pending int64, oldest int64, err
 	err = db.r.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM index_outbox`).Scan(&pending, &o)
 	return pending, o.Int64, mapErr(err)
 }
+
+// HasSearchable reports whether the database holds any searchable content,
+// so a missing index can be told from a new data folder.
+func (db *DB) HasSearchable(ctx context.Context) (bool, error) {
+	var n int
+	err := db.Read(ctx, func(tx *Tx) error {
+		return tx.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM conversations) OR EXISTS (SELECT 1 FROM notes)
+			OR EXISTS (SELECT 1 FROM live_transcripts) OR EXISTS (SELECT 1 FROM chunks)`).Scan(&n)
+	})
+	return n != 0, mapErr(err)
+}

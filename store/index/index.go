@@ -94,7 +94,8 @@ var ErrUnscoped = errors.New("index: search without scope")
 
 // Index is safe for concurrent use.
 type Index struct {
-	stale bool // built with an older mapping: Rebuild it
+	stale   bool // built with an older mapping: Rebuild it
+	created bool // did not exist before Open
 	path  string
 	en    analysis.Analyzer
 	mu    sync.RWMutex // write-locked only to swap the index in Rebuild
@@ -104,12 +105,15 @@ type Index struct {
 // Open opens the index at path, creating it if missing. lockTimeout bounds the
 // wait for another process holding the index.
 func Open(path string, lockTimeout time.Duration) (*Index, error) {
+	_, statErr := os.Stat(path)
+	created := errors.Is(statErr, os.ErrNotExist)
 	b, err := openOrCreate(path, lockTimeout)
 	if err != nil {
 		return nil, err
 	}
 	ix := &Index{path: path, b: b, en: b.Mapping().AnalyzerNamed(textAnalyzer)}
-	ix.stale = !current(b.Mapping())
+	ix.created = created
+	ix.stale = !created && !current(b.Mapping())
 	return ix, nil
 }
 
@@ -128,6 +132,10 @@ func current(m mapping.IndexMapping) bool {
 	}
 	return true
 }
+
+// Created reports whether Open created the index: beside a database that
+// already holds content (a lost index folder), it must be rebuilt.
+func (ix *Index) Created() bool { return ix.created }
 
 // Stale reports whether the index was built by an older Xentree with
 // another mapping. It still answers, but until Rebuild runs, its ranking

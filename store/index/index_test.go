@@ -109,8 +109,8 @@ func TestDocumentFilterAndPosition(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ix.Close()
-	if ix.Stale() {
-		t.Fatal("a new index is stale")
+	if ix.Stale() || !ix.Created() {
+		t.Fatal("a new index is stale, or not known as created")
 	}
 	docs := []Doc{
 		{ID: "c1", Type: "document", OwnerID: "u", ParentID: "d1", Body: "glaciers flow downhill", Position: 0},
