@@ -96,10 +96,10 @@ var ErrUnscoped = errors.New("index: search without scope")
 type Index struct {
 	stale   bool // built with an older mapping: Rebuild it
 	created bool // did not exist before Open
-	path  string
-	en    analysis.Analyzer
-	mu    sync.RWMutex // write-locked only to swap the index in Rebuild
-	b     bleve.Index
+	path    string
+	en      analysis.Analyzer
+	mu      sync.RWMutex // write-locked only to swap the index in Rebuild
+	b       bleve.Index
 }
 
 // Open opens the index at path, creating it if missing. lockTimeout bounds the
