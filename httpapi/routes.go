@@ -241,3 +241,16 @@ func onPath[Req, Resp any](status int, names []string, call func(context.Context
 func queryValue(name string) func(*http.Request) string {
 	return func(r *http.Request) string { return r.URL.Query().Get(name) }
 }
+
+// reply is the shape of routes whose engine call reads only the request
+// (query, path) and the caller: it answers 200 with the result as JSON.
+func reply[T any](call func(r *http.Request, u xentree.User) (T, error)) handler {
+	return func(w http.ResponseWriter, r *http.Request, u xentree.User) error {
+		v, err := call(r, u)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, v)
+		return nil
+	}
+}

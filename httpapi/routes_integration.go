@@ -19,28 +19,18 @@ func (a *api) integrationRoutes() []route {
 	return []route{
 		{Method: "GET", Path: "/api/integrations", Summary: "List my connected integrations", Tag: tag,
 			Auth: bearer, Scope: read, Status: 200, Response: listOf{integration.Integration{}},
-			Handle: func(w http.ResponseWriter, r *http.Request, u xentree.User) error {
-				l, err := e.ListIntegrations(r.Context(), u)
-				if err != nil {
-					return err
-				}
-				writeJSON(w, http.StatusOK, l)
-				return nil
-			}},
+			Handle: reply(func(r *http.Request, u xentree.User) (xentree.List[integration.Integration], error) {
+				return e.ListIntegrations(r.Context(), u)
+			})},
 		{Method: "POST", Path: "/api/integrations/google-calendar/authorize", Summary: "Start connecting Google Calendar (OAuth 2 with PKCE); 503 integration_not_configured", Tag: tag,
 			Auth: bearer, Scope: write, Status: 200, Request: integration.AuthorizeRequest{}, Response: integration.AuthorizeResponse{},
 			Handle: withBody(200, true, e.AuthorizeGoogleCalendar)},
 		{Method: "GET", Path: "/api/integrations/google-calendar/callback", Summary: "Complete the connection with the code and state Google's redirect carried", Tag: tag,
 			Auth: bearer, Scope: write, Status: 200, Response: integration.Integration{}, Query: []string{"code", "state", "error"},
-			Handle: func(w http.ResponseWriter, r *http.Request, u xentree.User) error {
+			Handle: reply(func(r *http.Request, u xentree.User) (integration.Integration, error) {
 				q := r.URL.Query()
-				it, err := e.GoogleCalendarCallback(r.Context(), u, integration.CallbackRequest{Code: q.Get("code"), State: q.Get("state"), Error: q.Get("error")})
-				if err != nil {
-					return err
-				}
-				writeJSON(w, http.StatusOK, it)
-				return nil
-			}},
+				return e.GoogleCalendarCallback(r.Context(), u, integration.CallbackRequest{Code: q.Get("code"), State: q.Get("state"), Error: q.Get("error")})
+			})},
 		{Method: "DELETE", Path: "/api/integrations/google-calendar", Summary: "Disconnect Google Calendar: revoke the grant at Google and forget it", Tag: tag,
 			Auth: bearer, Scope: write, Status: 204,
 			Handle: onPath(204, nil, func(ctx context.Context, u xentree.User, _ []string, _ noBody) (noBody, error) {
@@ -48,15 +38,10 @@ func (a *api) integrationRoutes() []route {
 			})},
 		{Method: "GET", Path: "/api/integrations/google-calendar/events", Summary: "Events of my primary Google Calendar between from and to (default: the next 7 days)", Tag: tag,
 			Auth: bearer, Scope: read, Status: 200, Response: integration.EventsResponse{}, Query: []string{"from", "to"},
-			Handle: func(w http.ResponseWriter, r *http.Request, u xentree.User) error {
+			Handle: reply(func(r *http.Request, u xentree.User) (integration.EventsResponse, error) {
 				q := r.URL.Query()
-				ev, err := e.ListCalendarEvents(r.Context(), u, q.Get("from"), q.Get("to"))
-				if err != nil {
-					return err
-				}
-				writeJSON(w, http.StatusOK, ev)
-				return nil
-			}},
+				return e.ListCalendarEvents(r.Context(), u, q.Get("from"), q.Get("to"))
+			})},
 		{Method: "POST", Path: "/api/integrations/google-calendar/events", Summary: "Schedule a learning session on my primary Google Calendar", Tag: tag,
 			Auth: bearer, Scope: write, Status: 201, Request: integration.CreateEventRequest{}, Response: integration.Event{},
 			Handle: withBody(201, false, e.CreateCalendarEvent)},
@@ -77,23 +62,13 @@ func (a *api) integrationRoutes() []route {
 			Handle: withBody(200, false, e.RotateIntegrationKey)},
 		{Method: "GET", Path: "/api/integration/jwks", Summary: "A tenant's public keys as a JWK Set", Tag: tag,
 			Auth: public, Status: 200, Response: xentree.JWKS{}, Query: []string{"tenantId"},
-			Handle: func(w http.ResponseWriter, r *http.Request, _ xentree.User) error {
-				set, err := e.IntegrationJWKS(r.Context(), r.URL.Query().Get("tenantId"))
-				if err != nil {
-					return err
-				}
-				writeJSON(w, http.StatusOK, set)
-				return nil
-			}},
+			Handle: reply(func(r *http.Request, _ xentree.User) (xentree.JWKS, error) {
+				return e.IntegrationJWKS(r.Context(), r.URL.Query().Get("tenantId"))
+			})},
 		{Method: "GET", Path: "/api/integration/fingerprint", Summary: "SHA-256 of a tenant's active public key", Tag: tag,
 			Auth: public, Status: 200, Response: integration.FingerprintResponse{}, Query: []string{"tenantId"},
-			Handle: func(w http.ResponseWriter, r *http.Request, _ xentree.User) error {
-				fp, err := e.IntegrationFingerprint(r.Context(), r.URL.Query().Get("tenantId"))
-				if err != nil {
-					return err
-				}
-				writeJSON(w, http.StatusOK, fp)
-				return nil
-			}},
+			Handle: reply(func(r *http.Request, _ xentree.User) (integration.FingerprintResponse, error) {
+				return e.IntegrationFingerprint(r.Context(), r.URL.Query().Get("tenantId"))
+			})},
 	}
 }

@@ -16,29 +16,13 @@ func (a *api) xelRoutes() []route {
 		write = auth.ScopeXELWrite
 	)
 	e := a.eng
-	// get serves a GET that takes only the caller.
-	get := func(call func(context.Context, xentree.User) (any, error)) handler {
-		return func(w http.ResponseWriter, r *http.Request, u xentree.User) error {
-			v, err := call(r.Context(), u)
-			if err != nil {
-				return err
-			}
-			writeJSON(w, http.StatusOK, v)
-			return nil
-		}
-	}
 	return []route{
 		{Method: "GET", Path: "/api/xel/modules", Summary: "List modules with my progress, optionally by level and skill", Tag: tag,
 			Auth: bearer, Scope: read, Status: 200, Response: listOf{xel.ModuleSummary{}}, Query: []string{"level", "skill"},
-			Handle: func(w http.ResponseWriter, r *http.Request, u xentree.User) error {
+			Handle: reply(func(r *http.Request, u xentree.User) (xentree.List[xel.ModuleSummary], error) {
 				q := r.URL.Query()
-				l, err := e.ListModules(r.Context(), u, q.Get("level"), q.Get("skill"))
-				if err != nil {
-					return err
-				}
-				writeJSON(w, http.StatusOK, l)
-				return nil
-			}},
+				return e.ListModules(r.Context(), u, q.Get("level"), q.Get("skill"))
+			})},
 		{Method: "GET", Path: "/api/xel/modules/{module_id}", Summary: "A module with its tasks (never their answers) and my progress", Tag: tag,
 			Auth: bearer, Scope: read, Status: 200, Response: xel.ModuleDetail{},
 			Handle: onPath(200, []string{"module_id"}, func(ctx context.Context, u xentree.User, p []string, _ noBody) (xel.ModuleDetail, error) {
@@ -54,16 +38,22 @@ func (a *api) xelRoutes() []route {
 			Handle: withBody(200, false, e.Evaluate)},
 		{Method: "GET", Path: "/api/xel/dashboard", Summary: "My XP, level, streak, weekly activity, modules and recent submissions", Tag: tag,
 			Auth: bearer, Scope: read, Status: 200, Response: xel.Dashboard{},
-			Handle: get(func(ctx context.Context, u xentree.User) (any, error) { return e.XELDashboard(ctx, u) })},
+			Handle: reply(func(r *http.Request, u xentree.User) (xel.Dashboard, error) { return e.XELDashboard(r.Context(), u) })},
 		{Method: "GET", Path: "/api/xp/streak-status", Summary: "My streak, freezes and whether it is at risk today", Tag: tag,
 			Auth: bearer, Scope: read, Status: 200, Response: xel.StreakStatus{},
-			Handle: get(func(ctx context.Context, u xentree.User) (any, error) { return e.XPStreakStatus(ctx, u) })},
+			Handle: reply(func(r *http.Request, u xentree.User) (xel.StreakStatus, error) {
+				return e.XPStreakStatus(r.Context(), u)
+			})},
 		{Method: "GET", Path: "/api/xp/weekly-activity", Summary: "My XP per day this week, Sunday to Saturday in my time zone", Tag: tag,
 			Auth: bearer, Scope: read, Status: 200, Response: xel.WeeklyActivity{},
-			Handle: get(func(ctx context.Context, u xentree.User) (any, error) { return e.XPWeeklyActivity(ctx, u) })},
+			Handle: reply(func(r *http.Request, u xentree.User) (xel.WeeklyActivity, error) {
+				return e.XPWeeklyActivity(r.Context(), u)
+			})},
 		{Method: "GET", Path: "/api/xp/learning-pulse", Summary: "My XP per day for the last 365 days", Tag: tag,
 			Auth: bearer, Scope: read, Status: 200, Response: xel.LearningPulse{},
-			Handle: get(func(ctx context.Context, u xentree.User) (any, error) { return e.XPLearningPulse(ctx, u) })},
+			Handle: reply(func(r *http.Request, u xentree.User) (xel.LearningPulse, error) {
+				return e.XPLearningPulse(r.Context(), u)
+			})},
 		{Method: "GET", Path: "/api/xp/public-profile/{username}", Summary: "A learner's public profile (no email, no ids)", Tag: tag,
 			Auth: public, Status: 200, Response: xel.PublicProfile{},
 			Handle: onPath(200, []string{"username"}, func(ctx context.Context, _ xentree.User, p []string, _ noBody) (xel.PublicProfile, error) {
