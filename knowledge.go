@@ -1,6 +1,7 @@
 package xentree
 
 import (
+	"cmp"
 	"context"
 	"html"
 	"slices"
@@ -264,7 +265,7 @@ func (e *Engine) retrieve(ctx context.Context, user User, q, orgID string, docID
 	var visible map[string]store.VisibleChunk
 	err = e.db.Read(ctx, func(tx *store.Tx) error {
 		var err error
-		visible, err = tx.VisibleChunks(ctx, user.ID, cmpOr(orgID, user.OrgID), hitIDs)
+		visible, err = tx.VisibleChunks(ctx, user.ID, cmp.Or(orgID, user.OrgID), hitIDs)
 		return err
 	})
 	if err != nil {
@@ -284,13 +285,6 @@ func (e *Engine) retrieve(ctx context.Context, user User, q, orgID string, docID
 		out = append(out, r)
 	}
 	return out, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // QueryKnowledge answers a question from the knowledge base: it retrieves

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -226,7 +227,7 @@ func TestEveryRouteChecksKeyScope(t *testing.T) {
 			url := fill.Replace(path)
 			method = strings.ToUpper(method)
 			if keys["-"+scope] == "" {
-				keys["-"+scope], keys["+"+scope] = newKey(otherScopes(scope)), newKey([]string{cmpOr(scope, auth.ScopeAPIRead)})
+				keys["-"+scope], keys["+"+scope] = newKey(otherScopes(scope)), newKey([]string{cmp.Or(scope, auth.ScopeAPIRead)})
 			}
 			rec := env.do(method, url, "{not json", map[string]string{"X-API-Key": keys["-"+scope]})
 			body := rec.Body.String()
@@ -248,13 +249,6 @@ func TestEveryRouteChecksKeyScope(t *testing.T) {
 	if checked < 40 {
 		t.Fatalf("only %d routes checked", checked)
 	}
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // TestAPIKeyHTTP: a key authenticates over HTTP from an allowed address and
