@@ -31,7 +31,7 @@ func benchOpen(b *testing.B, dir string) *Engine {
 	return e
 }
 
-func benchUser(b *testing.B, e *Engine, email string) User {
+func benchUser(b testing.TB, e *Engine, email string) User {
 	b.Helper()
 	ctx := context.Background()
 	if _, err := e.Register(ctx, auth.RegisterRequest{Email: email, Password: "correct horse battery"}); err != nil {

@@ -32,7 +32,7 @@ func (tx *Tx) DocumentInsert(ctx context.Context, d *DocumentRow, chunkIDs []str
 	return nil
 }
 
-const documentCols = `d.id, d.title, d.content_type, d.size_bytes, d.chunk_count, COALESCE(d.org_id, ''), d.created_at, d.user_id`
+const documentCols = `d.id, d.title, d.content_type, d.size_bytes, d.chunk_count, COALESCE(d.org_id, ''), d.created_at, COALESCE(d.user_id, '')`
 
 func scanDocument(row interface{ Scan(...any) error }) (DocumentRow, error) {
 	var d DocumentRow

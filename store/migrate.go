@@ -57,7 +57,7 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 
 // migrate applies every pending migration, one transaction each, and refuses
 // a database written by a newer binary.
-func (db *DB) migrate(ctx context.Context) error {
+func (db *DB) migrate(ctx context.Context, upTo int) error {
 	if err := db.ExecRaw(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
 		return err
@@ -76,7 +76,7 @@ func (db *DB) migrate(ctx context.Context) error {
 			"database schema version %d is newer than this binary supports (%d): upgrade xentree", cur, latest)
 	}
 	for _, m := range ms {
-		if m.Version <= cur {
+		if m.Version <= cur || (upTo > 0 && m.Version > upTo) {
 			continue
 		}
 		err := db.Write(ctx, func(tx *Tx) error {

@@ -32,6 +32,8 @@ type Options struct {
 	Now func() time.Time
 	// ReadConns is the read pool's size. Defaults to max(2, min(GOMAXPROCS, 4)).
 	ReadConns int
+	// schemaUpTo stops migrating at this version (tests of a migration).
+	schemaUpTo int
 	// BusyTimeout bounds how long a connection waits for a lock held by
 	// another process (a CLI command beside the server). Defaults to 10s.
 	BusyTimeout time.Duration
@@ -128,7 +130,7 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 	w.SetConnMaxIdleTime(0)
 	db := &DB{w: w, now: o.Now, path: path, wlock: make(chan struct{}, 1)}
 	// Migrate on the writer before readers open, so readers see the schema.
-	if err := db.migrate(ctx); err != nil {
+	if err := db.migrate(ctx, o.schemaUpTo); err != nil {
 		w.Close()
 		return nil, err
 	}

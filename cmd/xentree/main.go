@@ -10,6 +10,8 @@
 //	xentree restore FILE [--data DIR]
 //	xentree reindex [--data DIR]
 //	xentree migrate status|up [--data DIR]
+//	xentree export --user EMAIL|ID --out FILE|- [--data DIR]
+//	xentree delete --user EMAIL|ID --yes [--data DIR]
 //	xentree version
 //
 // Flags fall back to the environment: XENTREE_ADDR, XENTREE_DATA,
@@ -63,6 +65,8 @@ const usage = `usage:
   xentree restore FILE [--data DIR]
   xentree reindex [--data DIR]
   xentree migrate status|up [--data DIR]
+  xentree export --user EMAIL|ID --out FILE|- [--data DIR]
+  xentree delete --user EMAIL|ID --yes [--data DIR]
   xentree version`
 
 // run is main without the process: tests call it directly.
@@ -75,7 +79,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args[1:], stdout, stderr)
 	case "user":
 		return userCmd(ctx, args[1:], stdout, stderr)
-	case "backup", "restore", "reindex", "migrate":
+	case "backup", "restore", "reindex", "migrate", "export", "delete":
 		return opsCmd(ctx, args[0], args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "xentree", version())

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 
 	"github.com/xentree/xentree"
 )
@@ -15,7 +17,9 @@ func opsCmd(ctx context.Context, name string, args []string, stdout, stderr io.W
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := fs.String("data", env("XENTREE_DATA", "./xentree-data"), "data folder (XENTREE_DATA)")
-	out := fs.String("out", "", "backup file to write (backup)")
+	out := fs.String("out", "", "file to write (backup; export, where - is standard output)")
+	who := fs.String("user", "", "email or id of the account (export, delete)")
+	yes := fs.Bool("yes", false, "confirm the hard delete (delete)")
 	// Positional arguments may come first (restore FILE, migrate up), so
 	// flags are parsed after them.
 	var pos []string
@@ -52,6 +56,8 @@ func opsCmd(ctx context.Context, name string, args []string, stdout, stderr io.W
 		}
 		fmt.Fprintf(stdout, "\nrestored %s into %s and rebuilt the search index\n", pos[0], *data)
 		return nil
+	case "export", "delete":
+		return userDataCmd(ctx, name, *data, *who, *out, *yes, len(pos) > 0, stdout, stderr)
 	case "reindex":
 		if len(pos) > 0 {
 			return errors.New("usage: xentree reindex [--data DIR] (with the server stopped; a running server reindexes with POST /api/core/search/reindex)")
@@ -92,5 +98,59 @@ func opsCmd(ctx context.Context, name string, args []string, stdout, stderr io.W
 		state = "newer than this binary: upgrade xentree"
 	}
 	fmt.Fprintf(stdout, "schema version %d, this binary's latest %d: %s\n", cur, latest, state)
+	return nil
+}
+
+// userDataCmd exports or hard-deletes one account's data. It runs beside a
+// running server: without the index, whose entries the server's indexer
+// (or the next start) removes from the changes queued here.
+func userDataCmd(ctx context.Context, name, data, who, out string, yes, extra bool, stdout, stderr io.Writer) error {
+	if who == "" || extra || (name == "export" && out == "") {
+		return errors.New("usage: xentree export --user EMAIL|ID --out FILE|- [--data DIR]\n" +
+			"       xentree delete --user EMAIL|ID --yes [--data DIR]")
+	}
+	if name == "delete" && !yes {
+		return fmt.Errorf("delete removes %s and everything the account owns, for good: add --yes (and take a backup first)", who)
+	}
+	eng, err := xentree.Open(ctx, xentree.Config{Dir: data, Logger: newLogger(stderr), DisableIndex: true})
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	id := who
+	if strings.Contains(who, "@") {
+		p, err := eng.FindUserByEmail(ctx, who)
+		if err != nil {
+			return err
+		}
+		id = p.ID
+	}
+	if name == "delete" {
+		rep, err := eng.DeleteUser(ctx, id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "deleted user %s: %d search entries queued for removal, %d organization(s) deleted with them\n",
+			id, rep.IndexEntries, len(rep.DeletedOrganizations))
+		return nil
+	}
+	if out == "-" {
+		return eng.ExportUser(ctx, id, stdout)
+	}
+	// O_EXCL: an export holds personal data; never overwrite a file, and
+	// never make it readable by others.
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := eng.ExportUser(ctx, id, f); err != nil {
+		f.Close()
+		os.Remove(out)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "exported user %s to %s\n", id, out)
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -191,4 +192,154 @@ func TestUserRoleAndDisable(t *testing.T) {
 	if err := login(); err != nil {
 		t.Fatalf("after enable: %v", err)
 	}
+}
+
+// TestExportAndDeleteUser: export holds every object the user created;
+// delete leaves no row naming the user, and once the index has applied the
+// queued removals, it holds exactly what SQLite holds.
+func TestExportAndDeleteUser(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	eng, err := xentree.Open(ctx, xentree.Config{Dir: dir, Password: password.Cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	login := func(email string) xentree.User {
+		if _, err := eng.Register(ctx, auth.RegisterRequest{Email: email, Password: "correct horse battery staple"}); err != nil {
+			t.Fatal(err)
+		}
+		tok, _ := eng.Login(ctx, auth.LoginRequest{Username: email, Password: "correct horse battery staple"})
+		u, _ := eng.Authenticate(ctx, tok.AccessToken)
+		return u
+	}
+	ada, bob := login("ada@example.com"), login("bob@example.com")
+	var created []string
+	for i := range 3 {
+		c, err := eng.CreateConversation(ctx, ada, conversation.CreateRequest{Title: fmt.Sprint("Ice ", i), InitialQuery: "How does a glacier move?"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := eng.CreateNote(ctx, ada, conversation.NoteCreateRequest{ConversationID: c.ID, Title: "Moraine", Content: "glacier debris"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		created = append(created, c.ID, n.ID)
+	}
+	d, err := eng.CreateDocument(ctx, ada, knowledge.CreateRequest{Title: "Fjords", Content: "Glaciers carve fjords."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	created = append(created, d.ID, ada.ID)
+	if _, err := eng.CreateConversation(ctx, bob, conversation.CreateRequest{Title: "Bob's glacier"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	file := filepath.Join(t.TempDir(), "ada.json")
+	if out, err := runCmd(t, "export", "--user", "ada@example.com", "--out", file, "--data", dir); err != nil || !strings.Contains(out, "exported") {
+		t.Fatalf("export: %q %v", out, err)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var archive struct {
+		Tables map[string][]map[string]any `json:"tables"`
+	}
+	if err := json.Unmarshal(b, &archive); err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, rows := range archive.Tables {
+		for _, r := range rows {
+			if id, ok := r["id"].(string); ok {
+				have[id] = true
+			}
+		}
+	}
+	for _, id := range created {
+		if !have[id] {
+			t.Errorf("export lacks %s", id)
+		}
+	}
+	if bytes.Contains(b, []byte("Bob's glacier")) || bytes.Contains(b, []byte("password_hash")) {
+		t.Error("export holds another user's data or a password hash")
+	}
+	if fi, _ := os.Stat(file); fi.Mode().Perm() != 0o600 {
+		t.Errorf("export file mode %v, want 0600", fi.Mode().Perm())
+	}
+
+	if _, err := runCmd(t, "delete", "--user", "ada@example.com", "--data", dir); err == nil {
+		t.Fatal("delete ran without --yes")
+	}
+	if out, err := runCmd(t, "delete", "--user", ada.ID, "--yes", "--data", dir); err != nil || !strings.Contains(out, "deleted user") {
+		t.Fatalf("delete: %q %v", out, err)
+	}
+	db, err := sql.Open("sqlite", filepath.Join(dir, "xentree.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tables, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('index_outbox') AND name NOT LIKE 'sqlite_%'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for tables.Next() {
+		var n string
+		tables.Scan(&n)
+		names = append(names, n)
+	}
+	tables.Close()
+	for _, tbl := range names {
+		n := countPerColumn(t, db, tbl, ada.ID) // any column of any row holding the id
+		if n > 0 {
+			t.Errorf("table %s: %d rows still name the deleted user", tbl, n)
+		}
+	}
+
+	// The next start applies the queued index removals: the index then
+	// holds what SQLite holds, which is Bob's conversation alone.
+	eng, err = xentree.Open(ctx, xentree.Config{Dir: dir, Password: password.Cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	if err := eng.SetUserRole(ctx, bob.ID, auth.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	tok, _ := eng.Login(ctx, auth.LoginRequest{Username: "bob@example.com", Password: "correct horse battery staple"})
+	admin, _ := eng.Authenticate(ctx, tok.AccessToken)
+	if err := eng.WaitIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, err := eng.SearchStatus(ctx, admin)
+	if err != nil || st.Documents != 1 || st.Pending != 0 {
+		t.Fatalf("index after delete: %+v %v (want exactly Bob's conversation)", st, err)
+	}
+	if _, err := runCmd(t, "export", "--user", ada.ID, "--out", "-", "--data", dir); xentree.KindOf(err) != xentree.KindNotFound {
+		t.Fatalf("export of a deleted user: %v", err)
+	}
+}
+
+func countPerColumn(t *testing.T, db *sql.DB, table, value string) int {
+	t.Helper()
+	rows, err := db.Query(`SELECT name FROM pragma_table_info(?)`, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conds []string
+	for rows.Next() {
+		var c string
+		rows.Scan(&c)
+		conds = append(conds, `instr(CAST("`+c+`" AS TEXT), ?1) > 0`)
+	}
+	rows.Close()
+	var n int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM "`+table+`" WHERE `+strings.Join(conds, " OR "), value).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

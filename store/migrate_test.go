@@ -1,0 +1,59 @@
+package store
+
+import (
+	"path/filepath"
+	"testing"
+)
+
+// 0009 rebuilds documents and chunks: every row survives, and an
+// organization's document outlives the account that uploaded it while a
+// personal one still goes with its owner.
+func TestMigration0009KeepsDocumentsAndChunks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.db")
+	db, err := Open(ctx, path, Options{schemaUpTo: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := db.SchemaVersion(ctx); v != 8 {
+		t.Fatalf("schema %d, want 8", v)
+	}
+	for _, q := range []string{
+		`INSERT INTO users (id, email, created_at, updated_at) VALUES ('u1', 'a@x', 0, 0), ('u2', 'b@x', 0, 0)`,
+		`INSERT INTO organizations (id, name, slug, created_at, updated_at) VALUES ('o1', 'O', 'o', 0, 0)`,
+		`INSERT INTO documents (id, user_id, org_id, title, content_type, size_bytes, chunk_count, created_at)
+			VALUES ('d1', 'u1', NULL, 'mine', 'text/plain', 1, 1, 0), ('d2', 'u1', 'o1', 'org', 'text/plain', 1, 2, 0)`,
+		`INSERT INTO chunks (id, document_id, position, text) VALUES ('c1', 'd1', 0, 'a'), ('c2', 'd2', 0, 'b'), ('c3', 'd2', 1, 'c')`,
+	} {
+		if err := db.ExecRaw(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	db, err = Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	count := func(q string) int {
+		t.Helper()
+		var n int
+		err := db.Read(ctx, func(tx *Tx) error { return tx.queryRow(ctx, q).Scan(&n) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if d, c := count(`SELECT COUNT(*) FROM documents`), count(`SELECT COUNT(*) FROM chunks`); d != 2 || c != 3 {
+		t.Fatalf("after migrating: %d documents, %d chunks; want 2, 3", d, c)
+	}
+	if err := db.Write(ctx, func(tx *Tx) error { return tx.UserDelete(ctx, "u1") }); err != nil {
+		t.Fatal(err)
+	}
+	if d, c := count(`SELECT COUNT(*) FROM documents WHERE id = 'd2' AND user_id IS NULL`), count(`SELECT COUNT(*) FROM chunks`); d != 1 || c != 2 {
+		t.Fatalf("after deleting the uploader: org document kept %d, chunks %d; want 1, 2", d, c)
+	}
+	if n := count(`SELECT COUNT(*) FROM pragma_foreign_key_check`); n != 0 {
+		t.Fatalf("%d foreign key violations", n)
+	}
+}
