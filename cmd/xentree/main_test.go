@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,6 +24,9 @@ import (
 // runs the command named in XENTREE_CMD_ARGS instead of the tests.
 func TestMain(m *testing.M) {
 	if args := os.Getenv("XENTREE_CMD_ARGS"); args != "" {
+		if lim := os.Getenv("XENTREE_TEST_FSIZE"); lim != "" {
+			limitFileSize(lim)
+		}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		err := run(ctx, strings.Split(args, "\x1f"), os.Stdout, os.Stderr)
 		stop()
@@ -33,6 +37,34 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
+}
+
+// childEnv is extra environment for the next startServer (TestDiskFull).
+var childEnv []string
+
+// limitFileSize makes the child's file writes fail past n bytes, as on a
+// full disk, until SIGUSR1 lifts the limit. Go ignores SIGXFSZ, so an
+// oversized write returns EFBIG instead of killing the process.
+func limitFileSize(n string) {
+	cur, err := strconv.ParseUint(n, 10, 64)
+	if err != nil {
+		panic(err)
+	}
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &rl); err != nil {
+		panic(err)
+	}
+	max := rl.Max
+	rl.Cur = cur
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &rl); err != nil {
+		panic(err)
+	}
+	lift := make(chan os.Signal, 1)
+	signal.Notify(lift, syscall.SIGUSR1)
+	go func() {
+		<-lift
+		_ = syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: max, Max: max})
+	}()
 }
 
 type server struct {
@@ -46,7 +78,7 @@ type server struct {
 func startServer(t *testing.T, dir string) *server {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "XENTREE_CMD_ARGS="+strings.Join([]string{"serve", "--addr", "127.0.0.1:0", "--data", dir}, "\x1f"))
+	cmd.Env = append(append(os.Environ(), childEnv...), "XENTREE_CMD_ARGS="+strings.Join([]string{"serve", "--addr", "127.0.0.1:0", "--data", dir}, "\x1f"))
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,298 @@
+// Command xentree-load runs a bounded, realistic mix of API calls against a
+// `xentree serve` on loopback and reports throughput, p50/p99 latency per
+// operation, errors (5xx and SQLITE_BUSY, which the API answers as 503
+// "storage is busy", counted apart) and the server's resident memory.
+//
+//	go build -o /tmp/xentree ./cmd/xentree
+//	go run ./cmd/xentree-load -spawn /tmp/xentree -duration 10m
+//	go run ./cmd/xentree-load -url http://127.0.0.1:8080 -pid $(pgrep -f 'xentree serve') -duration 1m
+//
+// With -spawn it starts the server itself on a fresh data folder with rate
+// limits off (one client registers every user). The exit status is 1 when
+// any 5xx or busy error was seen, or when RSS grew more than -rss-growth
+// after the warm-up.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/xentree/xentree/internal/loadgen"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "xentree-load:", err)
+		os.Exit(1)
+	}
+}
+
+type config struct {
+	url       string
+	pid       int
+	workers   int
+	duration  time.Duration
+	warmup    time.Duration
+	maxGrowth float64
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("xentree-load", flag.ContinueOnError)
+	var c config
+	spawn := fs.String("spawn", "", "path of a xentree binary to start on a fresh data folder")
+	fs.StringVar(&c.url, "url", "", "base URL of a running server (instead of -spawn)")
+	fs.IntVar(&c.pid, "pid", 0, "the running server's pid, to sample its RSS")
+	fs.IntVar(&c.workers, "workers", 16, "concurrent clients (closed loop)")
+	fs.DurationVar(&c.duration, "duration", time.Minute, "measured time")
+	fs.DurationVar(&c.warmup, "warmup", 15*time.Second, "unmeasured time first")
+	fs.Float64Var(&c.maxGrowth, "rss-growth", 0.10, "allowed RSS growth from the end of warm-up to the end")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *spawn != "" {
+		dir, err := os.MkdirTemp("", "xentree-load-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		srv, base, err := startServer(*spawn, dir)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = srv.Process.Signal(syscall.SIGTERM); _ = srv.Wait() }()
+		c.url, c.pid = base, srv.Process.Pid
+	}
+	if c.url == "" {
+		return errors.New("give -spawn BINARY or -url URL")
+	}
+	return load(ctx, c, out)
+}
+
+// startServer runs `bin serve` on a free loopback port and returns its URL.
+func startServer(bin, dir string) (*exec.Cmd, string, error) {
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", dir, "--rate-limit", "off")
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, "", err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, "", err
+	}
+	sc := bufio.NewScanner(stdout)
+	if !sc.Scan() {
+		return nil, "", errors.New("the server printed nothing")
+	}
+	_, rest, ok := strings.Cut(sc.Text(), "listening on ")
+	if !ok {
+		return nil, "", fmt.Errorf("unexpected first line %q", sc.Text())
+	}
+	base, _, _ := strings.Cut(rest, " ")
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	return cmd, base, nil
+}
+
+// client is one worker's user, with what it created in setup.
+type client struct {
+	token, conv, doc string
+}
+
+var words = strings.Fields(`glacier moraine fjord erosion sediment delta estuary tide current plate
+	volcano magma basalt granite quartz mineral fossil strata canyon plateau monsoon cyclone climate
+	photosynthesis enzyme protein cell membrane nucleus mitosis genome evolution habitat species`)
+
+func load(ctx context.Context, c config, out io.Writer) error {
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c.workers * 2}, Timeout: time.Minute}
+	clients := make([]client, c.workers)
+	run := time.Now().UnixNano()
+	for w := range clients {
+		cl, err := setup(ctx, hc, c.url, fmt.Sprintf("load-%d-%d@example.com", run, w))
+		if err != nil {
+			return fmt.Errorf("setup of worker %d: %w", w, err)
+		}
+		clients[w] = cl
+	}
+	// The mix, by weight: reads dominate, as in use.
+	type op struct {
+		name   string
+		weight int
+		do     func(cl client, rng *rand.Rand) (method, path string, body any)
+	}
+	ops := []op{
+		{"list_conversations", 20, func(cl client, _ *rand.Rand) (string, string, any) {
+			return "GET", "/api/core/conversations?limit=20", nil
+		}},
+		{"create_conversation", 10, func(cl client, rng *rand.Rand) (string, string, any) {
+			return "POST", "/api/core/conversations", map[string]string{"title": phrase(rng, 4)}
+		}},
+		{"chat", 15, func(cl client, rng *rand.Rand) (string, string, any) {
+			return "POST", "/api/core/chat", map[string]string{"message": "Tell me about " + phrase(rng, 6), "conversation_id": cl.conv}
+		}},
+		{"list_messages", 10, func(cl client, _ *rand.Rand) (string, string, any) {
+			return "GET", "/api/core/conversations/" + cl.conv + "/messages?limit=20", nil
+		}},
+		{"create_note", 10, func(cl client, rng *rand.Rand) (string, string, any) {
+			return "POST", "/api/core/notes", map[string]string{"title": phrase(rng, 3), "content": phrase(rng, 40)}
+		}},
+		{"search", 15, func(cl client, rng *rand.Rand) (string, string, any) {
+			return "GET", "/api/core/search?q=" + url.QueryEscape(phrase(rng, 1+rng.IntN(2))), nil
+		}},
+		{"knowledge_search", 5, func(cl client, rng *rand.Rand) (string, string, any) {
+			return "POST", "/api/knowledge/search", map[string]string{"query": phrase(rng, 2)}
+		}},
+		{"me", 10, func(cl client, _ *rand.Rand) (string, string, any) { return "GET", "/api/auth/me", nil }},
+		{"list_notes", 5, func(cl client, _ *rand.Rand) (string, string, any) { return "GET", "/api/core/notes?limit=20", nil }},
+	}
+	total := 0
+	for _, o := range ops {
+		total += o.weight
+	}
+	var sampler *loadgen.RSSSampler
+	if c.pid > 0 {
+		sampler = loadgen.SampleRSS(c.pid, time.Second)
+	}
+	fmt.Fprintf(out, "%d workers, %s warm-up, %s measured, against %s\n", c.workers, c.warmup, c.duration, c.url)
+	busy := 0
+	res := loadgen.Run(ctx, loadgen.Options{Workers: c.workers, Duration: c.duration, Warmup: c.warmup},
+		func(ctx context.Context, w int, rng *rand.Rand) loadgen.Outcome {
+			n := rng.IntN(total)
+			o := ops[0]
+			for _, cand := range ops {
+				if n < cand.weight {
+					o = cand
+					break
+				}
+				n -= cand.weight
+			}
+			method, path, body := o.do(clients[w], rng)
+			st, msg := send(ctx, hc, method, c.url+path, clients[w].token, body, nil)
+			return loadgen.Outcome{Op: o.name, Status: st, Err: msg}
+		})
+	res.Print(out)
+	for _, o := range res.Ops {
+		for reason, n := range o.Reasons {
+			if strings.Contains(reason, "busy") {
+				busy += n
+			}
+		}
+	}
+	var growth float64
+	if sampler != nil {
+		rss := sampler.Stop()
+		warm := int(c.warmup / time.Second)
+		if len(rss) > warm+1 {
+			base, peak := rss[warm], rss[warm]
+			for _, v := range rss[warm:] {
+				peak = max(peak, v)
+			}
+			last := rss[len(rss)-1]
+			growth = float64(last-base) / float64(base)
+			fmt.Fprintf(out, "server RSS: %s after warm-up, %s at the end (%+.1f%%), peak %s\n",
+				loadgen.MiB(base), loadgen.MiB(last), growth*100, loadgen.MiB(peak))
+		}
+	}
+	fmt.Fprintf(out, "total: %d requests, %.0f req/s, %d 5xx, %d busy\n", res.All.Count, res.All.ReqPerSec, res.All.Status5xx, busy)
+	switch {
+	case res.All.Status5xx > 0 || busy > 0:
+		return fmt.Errorf("%d 5xx and %d busy answers", res.All.Status5xx, busy)
+	case growth > c.maxGrowth:
+		return fmt.Errorf("RSS grew %.1f%% after warm-up (allowed %.0f%%)", growth*100, c.maxGrowth*100)
+	}
+	return nil
+}
+
+func phrase(rng *rand.Rand, n int) string {
+	p := make([]string, n)
+	for i := range p {
+		p[i] = words[rng.IntN(len(words))]
+	}
+	return strings.Join(p, " ")
+}
+
+// setup registers and logs in a user and gives it a conversation and a
+// knowledge document to work on.
+func setup(ctx context.Context, hc *http.Client, base, email string) (client, error) {
+	const pw = "load test password 1"
+	if st, msg := send(ctx, hc, "POST", base+"/api/auth/register", "", map[string]string{"email": email, "password": pw}, nil); st != 201 {
+		return client{}, fmt.Errorf("register: %d %s", st, msg)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if st, msg := send(ctx, hc, "POST", base+"/api/auth/login", "", map[string]string{"username": email, "password": pw}, &tok); st != 200 {
+		return client{}, fmt.Errorf("login: %d %s", st, msg)
+	}
+	cl := client{token: tok.AccessToken}
+	var idOf struct {
+		ID string `json:"id"`
+	}
+	if st, msg := send(ctx, hc, "POST", base+"/api/core/conversations", cl.token, map[string]string{"title": "load"}, &idOf); st != 201 {
+		return client{}, fmt.Errorf("conversation: %d %s", st, msg)
+	}
+	cl.conv = idOf.ID
+	doc := strings.Repeat("Glaciers carve fjords and leave moraines. Deltas form where rivers meet the sea. ", 40)
+	if st, msg := send(ctx, hc, "POST", base+"/api/knowledge/documents", cl.token, map[string]string{"title": "Landforms", "content": doc}, &idOf); st != 201 {
+		return client{}, fmt.Errorf("document: %d %s", st, msg)
+	}
+	cl.doc = idOf.ID
+	return cl, nil
+}
+
+// send makes one call and returns the status and, for a failure, a reason
+// (the error code and message, or the transport error).
+func send(ctx context.Context, hc *http.Client, method, u, token string, body, out any) (int, string) {
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return 0, err.Error()
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err.Error()
+	}
+	if resp.StatusCode/100 != 2 {
+		var e struct {
+			Detail struct{ Error, Message string } `json:"detail"`
+		}
+		_ = json.Unmarshal(b, &e)
+		return resp.StatusCode, fmt.Sprintf("%d %s: %s", resp.StatusCode, e.Detail.Error, e.Detail.Message)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			return 0, err.Error()
+		}
+	}
+	return resp.StatusCode, ""
+}
