@@ -25,6 +25,10 @@ func (a *api) conversationRoutes() []route {
 			})},
 		{Method: "POST", Path: "/api/core/conversations", Summary: "Create a conversation", Tag: tag,
 			Auth: bearer, Scope: "conversations:write", Status: 201, Request: conversation.CreateRequest{}, Response: conversation.Conversation{}, Handle: withBody(201, true, a.eng.CreateConversation)},
+		{Method: "GET", Path: "/api/core/conversations/{conversation_id}", Summary: "Get one conversation (ours: not in the seed's contract)", Tag: tag,
+			Auth: bearer, Scope: "conversations:read", Status: 200, Response: conversation.Conversation{}, Handle: reply(func(r *http.Request, u xentree.User) (conversation.Conversation, error) {
+				return a.eng.GetConversation(r.Context(), u, r.PathValue("conversation_id"))
+			})},
 		{Method: "DELETE", Path: "/api/core/conversations/{conversation_id}", Summary: "Delete a conversation with its messages and sessions", Tag: tag,
 			Auth: bearer, Scope: "conversations:write", Status: 204, Handle: a.deleteConversation},
 		{Method: "GET", Path: "/api/core/conversations/{conversation_id}/messages", Summary: "Get messages for a conversation, oldest first", Tag: tag,
