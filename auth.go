@@ -20,6 +20,10 @@ func errTooManyAttempts(wait time.Duration) error {
 	return &xerr.Error{Kind: xerr.RateLimited, Message: "too many failed attempts; try again later", RetryAfter: wait}
 }
 
+func errTooManyRequests(wait time.Duration) error {
+	return &xerr.Error{Kind: xerr.RateLimited, Message: "too many requests; try again later", RetryAfter: wait}
+}
+
 func accountLimitKey(userID string) string { return "user:" + userID }
 
 func errUnauthenticated(msg string) error {
@@ -27,7 +31,11 @@ func errUnauthenticated(msg string) error {
 }
 
 // Register creates an account with a password and returns its profile.
+// Every attempt counts against Config.RegisterRateLimit for req.ClientIP.
 func (e *Engine) Register(ctx context.Context, req auth.RegisterRequest) (auth.Profile, error) {
+	if wait := e.registerByIP.Take(req.ClientIP); wait > 0 {
+		return auth.Profile{}, errTooManyRequests(wait)
+	}
 	req.Normalize()
 	if err := req.Validate(); err != nil {
 		return auth.Profile{}, err
@@ -143,8 +151,12 @@ func (e *Engine) tokens(userID, sid, refresh string) (auth.TokenResponse, error)
 
 // Refresh rotates a refresh token: the old one stops working and a new pair
 // is returned. Presenting an already rotated token revokes its whole session,
-// since one of the two holders is a thief.
+// since one of the two holders is a thief. Every attempt counts against
+// Config.RefreshRateLimit for req.ClientIP.
 func (e *Engine) Refresh(ctx context.Context, req auth.RefreshRequest) (auth.TokenResponse, error) {
+	if wait := e.refreshByIP.Take(req.ClientIP); wait > 0 {
+		return auth.TokenResponse{}, errTooManyRequests(wait)
+	}
 	if req.RefreshToken == "" {
 		return auth.TokenResponse{}, xerr.InvalidField("refresh_token", "is required")
 	}

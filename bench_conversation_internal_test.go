@@ -24,7 +24,7 @@ import (
 
 func benchOpen(b *testing.B, dir string) *Engine {
 	b.Helper()
-	e, err := Open(context.Background(), Config{Dir: dir, Password: password.Cheap, LoginRateLimit: RateLimit{Off: true}, DisableIndex: os.Getenv("XB_NOINDEX") != ""})
+	e, err := Open(context.Background(), Config{Dir: dir, Password: password.Cheap, LoginRateLimit: RateLimit{Off: true}, ChatRateLimit: RateLimit{Off: true}, DisableIndex: os.Getenv("XB_NOINDEX") != ""})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -31,7 +31,8 @@ func (e *Engine) ListProviders(ctx context.Context, user User) ProvidersResponse
 
 // Chat generates an answer. With ConversationID the user's message and the
 // answer are stored in that conversation and its stored history is the
-// context; otherwise ConversationHistory is.
+// context; otherwise ConversationHistory is. Every call counts against
+// Config.ChatRateLimit for the user, as does every ChatStream.
 func (e *Engine) Chat(ctx context.Context, user User, req conversation.ChatRequest) (conversation.ChatResponse, error) {
 	if err := user.Allow(auth.ScopeConversationsWrite); err != nil {
 		return conversation.ChatResponse{}, err
@@ -53,6 +54,9 @@ func (e *Engine) ChatStream(ctx context.Context, user User, req conversation.Cha
 }
 
 func (e *Engine) chat(ctx context.Context, user User, req conversation.ChatRequest, fn func(string) error) (conversation.ChatResponse, error) {
+	if wait := e.chatByUser.Take(user.ID); wait > 0 {
+		return conversation.ChatResponse{}, errTooManyRequests(wait)
+	}
 	if err := req.Validate(e.convLimits()); err != nil {
 		return conversation.ChatResponse{}, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/xentree/xentree/ai"
 	"github.com/xentree/xentree/internal/password"
+	"github.com/xentree/xentree/internal/ratelimit"
 	"github.com/xentree/xentree/internal/xerr"
 )
 
@@ -71,6 +72,23 @@ type Config struct {
 	// LoginRateLimit throttles failed logins per account and per client IP.
 	// Defaults to 10 failures a minute, then 429 with Retry-After.
 	LoginRateLimit RateLimit
+
+	// RegisterRateLimit throttles registrations per client IP, counting every
+	// attempt: each costs a password hash, and a flood of accounts is cheap
+	// to send. A request without a ClientIP (Go callers) is not limited.
+	// Defaults to 20 an hour, then 429 with Retry-After.
+	RegisterRateLimit RateLimit
+
+	// RefreshRateLimit throttles token refreshes per client IP, counting
+	// every attempt, so refresh tokens cannot be tried at speed. A request
+	// without a ClientIP is not limited. Defaults to 60 a minute, then 429
+	// with Retry-After.
+	RefreshRateLimit RateLimit
+
+	// ChatRateLimit throttles Chat and ChatStream per user (an API key counts
+	// as its user), counting every call: each may be a paid provider call.
+	// Defaults to 60 a minute, then 429 with Retry-After.
+	ChatRateLimit RateLimit
 
 	// Limits are the size limits of the REST contract. Defaults to the
 	// contract's values (see Limits).
@@ -171,11 +189,14 @@ type RealtimeConfig struct {
 	HTTPClient *http.Client
 }
 
-// RateLimit is a sliding-window limit on failures.
+// RateLimit is a sliding-window limit per key: after Max counted events
+// within Window, the key is refused until the oldest leaves the window. The
+// Config field holding it says what counts and gives the defaults; a zero
+// Max or Window takes that field's default.
 type RateLimit struct {
-	// Max failures per Window. Defaults to 10.
+	// Max counted events per Window.
 	Max int
-	// Window. Defaults to one minute.
+	// Window is the sliding window's length.
 	Window time.Duration
 	// Off switches the limit off, for trusted deployments and load tests.
 	// Defaults to false.
@@ -226,12 +247,10 @@ func (c Config) withDefaults() Config {
 	if c.MaxConcurrentHashes <= 0 {
 		c.MaxConcurrentHashes = runtime.GOMAXPROCS(0)
 	}
-	if c.LoginRateLimit.Max <= 0 {
-		c.LoginRateLimit.Max = 10
-	}
-	if c.LoginRateLimit.Window <= 0 {
-		c.LoginRateLimit.Window = time.Minute
-	}
+	c.LoginRateLimit.setDefault(10, time.Minute)
+	c.RegisterRateLimit.setDefault(20, time.Hour)
+	c.RefreshRateLimit.setDefault(60, time.Minute)
+	c.ChatRateLimit.setDefault(60, time.Minute)
 	l := &c.Limits
 	setDefault64(&l.MaxBodyBytes, 1<<20)
 	setDefault64(&l.MaxUploadBytes, 20<<20)
@@ -319,6 +338,21 @@ func setDefault(p *int, v int) {
 	if *p <= 0 {
 		*p = v
 	}
+}
+
+func (r *RateLimit) setDefault(max int, window time.Duration) {
+	setDefault(&r.Max, max)
+	if r.Window <= 0 {
+		r.Window = window
+	}
+}
+
+// limiter returns nil for a limit that is off: a nil Limiter allows everything.
+func (r RateLimit) limiter(now func() time.Time) *ratelimit.Limiter {
+	if r.Off {
+		return nil
+	}
+	return ratelimit.New(r.Max, r.Window, now)
 }
 
 func setDefault64(p *int64, v int64) {

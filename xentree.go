@@ -46,8 +46,11 @@ type Engine struct {
 	searchSem chan struct{}
 	reindex   reindexState
 
-	loginByAccount *ratelimit.Limiter // nil when limits are off
+	loginByAccount *ratelimit.Limiter // each nil when its limit is off
 	loginByIP      *ratelimit.Limiter
+	registerByIP   *ratelimit.Limiter
+	refreshByIP    *ratelimit.Limiter
+	chatByUser     *ratelimit.Limiter
 	sessions       sessionCache
 	keys           keyCache
 
@@ -123,10 +126,11 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		db.Close()
 		return nil, err
 	}
-	if !cfg.LoginRateLimit.Off {
-		e.loginByAccount = ratelimit.New(cfg.LoginRateLimit.Max, cfg.LoginRateLimit.Window, now)
-		e.loginByIP = ratelimit.New(cfg.LoginRateLimit.Max, cfg.LoginRateLimit.Window, now)
-	}
+	e.loginByAccount = cfg.LoginRateLimit.limiter(now)
+	e.loginByIP = cfg.LoginRateLimit.limiter(now)
+	e.registerByIP = cfg.RegisterRateLimit.limiter(now)
+	e.refreshByIP = cfg.RefreshRateLimit.limiter(now)
+	e.chatByUser = cfg.ChatRateLimit.limiter(now)
 	if !cfg.DisableIndex {
 		if e.ix, err = index.Open(filepath.Join(cfg.Dir, indexDir), 5*time.Second); err != nil {
 			db.Close()

@@ -49,12 +49,13 @@ type Profile struct {
 	UpdatedAt         xtime.Time `json:"updated_at"`
 }
 
-// RegisterRequest creates an account.
+// RegisterRequest creates an account. ClientIP, when known, is throttled.
 type RegisterRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
 	Username string `json:"username,omitempty"`
 	FullName string `json:"full_name,omitempty"`
+	ClientIP string `json:"-"`
 }
 
 // LoginRequest exchanges credentials for tokens. Username is an email or a
@@ -65,9 +66,10 @@ type LoginRequest struct {
 	ClientIP string `json:"-"`
 }
 
-// RefreshRequest rotates a refresh token.
+// RefreshRequest rotates a refresh token. ClientIP, when known, is throttled.
 type RefreshRequest struct {
 	RefreshToken string `json:"refresh_token"`
+	ClientIP     string `json:"-"`
 }
 
 // LogoutRequest optionally names the refresh token whose session to end, for

@@ -44,6 +44,9 @@ type Config struct {
 	// TrustProxyHeaders takes the client address from X-Forwarded-For, for
 	// deployments behind a reverse proxy. Defaults to false (the peer address).
 	TrustProxyHeaders bool
+	// CORS lets browser code on the origins it lists call the API. Defaults
+	// to closed: no CORS headers.
+	CORS CORSConfig
 }
 
 type api struct {
@@ -55,14 +58,18 @@ type api struct {
 	openAPIOnce sync.Once
 	openAPIDoc  map[string]any
 	metrics     *metrics // nil unless Config.Metrics
+	cors        *cors    // nil unless Config.CORS lists origins
 }
 
-// New returns the REST API as an http.Handler.
+// New returns the REST API as an http.Handler. It panics if cfg.CORS is
+// invalid (see CORSConfig.Validate): a mistyped origin would otherwise fail
+// only in browsers, and "*" with credentials would open every account to
+// every site.
 func New(eng *xentree.Engine, cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = eng.Config().Logger
 	}
-	a := &api{eng: eng, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux()}
+	a := &api{eng: eng, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), cors: newCORS(cfg.CORS)}
 	if cfg.Metrics {
 		a.metrics = newMetrics(eng)
 	}
@@ -144,8 +151,8 @@ func (w *statusWriter) Flush() {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// middleware adds the request id, security headers, panic recovery and the
-// access log around every request.
+// middleware adds the request id, security headers, CORS, panic recovery
+// and the access log around every request.
 func (a *api) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -177,6 +184,9 @@ func (a *api) middleware(next http.Handler) http.Handler {
 					"status", sw.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
 			}
 		}()
+		if a.cors.apply(sw, r) {
+			return
+		}
 		next.ServeHTTP(sw, r)
 	})
 }

@@ -190,9 +190,17 @@ func pathValue(name string) func(*http.Request) string {
 	return func(r *http.Request) string { return r.PathValue(name) }
 }
 
-// noUser adapts an engine call that takes no principal (register, refresh).
-func noUser[Req, Resp any](call func(context.Context, Req) (Resp, error)) func(context.Context, xentree.User, Req) (Resp, error) {
-	return func(ctx context.Context, _ xentree.User, req Req) (Resp, error) { return call(ctx, req) }
+// withClientIP is withBody for the public routes the Engine throttles per
+// client address (register, refresh): the address is not in the body, so
+// it is set on the decoded request before the call.
+func withClientIP[Req, Resp any](a *api, status int, setIP func(*Req, string), call func(context.Context, Req) (Resp, error)) handler {
+	return func(w http.ResponseWriter, r *http.Request, u xentree.User) error {
+		ip := a.clientIP(r)
+		return withBody(status, false, func(ctx context.Context, _ xentree.User, req Req) (Resp, error) {
+			setIP(&req, ip)
+			return call(ctx, req)
+		})(w, r, u)
+	}
 }
 
 // keyAllowed applies the route's API key rule: bearer-only routes refuse

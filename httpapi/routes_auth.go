@@ -11,11 +11,11 @@ import (
 func (a *api) authRoutes() []route {
 	return []route{
 		{Method: "POST", Path: "/api/auth/register", Summary: "Register a new user", Tag: "Authentication",
-			Auth: public, Status: 201, Request: auth.RegisterRequest{}, Response: auth.Profile{}, Handle: withBody(201, false, noUser(a.eng.Register))},
+			Auth: public, Status: 201, Request: auth.RegisterRequest{}, Response: auth.Profile{}, Handle: withClientIP(a, 201, func(r *auth.RegisterRequest, ip string) { r.ClientIP = ip }, a.eng.Register)},
 		{Method: "POST", Path: "/api/auth/login", Summary: "Log in and get an access token (form-urlencoded or JSON)", Tag: "Authentication",
 			Auth: public, Status: 200, Request: auth.LoginRequest{}, Response: auth.TokenResponse{}, Form: true, Handle: a.login},
 		{Method: "POST", Path: "/api/auth/refresh", Summary: "Refresh an access token (the refresh token is rotated)", Tag: "Authentication",
-			Auth: public, Status: 200, Request: auth.RefreshRequest{}, Response: auth.TokenResponse{}, Handle: withBody(200, false, noUser(a.eng.Refresh))},
+			Auth: public, Status: 200, Request: auth.RefreshRequest{}, Response: auth.TokenResponse{}, Handle: withClientIP(a, 200, func(r *auth.RefreshRequest, ip string) { r.ClientIP = ip }, a.eng.Refresh)},
 		{Method: "POST", Path: "/api/auth/logout", Summary: "Log out the current session", Tag: "Authentication",
 			Auth: bearerOnly, Status: 204, Request: auth.LogoutRequest{}, Handle: a.logout},
 		{Method: "GET", Path: "/api/auth/me", Summary: "Get the current authenticated user", Tag: "Authentication",

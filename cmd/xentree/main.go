@@ -1,7 +1,7 @@
 // Command xentree self-hosts the Xentree engine behind its REST API and runs
 // operations on a data folder.
 //
-//	xentree serve [--addr 127.0.0.1:8080] [--data ./xentree-data] [--rate-limit on|off] [--access-log on|off] [--metrics on|off]
+//	xentree serve [--addr 127.0.0.1:8080] [--data ./xentree-data] [--rate-limit on|off] [--trust-proxy on|off] [--cors-origins ORIGIN,...] [--access-log on|off] [--metrics on|off]
 //	xentree user create --email E --password P [--admin] [--data DIR]
 //	xentree user set-plan --email E --plan PLAN [--data DIR]
 //	xentree user set-role --email E --role user|admin [--data DIR]
@@ -15,7 +15,13 @@
 //	xentree version
 //
 // Flags fall back to the environment: XENTREE_ADDR, XENTREE_DATA,
-// XENTREE_RATE_LIMIT, XENTREE_ACCESS_LOG, XENTREE_METRICS, XENTREE_LOG_LEVEL (debug, info, warn, error).
+// XENTREE_RATE_LIMIT, XENTREE_TRUST_PROXY, XENTREE_CORS_ORIGINS, XENTREE_ACCESS_LOG,
+// XENTREE_METRICS, XENTREE_LOG_LEVEL (debug, info, warn, error). --rate-limit
+// switches every rate limit together (login, register, refresh, chat);
+// --trust-proxy takes the client address from the last X-Forwarded-For entry,
+// for a server behind a reverse proxy, so per-IP limits see clients rather
+// than the proxy; --cors-origins lists the browser origins allowed to call
+// the API (exact, comma-separated, or "*"), none by default.
 // AI providers: XENTREE_OPENAI_API_KEY, XENTREE_OPENAI_BASE_URL, XENTREE_OPENAI_MODEL,
 // XENTREE_ANTHROPIC_API_KEY, XENTREE_ANTHROPIC_BASE_URL, XENTREE_ANTHROPIC_MODEL,
 // XENTREE_DEFAULT_PROVIDER (local, openai or anthropic); with none set, the
@@ -56,7 +62,7 @@ func main() {
 }
 
 const usage = `usage:
-  xentree serve [--addr 127.0.0.1:8080] [--data ./xentree-data] [--rate-limit on|off] [--access-log on|off] [--metrics on|off]
+  xentree serve [--addr 127.0.0.1:8080] [--data ./xentree-data] [--rate-limit on|off] [--trust-proxy on|off] [--cors-origins ORIGIN,...] [--access-log on|off] [--metrics on|off]
   xentree user create --email EMAIL --password PASSWORD [--admin] [--data DIR]
   xentree user set-plan --email EMAIL --plan PLAN [--data DIR]
   xentree user set-role --email EMAIL --role user|admin [--data DIR]
@@ -127,7 +133,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", env("XENTREE_ADDR", "127.0.0.1:8080"), "listen address (XENTREE_ADDR)")
 	data := fs.String("data", env("XENTREE_DATA", "./xentree-data"), "data folder (XENTREE_DATA)")
-	rateLimit := fs.String("rate-limit", env("XENTREE_RATE_LIMIT", "on"), "login rate limits: on or off (XENTREE_RATE_LIMIT)")
+	rateLimit := fs.String("rate-limit", env("XENTREE_RATE_LIMIT", "on"), "rate limits on login, register, refresh and chat: on or off (XENTREE_RATE_LIMIT)")
+	trustProxyFlag := fs.String("trust-proxy", env("XENTREE_TRUST_PROXY", "off"), "client address from the last X-Forwarded-For entry, behind a reverse proxy that appends one: on or off (XENTREE_TRUST_PROXY)")
+	corsOrigins := fs.String("cors-origins", env("XENTREE_CORS_ORIGINS", ""), "browser origins allowed to call the API, comma-separated (https://app.example.com), or *; none by default (XENTREE_CORS_ORIGINS)")
 	accessLogFlag := fs.String("access-log", env("XENTREE_ACCESS_LOG", "off"), "log every request: on or off (XENTREE_ACCESS_LOG)")
 	metricsFlag := fs.String("metrics", env("XENTREE_METRICS", "off"), "serve Prometheus metrics at /metrics: on or off (XENTREE_METRICS)")
 	if err := fs.Parse(args); err != nil {
@@ -145,8 +153,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	trustProxy, err := parseOnOff("trust-proxy", *trustProxyFlag)
+	if err != nil {
+		return err
+	}
+	cors := httpapi.CORSConfig{AllowedOrigins: splitList(*corsOrigins)}
+	if err := cors.Validate(); err != nil {
+		return fmt.Errorf("--cors-origins: %w", err)
+	}
 	log := newLogger(stderr)
-	eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Logger: log, LoginRateLimit: xentree.RateLimit{Off: !limits}, AI: aiFromEnv(), Google: googleFromEnv()})
+	off := xentree.RateLimit{Off: !limits}
+	eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Logger: log, AI: aiFromEnv(), Google: googleFromEnv(),
+		LoginRateLimit: off, RegisterRateLimit: off, RefreshRateLimit: off, ChatRateLimit: off})
 	if err != nil {
 		return err
 	}
@@ -156,7 +174,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           httpapi.New(eng, httpapi.Config{Logger: log, AccessLog: accessLog, Metrics: metricsOn}),
+		Handler:           httpapi.New(eng, httpapi.Config{Logger: log, AccessLog: accessLog, Metrics: metricsOn, CORS: cors, TrustProxyHeaders: trustProxy}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
@@ -184,6 +202,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "xentree stopped")
 	return nil
+}
+
+// splitList splits a comma-separated flag value, dropping blanks, so that
+// "a, b," means a and b.
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // googleFromEnv reads the Google Calendar OAuth client. The secret is passed

@@ -1,6 +1,7 @@
-// Package ratelimit counts failures per key in a sliding window, for login
-// throttling: after Max failures within Window, a key is refused until the
-// oldest failure leaves the window.
+// Package ratelimit counts events per key in a sliding window: after Max
+// events within Window, a key is refused until the oldest event leaves the
+// window. Login records only failures (Check, then Fail); register, refresh
+// and chat record every attempt (Take).
 package ratelimit
 
 import (
@@ -33,15 +34,36 @@ func (l *Limiter) Check(key string) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	ts := l.prune(key, now)
+	return l.wait(l.prune(key, now), now)
+}
+
+// Take records an attempt for key and returns 0, or, when key is over its
+// limit, records nothing and returns how long it must wait. Checking and
+// recording under one lock keeps concurrent attempts from all slipping
+// under the limit together; a refused attempt is not recorded, so a client
+// that keeps retrying still gets back in once its window has passed.
+func (l *Limiter) Take(key string) time.Duration {
+	if l == nil || key == "" {
+		return 0
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if wait := l.wait(l.prune(key, now), now); wait > 0 {
+		return wait
+	}
+	l.record(key, now)
+	return 0
+}
+
+// wait is how long a key with the events ts must wait at now; 0 if it may go.
+func (l *Limiter) wait(ts []time.Time, now time.Time) time.Duration {
 	if len(ts) < l.max {
 		return 0
 	}
-	wait := ts[len(ts)-l.max].Add(l.window).Sub(now)
-	if wait < time.Second {
-		wait = time.Second
-	}
-	return wait
+	// At least a second: Retry-After counts whole seconds, and 0 would read
+	// as "go ahead".
+	return max(ts[len(ts)-l.max].Add(l.window).Sub(now), time.Second)
 }
 
 // Fail records a failure for key.
@@ -51,7 +73,11 @@ func (l *Limiter) Fail(key string) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.now()
+	l.record(key, l.now())
+}
+
+// record appends an event at now; l.mu is held.
+func (l *Limiter) record(key string, now time.Time) {
 	ts := append(l.prune(key, now), now)
 	if len(ts) > l.max {
 		ts = ts[len(ts)-l.max:]

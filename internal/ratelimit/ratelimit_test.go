@@ -36,3 +36,32 @@ func TestLimiter(t *testing.T) {
 		t.Fatal("nil limiter refused")
 	}
 }
+
+func TestTake(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	l := New(2, time.Minute, func() time.Time { return now })
+	for i := 0; i < 2; i++ {
+		if w := l.Take("a"); w != 0 {
+			t.Fatalf("attempt %d refused (%v)", i, w)
+		}
+		now = now.Add(20 * time.Second)
+	}
+	// Refused attempts are not recorded, so retrying does not push the
+	// window further out.
+	for i := 0; i < 5; i++ {
+		if w := l.Take("a"); w != 20*time.Second {
+			t.Fatalf("refused attempt %d: wait %v, want 20s", i, w)
+		}
+	}
+	now = now.Add(20 * time.Second)
+	if w := l.Take("a"); w != 0 {
+		t.Fatalf("after the oldest attempt left the window: wait %v, want 0", w)
+	}
+	if w := l.Take("a"); w != 20*time.Second {
+		t.Fatalf("over the limit again: wait %v, want 20s", w)
+	}
+	var off *Limiter
+	if off.Take("a") != 0 || l.Take("") != 0 {
+		t.Fatal("nil limiter or empty key refused")
+	}
+}

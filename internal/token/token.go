@@ -105,7 +105,11 @@ func (c *Claims) GetAudience() (jwt.ClaimStrings, error)       { return nil, nil
 // NewRefresh returns a new opaque refresh token (256 random bits).
 func NewRefresh() string { return ids.Secret(32) }
 
-// Hash returns the storage form of an opaque token.
+// Hash returns the storage form of an opaque token. Refresh tokens, API
+// keys and OAuth states are only ever looked up by this hash (a database
+// index, a map), never compared as presented, so no constant-time compare is
+// needed: timing a lookup tells an attacker about the SHA-256 of their own
+// guess, which says nothing about a stored token.
 func Hash(raw string) string {
 	sum := sha256.Sum256([]byte(raw))
 	return hex.EncodeToString(sum[:])
