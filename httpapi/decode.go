@@ -7,9 +7,11 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/xentree/xentree/internal/xerr"
@@ -44,9 +46,10 @@ func mediaType(r *http.Request) string {
 var errWantJSON = &xerr.Error{Kind: xerr.Unsupported, Message: "Content-Type must be application/json"}
 
 // decodeJSON decodes a JSON object body into dst strictly: the media type
-// must be JSON, the body valid UTF-8, every field known and of the right
-// type, and nothing may follow the object. Errors name the field at fault.
-// An empty body decodes to the zero value when optional is true.
+// must be JSON, every field known and of the right type, every string valid
+// Unicode without NUL, and nothing may follow the object. Errors name the
+// field at fault. An empty body decodes to the zero value when optional is
+// true.
 func decodeJSON(r *http.Request, dst any, optional bool) error {
 	b, err := readBody(r)
 	if err != nil {
@@ -66,39 +69,216 @@ func decodeJSON(r *http.Request, dst any, optional bool) error {
 
 // unmarshalStrict is the JSON half of decodeJSON; fuzzed on its own.
 func unmarshalStrict(b []byte, dst any) error {
-	if !utf8.Valid(b) {
-		return xerr.New(xerr.Invalid, "request body is not valid UTF-8")
-	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return jsonError(err)
+		return jsonError(err, reflect.TypeOf(dst))
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return xerr.New(xerr.Invalid, "unexpected data after the JSON object")
 	}
+	// Only now: the body is known to be one well-formed value, so the scan
+	// below cannot be misled about where strings begin and end.
+	if at, why := badText(b); at >= 0 {
+		if f := fieldAt(b, at); f != "" {
+			return xerr.InvalidField(f, why)
+		}
+		return xerr.New(xerr.Invalid, "request body: a string "+why)
+	}
 	return nil
 }
 
-func jsonError(err error) error {
+// badText finds the first string in a well-formed JSON text that must be
+// refused, and says why; at is -1 if there is none. encoding/json would
+// quietly turn bytes that are not UTF-8, and \u escapes of lone UTF-16
+// surrogates, into U+FFFD, so what we stored would not be what was sent.
+// U+0000 round-trips through the store, but SQLite's text functions (lower,
+// length, LIKE) stop at it, so "a\u0000b" would compare equal to "a".
+func badText(b []byte) (at int, why string) {
+	if utf8.Valid(b) && bytes.IndexByte(b, '\\') < 0 {
+		return -1, "" // the common case: nothing escaped, nothing to check
+	}
+	in := false
+	for i := 0; i < len(b); {
+		c := b[i]
+		switch {
+		case !in:
+			in = c == '"'
+			i++
+		case c == '"':
+			in = false
+			i++
+		case c == '\\' && i+1 < len(b) && b[i+1] == 'u':
+			r, ok := hex4(b, i+2)
+			switch {
+			case !ok:
+				return i, "must be valid JSON" // unreachable after a successful decode
+			case r == 0:
+				return i, "must not contain NUL characters"
+			case utf16.IsSurrogate(r):
+				lo, ok := rune(0), false
+				if r < 0xdc00 && i+7 < len(b) && b[i+6] == '\\' && b[i+7] == 'u' {
+					lo, ok = hex4(b, i+8)
+				}
+				if !ok || lo < 0xdc00 || lo > 0xdfff {
+					return i, "must be valid Unicode (a \\u escape of a lone surrogate is not)"
+				}
+				i += 12
+			default:
+				i += 6
+			}
+		case c == '\\':
+			i += 2
+		case c < utf8.RuneSelf:
+			i++
+		default:
+			r, n := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && n == 1 {
+				return i, "must be valid UTF-8"
+			}
+			i += n
+		}
+	}
+	return -1, ""
+}
+
+// hex4 reads the four hex digits of a \u escape at b[i:].
+func hex4(b []byte, i int) (rune, bool) {
+	if i+4 > len(b) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(b[i:i+4]), 16, 32)
+	return rune(n), err == nil
+}
+
+// fieldAt names the field whose string holds byte at: the keys that lead
+// to it, with the index of each array element on the way
+// ("transcripts[2].text", as the Live rules name it). It walks the tokens
+// again, which is slow, but only for a body already being refused.
+func fieldAt(b []byte, at int) string {
+	type frame struct {
+		object, wantKey bool
+		key             string
+		index           int // the array element being read
+	}
+	var stack []frame
+	done := func() { // a value in the innermost container is complete
+		if top := len(stack) - 1; top >= 0 {
+			stack[top].wantKey = stack[top].object
+			if !stack[top].object {
+				stack[top].index++
+			}
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		if d, ok := tok.(json.Delim); ok {
+			if d == '{' || d == '[' {
+				stack = append(stack, frame{object: d == '{', wantKey: true})
+			} else {
+				stack = stack[:len(stack)-1]
+				done()
+			}
+			continue
+		}
+		top := len(stack) - 1
+		isKey := top >= 0 && stack[top].object && stack[top].wantKey
+		if isKey {
+			stack[top].key, _ = tok.(string)
+		}
+		if int(dec.InputOffset()) > at {
+			var path strings.Builder
+			for _, f := range stack {
+				switch {
+				case !f.object:
+					path.WriteString("[" + strconv.Itoa(f.index) + "]")
+				case path.Len() > 0:
+					path.WriteString("." + f.key)
+				default:
+					path.WriteString(f.key)
+				}
+			}
+			return path.String()
+		}
+		if isKey {
+			stack[top].wantKey = false
+		} else {
+			done()
+		}
+	}
+}
+
+func jsonError(err error, dst reflect.Type) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		return xerr.Newf(xerr.Invalid, "malformed JSON at byte %d", syn.Offset)
+		return xerr.Newf(xerr.Invalid, "malformed JSON at byte %d: %s", syn.Offset, syn.Error())
 	case errors.As(err, &typ):
 		if typ.Field == "" {
 			return xerr.Newf(xerr.Invalid, "request body must be a JSON object, not %s", typ.Value)
 		}
-		return xerr.InvalidField(typ.Field, "must be "+jsonKind(typ.Type.Kind().String())+", not "+typ.Value)
+		return xerr.InvalidField(jsonField(dst, typ.Field), typeMessage(typ))
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return xerr.New(xerr.Invalid, "malformed JSON: unexpected end of body")
 	}
 	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		return xerr.InvalidField(strings.Trim(f, `"`), "is not a known field")
 	}
-	// Other decoder errors (depth limit, bad literals) are the client's too.
+	// Other decoder errors (bad literals, a custom decoder's complaint) are
+	// the client's too.
 	return xerr.Newf(xerr.Invalid, "malformed JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// typeMessage says what a field must be. A number that did not fit says
+// so: "must be an integer, not number 1e400" would read as a contradiction.
+func typeMessage(typ *json.UnmarshalTypeError) string {
+	if typ.Type == xtimeType {
+		return "must be an RFC 3339 timestamp such as 2026-04-16T10:00:00Z"
+	}
+	kind := jsonKind(typ.Type.Kind().String())
+	if num, ok := strings.CutPrefix(typ.Value, "number "); ok {
+		if kind == "an integer" && strings.ContainsAny(num, ".eE") {
+			return "must be an integer, not " + num
+		}
+		return "is out of range: " + num
+	}
+	return "must be " + kind + ", not " + typ.Value
+}
+
+// jsonField turns the field path of an encoding/json error into the keys a
+// client sends: encoding/json puts the Go name of an embedded struct in it
+// ("GrantRequest.mode" for a "mode" promoted from it).
+func jsonField(t reflect.Type, path string) string {
+	var out []string
+	for _, seg := range strings.Split(path, ".") {
+		for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map) {
+			t = t.Elem()
+		}
+		if t == nil || t.Kind() != reflect.Struct {
+			out, t = append(out, seg), nil
+			continue
+		}
+		if f, ok := t.FieldByName(seg); ok && f.Anonymous && f.Tag.Get("json") == "" {
+			t = f.Type
+			continue
+		}
+		out = append(out, seg)
+		var next reflect.Type
+		for _, f := range reflect.VisibleFields(t) {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == seg || (name == "" && f.Name == seg) {
+				next = f.Type
+				break
+			}
+		}
+		t = next
+	}
+	return strings.Join(out, ".")
 }
 
 func jsonKind(k string) string {

@@ -35,6 +35,7 @@ var isolationCalls = map[string]struct{ query, body string }{
 	"POST /api/core/chat":                                             {body: `{"message":"hello","conversation_id":"{conv}"}`},
 	"GET /api/core/conversations":                                     {},
 	"POST /api/core/conversations":                                    {body: `{"title":"mine"}`},
+	"GET /api/core/conversations/{conversation_id}":                   {},
 	"DELETE /api/core/conversations/{conversation_id}":                {},
 	"GET /api/core/conversations/{conversation_id}/messages":          {},
 	"POST /api/core/conversations/{conversation_id}/session/activity": {},

@@ -2,8 +2,12 @@ package live
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
+
+	"github.com/xentree/xentree/internal/xerr"
 )
 
 func TestSplitAtMonthBoundaries(t *testing.T) {
@@ -26,7 +30,8 @@ func TestSplitAtMonthBoundaries(t *testing.T) {
 }
 
 // FuzzSaveTranscript: no request body makes decoding plus validation panic,
-// and an accepted transcript keeps the rules (order, bounds, roles).
+// a refusal is a 400 or 413 naming the field, and an accepted transcript
+// keeps the rules (order, bounds, roles, clean text within the limits).
 func FuzzSaveTranscript(f *testing.F) {
 	f.Add([]byte(`{"session_started_at":"2026-04-16T10:00:00Z","session_ended_at":"2026-04-16T10:01:00Z","transcripts":[{"role":"user","text":"hi","timestamp":"2026-04-16T10:00:01Z"}]}`))
 	f.Add([]byte(`{"session_started_at":"2026-04-16T10:00:00Z","session_ended_at":"2026-04-16T09:00:00Z","transcripts":[]}`))
@@ -36,16 +41,28 @@ func FuzzSaveTranscript(f *testing.F) {
 		if json.Unmarshal(b, &r) != nil {
 			return
 		}
-		if err := r.Validate(TranscriptLimits{MaxTurns: 50, MaxBytes: 4096}); err != nil {
+		limits := TranscriptLimits{MaxTurns: 50, MaxBytes: 4096}
+		if err := r.Validate(limits); err != nil {
+			if e := xerr.As(err); e == nil || (e.Kind != xerr.Invalid && e.Kind != xerr.TooLarge) || e.Field == "" {
+				t.Fatalf("refused %s with %#v, want a 400 or 413 naming the field", b, err)
+			}
 			return
 		}
-		prev := r.SessionStartedAt.Time
+		prev, total := r.SessionStartedAt.Time, 0
 		for _, turn := range r.Transcripts {
 			if turn.Timestamp.Before(prev) || turn.Timestamp.After(r.SessionEndedAt.Time) || (turn.Role != RoleUser && turn.Role != RoleAI) {
 				t.Fatalf("accepted %s", b)
 			}
-			prev = turn.Timestamp.Time
+			if !utf8.ValidString(turn.Text) || strings.IndexByte(turn.Text, 0) >= 0 {
+				t.Fatalf("accepted the text %q", turn.Text)
+			}
+			prev, total = turn.Timestamp.Time, total+len(turn.Text)
 		}
-		_ = Preview(r.Transcripts)
+		if len(r.Transcripts) > limits.MaxTurns || total > limits.MaxBytes {
+			t.Fatalf("accepted %d turns, %d bytes", len(r.Transcripts), total)
+		}
+		if p := Preview(r.Transcripts); !utf8.ValidString(p) || utf8.RuneCountInString(p) > PreviewChars {
+			t.Fatalf("preview %q", p)
+		}
 	})
 }

@@ -10,9 +10,11 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/xentree/xentree/internal/xerr"
 )
@@ -90,6 +92,11 @@ var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,79}$`)
 // Parse reads and validates a curriculum in the starter's JSON format.
 // Errors name the module and task at fault.
 func Parse(data []byte) (*Curriculum, error) {
+	// Checked first: the decoder would turn bad bytes into U+FFFD, and
+	// learners would see the damage instead of its author.
+	if !utf8.Valid(data) {
+		return nil, xerr.New(xerr.Invalid, "curriculum: not valid UTF-8")
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var doc struct {
@@ -98,7 +105,8 @@ func Parse(data []byte) (*Curriculum, error) {
 	if err := dec.Decode(&doc); err != nil {
 		return nil, xerr.Newf(xerr.Invalid, "curriculum: %v", err)
 	}
-	if dec.More() {
+	// Token, not More: More reports a stray "]" or "}" as the end.
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, xerr.New(xerr.Invalid, "curriculum: data after the JSON document")
 	}
 	return New(doc.Modules)

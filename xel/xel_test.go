@@ -1,9 +1,12 @@
 package xel_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
+	"github.com/xentree/xentree/internal/xerr"
 	"github.com/xentree/xentree/xel"
 )
 
@@ -44,6 +47,9 @@ func TestParseCurriculumErrors(t *testing.T) {
 		{"answer out of range", `{"modules":[{"id":"m1","title":"t","level":"A1","skill":"grammar","tasks":[{"id":"m1.1","type":"multiple_choice","prompt":"p","options":["a","b"],"correct":[2],"difficulty":1}]}]}`, "not an option"},
 		{"writing without range", `{"modules":[{"id":"m1","title":"t","level":"A1","skill":"writing","tasks":[{"id":"m1.1","type":"writing","prompt":"p","difficulty":1}]}]}`, "min_words"},
 		{"duplicate task", `{"modules":[{"id":"m1","title":"t","level":"A1","skill":"grammar","tasks":[{"id":"m1.1","type":"gap_fill","prompt":"a ___","accepted":["b"],"difficulty":1},{"id":"m1.1","type":"gap_fill","prompt":"a ___","accepted":["b"],"difficulty":1}]}]}`, "twice"},
+		{"a stray bracket after it", `{"modules":[{"id":"m1","title":"t","level":"A1","skill":"grammar","tasks":[{"id":"m1.1","type":"gap_fill","prompt":"a ___","accepted":["b"],"difficulty":1}]}]}]`, "after the JSON"},
+		{"a stray brace after it", `{"modules":[{"id":"m1","title":"t","level":"A1","skill":"grammar","tasks":[{"id":"m1.1","type":"gap_fill","prompt":"a ___","accepted":["b"],"difficulty":1}]}]}}`, "after the JSON"},
+		{"not UTF-8", "{\"modules\":[{\"id\":\"m1\",\"title\":\"t\xff\",\"level\":\"A1\",\"skill\":\"grammar\",\"tasks\":[{\"id\":\"m1.1\",\"type\":\"gap_fill\",\"prompt\":\"a ___\",\"accepted\":[\"b\"],\"difficulty\":1}]}]}", "UTF-8"},
 		{"unknown task field", `{"modules":[{"id":"m1","title":"t","level":"A1","skill":"grammar","tasks":[{"id":"m1.1","type":"gap_fill","prompt":"a ___","accepted":["b"],"difficulty":1,"secret":1}]}]}`, "unknown field"},
 	} {
 		_, err := xel.Parse([]byte(c.json))
@@ -56,8 +62,9 @@ func TestParseCurriculumErrors(t *testing.T) {
 	}
 }
 
-// FuzzParseCurriculum: any input is a curriculum that validates or an error,
-// never a panic.
+// FuzzParseCurriculum: any input is a curriculum that validates or an
+// invalid error, never a panic; what loads was one JSON document of valid
+// UTF-8, so nothing in it was changed on the way in.
 func FuzzParseCurriculum(f *testing.F) {
 	f.Add(`{"modules":[{"id":"m1","title":"t","level":"A1","skill":"grammar","tasks":[{"id":"m1.1","type":"gap_fill","prompt":"a ___","accepted":["b"],"difficulty":1}]}]}`)
 	f.Add(`{"modules":[{"id":"m1","title":"t","level":"A1","skill":"grammar","tasks":[{"id":"m1.1","type":"multiple_choice","prompt":"p","options":["a","b"],"correct":[-1],"difficulty":1}]}]}`)
@@ -65,7 +72,13 @@ func FuzzParseCurriculum(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		c, err := xel.Parse([]byte(s))
 		if err != nil {
+			if xerr.KindOf(err) != xerr.Invalid {
+				t.Fatalf("%q: %v, want an invalid error", s, err)
+			}
 			return
+		}
+		if !json.Valid([]byte(s)) || !utf8.ValidString(s) {
+			t.Fatalf("loaded %q", s)
 		}
 		for _, m := range c.Modules {
 			for _, task := range m.Tasks {

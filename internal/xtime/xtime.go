@@ -6,6 +6,8 @@
 package xtime
 
 import (
+	"encoding/json"
+	"reflect"
 	"time"
 )
 
@@ -51,8 +53,28 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	}
 	var tt time.Time
 	if err := tt.UnmarshalJSON(b); err != nil {
-		return err
+		// A type error and not time's own: encoding/json adds the field's
+		// name to a type error only, and a client needs to know which
+		// timestamp was wrong.
+		return &json.UnmarshalTypeError{Value: valueKind(b), Type: reflect.TypeFor[Time]()}
 	}
 	*t = Of(tt)
 	return nil
+}
+
+// valueKind names a JSON value's kind as encoding/json's errors do.
+func valueKind(b []byte) string {
+	switch {
+	case len(b) == 0:
+		return "nothing"
+	case b[0] == '"':
+		return "string"
+	case b[0] == '{':
+		return "object"
+	case b[0] == '[':
+		return "array"
+	case b[0] == 't' || b[0] == 'f':
+		return "bool"
+	}
+	return "number"
 }
