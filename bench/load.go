@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/xentree/xentree/internal/loadgen"
+)
+
+// request is one scenario's call, in one server's dialect.
+type request struct {
+	method, path string
+	body         []byte
+	public       bool // sent without the token: login must not be helped by one
+}
+
+func jsonBody(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only maps of strings are marshalled
+	}
+	return b
+}
+
+func (s *server) loginRequest() request {
+	if s.kind == kindXentree {
+		return request{"POST", "/api/auth/login", jsonBody(map[string]string{"username": benchEmail, "password": benchPassword}), true}
+	}
+	return request{"POST", "/api/collections/users/auth-with-password", jsonBody(map[string]string{"identity": benchEmail, "password": benchPassword}), true}
+}
+
+// request builds the scenario's call. Both servers get the same shape: the
+// same fields, the same page size, one id drawn from the same distribution.
+func (s *server) request(scenario string, rng *rand.Rand) request {
+	x := s.kind == kindXentree
+	switch scenario {
+	case "create":
+		body := map[string]string{"title": fmt.Sprintf("Load conversation %d", rng.Uint32()), "source": "bench"}
+		if x {
+			return request{"POST", "/api/core/conversations", jsonBody(body), false}
+		}
+		body["user"] = s.userID
+		return request{"POST", "/api/collections/conversations/records", jsonBody(body), false}
+	case "list":
+		if x {
+			return request{"GET", "/api/core/conversations?limit=20", nil, false}
+		}
+		// skipTotal is the peer's documented fast mode: no COUNT(*) over
+		// the user's 100k rows.
+		return request{"GET", "/api/collections/conversations/records?perPage=20&sort=-created&skipTotal=1", nil, false}
+	case "view":
+		id := s.ids[rng.IntN(len(s.ids))]
+		if x {
+			return request{"GET", "/api/core/conversations/" + id, nil, false}
+		}
+		return request{"GET", "/api/collections/conversations/records/" + id, nil, false}
+	case "login":
+		return s.loginRequest()
+	}
+	panic("unknown scenario " + scenario)
+}
+
+// op is the load driver's operation for one scenario against s.
+func (s *server) op(scenario string) loadgen.Op {
+	return func(ctx context.Context, _ int, rng *rand.Rand) loadgen.Outcome {
+		r := s.request(scenario, rng)
+		st, reason := s.send(ctx, r)
+		return loadgen.Outcome{Op: scenario, Status: st, Err: reason}
+	}
+}
+
+// send is do without keeping the body: the hot loop reads and drops it.
+func (s *server) send(ctx context.Context, r request) (int, string) {
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, s.url+r.path, body)
+	if err != nil {
+		return 0, err.Error()
+	}
+	if r.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if !r.public {
+		req.Header.Set("Authorization", s.auth)
+	}
+	resp, err := s.hc.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+		// Keep the reason short and stable so that loadgen groups them.
+		return resp.StatusCode, fmt.Sprintf("%d %.80s", resp.StatusCode, b)
+	}
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return 0, err.Error()
+	}
+	return resp.StatusCode, ""
+}
+
+// side is one server's figures for one scenario and concurrency.
+type side struct {
+	Runs      []loadgen.OpStats
+	ReqPerSec float64       // median over runs
+	P99       time.Duration // median over runs
+	PeakRSS   int64
+	Requests  int
+	Errors    int
+	Reasons   map[string]int
+	Drain     time.Duration // longest wait for leftover work after a run
+}
+
+// row is one line of the table.
+type row struct {
+	Scenario    string
+	Concurrency int
+	X, P        side
+}
+
+// measure runs one scenario at one concurrency: runs alternate A B A B so
+// that drift on a shared machine hits both sides alike.
+func measure(ctx context.Context, o options, scenario string, conc int, x, p *server, out io.Writer) (row, error) {
+	r := row{Scenario: scenario, Concurrency: conc}
+	sx := loadgen.SampleRSS(x.pid(), 200*time.Millisecond)
+	sp := loadgen.SampleRSS(p.pid(), 200*time.Millisecond)
+	opts := loadgen.Options{Workers: conc, Duration: o.duration, Warmup: o.warmup, MaxRequests: o.maxRequests}
+	for i := range o.runs {
+		for _, s := range []*server{x, p} {
+			if err := ctx.Err(); err != nil {
+				sx.Stop()
+				sp.Stop()
+				return r, err
+			}
+			var prof chan error
+			if i == 0 && s == x && o.profile == fmt.Sprintf("%s@%d", scenario, conc) {
+				prof = make(chan error, 1)
+				go func() { prof <- x.profile(ctx, o) }()
+			}
+			res := loadgen.Run(ctx, opts, s.op(scenario))
+			if prof != nil {
+				if err := <-prof; err != nil {
+					fmt.Fprintln(out, "profile:", err)
+				} else {
+					fmt.Fprintln(out, "profile written to", o.profileOut)
+				}
+			}
+			drain := s.drain(ctx)
+			st := res.All
+			sd := &r.P
+			if s == x {
+				sd = &r.X
+			}
+			sd.Runs = append(sd.Runs, st)
+			sd.Drain = max(sd.Drain, drain)
+			fmt.Fprintf(out, "%-6s c=%-3d run %d/%d %-10s %8.0f req/s  p50 %-8s p99 %-8s errors %d",
+				scenario, conc, i+1, o.runs, s.kind, st.ReqPerSec, short(st.P50), short(st.P99), st.Errors)
+			if drain > 100*time.Millisecond {
+				fmt.Fprintf(out, "  (index caught up %s after the run)", short(drain))
+			}
+			fmt.Fprintln(out)
+		}
+	}
+	for _, t := range []struct {
+		sd *side
+		rs []int64
+	}{{&r.X, sx.Stop()}, {&r.P, sp.Stop()}} {
+		t.sd.summarize()
+		if len(t.rs) > 0 {
+			t.sd.PeakRSS = slices.Max(t.rs)
+		}
+	}
+	return r, nil
+}
+
+func (sd *side) summarize() {
+	rps := make([]float64, len(sd.Runs))
+	p99 := make([]time.Duration, len(sd.Runs))
+	sd.Reasons = map[string]int{}
+	for i, st := range sd.Runs {
+		rps[i], p99[i] = st.ReqPerSec, st.P99
+		sd.Requests += st.Count
+		sd.Errors += st.Errors
+		for k, v := range st.Reasons {
+			sd.Reasons[k] += v
+		}
+	}
+	sd.ReqPerSec, sd.P99 = median(rps), median(p99)
+}
+
+// median of an odd count is the middle value; of an even count, the mean
+// of the two middle ones.
+func median[T float64 | time.Duration](v []T) T {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// profile grabs a CPU profile of the Xentree child while a run is measured
+// (after its warm-up), at most 10 s long.
+func (s *server) profile(ctx context.Context, o options) error {
+	select {
+	case <-time.After(o.warmup):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	secs := max(1, int(min(o.duration, 10*time.Second)/time.Second))
+	st, reason, b := s.do(ctx, "GET", fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), nil)
+	if st != http.StatusOK {
+		return fmt.Errorf("%s", reason)
+	}
+	return os.WriteFile(o.profileOut, b, 0o644)
+}

@@ -1,0 +1,194 @@
+// Command bench measures Xentree against its peer, PocketBase with a
+// conversations collection, in one run on one machine: the same four
+// scenarios (create, list, view, login) at the same concurrency levels,
+// alternating runs A B A B, and reports medians, ratios, p99 and peak RSS,
+// with the raw SQLite ceiling beside them. See issue 10 for the targets.
+//
+//	go -C bench run . [-rows 100000] [-duration 10s] [-warmup 2s] [-runs 3]
+//	                  [-concurrency 16,64] [-scenarios create,list,view,login] [-out FILE.md]
+//
+// It starts both servers as child processes of itself, each on a fresh
+// temporary data folder and a free loopback port, so each has its own
+// process to measure and neither shares a heap or scheduler with the load
+// driver. It is a separate module so that the library never depends on
+// the peer.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == childCmd {
+		os.Exit(childMain(os.Args[2:]))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if _, err := run(ctx, os.Args[1:], os.Stdout); err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// options are the parsed flags.
+type options struct {
+	rows         int
+	duration     time.Duration
+	warmup       time.Duration
+	runs         int
+	concurrency  []int
+	scenarios    []string
+	out          string
+	ceiling      time.Duration
+	maxRequests  int64
+	startTimeout time.Duration
+	peerLogs     bool
+	profile      string // "scenario@concurrency"
+	profileOut   string
+}
+
+var allScenarios = []string{"create", "list", "view", "login"}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.IntVar(&o.rows, "rows", 100000, "conversations the bench user owns on each server before the load")
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "measured time of each run")
+	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured time before each run")
+	fs.IntVar(&o.runs, "runs", 3, "runs per server for each scenario and concurrency (A B A B ...)")
+	conc := fs.String("concurrency", "16,64", "closed-loop clients, a comma-separated list")
+	scen := fs.String("scenarios", strings.Join(allScenarios, ","), "scenarios to run, a comma-separated list")
+	fs.StringVar(&o.out, "out", "", "also write the results as Markdown to this file")
+	fs.DurationVar(&o.ceiling, "ceiling", 3*time.Second, "time of each raw SQLite ceiling measurement (0 skips it)")
+	fs.Int64Var(&o.maxRequests, "max-requests", 5_000_000, "upper bound on the requests of one run")
+	fs.DurationVar(&o.startTimeout, "start-timeout", 20*time.Minute, "upper bound on a server's seeding and start")
+	fs.BoolVar(&o.peerLogs, "peer-logs", false, "keep PocketBase's request log on (its default; Xentree's access log is off)")
+	fs.StringVar(&o.profile, "profile", "", "grab a CPU profile of the Xentree server during the first run of SCENARIO@CONCURRENCY, e.g. create@16")
+	fs.StringVar(&o.profileOut, "profile-out", "xentree-cpu.pprof", "where -profile writes the profile")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	for f := range strings.SplitSeq(*conc, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return o, fmt.Errorf("-concurrency: %q is not a positive integer", f)
+		}
+		o.concurrency = append(o.concurrency, n)
+	}
+	for s := range strings.SplitSeq(*scen, ",") {
+		s = strings.TrimSpace(s)
+		if !slices.Contains(allScenarios, s) {
+			return o, fmt.Errorf("-scenarios: unknown scenario %q (have %s)", s, strings.Join(allScenarios, ", "))
+		}
+		o.scenarios = append(o.scenarios, s)
+	}
+	switch {
+	case o.rows < 1:
+		return o, errors.New("-rows must be at least 1: the view scenario needs ids")
+	case o.runs < 1:
+		return o, errors.New("-runs must be at least 1")
+	case o.duration <= 0:
+		return o, errors.New("-duration must be positive")
+	}
+	if o.profile != "" {
+		s, c, ok := strings.Cut(o.profile, "@")
+		n, err := strconv.Atoi(c)
+		if !ok || err != nil || !slices.Contains(o.scenarios, s) || !slices.Contains(o.concurrency, n) {
+			return o, fmt.Errorf("-profile %q: want SCENARIO@CONCURRENCY among the ones run", o.profile)
+		}
+	}
+	return o, nil
+}
+
+// run is main without the process: the smoke test calls it and inspects
+// the report.
+func run(ctx context.Context, args []string, stdout io.Writer) (*report, error) {
+	o, err := parseFlags(args, os.Stderr)
+	if err != nil {
+		return nil, err
+	}
+	// Everything below is bounded: each run by -duration and -max-requests,
+	// seeding by -start-timeout; this deadline catches anything that hangs.
+	perRun := o.warmup + o.duration + 15*time.Second
+	budget := 2*o.startTimeout + 2*o.ceiling + time.Duration(2*o.runs*len(o.scenarios)*len(o.concurrency))*perRun + time.Minute
+	ctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+
+	rep := &report{opts: o, machine: describeMachine()}
+	fmt.Fprint(stdout, rep.machine)
+	fmt.Fprintf(stdout, "seeding %d conversations for one user on each server (not measured)...\n", o.rows)
+	start := time.Now()
+	x, p, err := startBoth(ctx, o)
+	if x != nil {
+		defer x.stop()
+	}
+	if p != nil {
+		defer p.stop()
+	}
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stdout, "servers ready in %s: xentree %s (pid %d), pocketbase %s (pid %d)\n",
+		time.Since(start).Round(time.Second), x.url, x.pid(), p.url, p.pid())
+	for _, s := range []*server{x, p} {
+		if err := s.login(ctx); err != nil {
+			return nil, fmt.Errorf("%s: bench user login: %w", s.kind, err)
+		}
+	}
+	if o.ceiling > 0 {
+		dir, err := os.MkdirTemp("", "xentree-bench-ceiling-")
+		if err != nil {
+			return nil, err
+		}
+		rep.ceiling, err = measureCeiling(ctx, dir, o.ceiling)
+		os.RemoveAll(dir)
+		if err != nil {
+			return nil, fmt.Errorf("ceiling: %w", err)
+		}
+		fmt.Fprintf(stdout, "ceiling: %.0f inserts/s, %.0f point reads/s (raw SQLite)\n", rep.ceiling.insertsPerSec, rep.ceiling.readsPerSec)
+	}
+	for _, scn := range o.scenarios {
+		for _, c := range o.concurrency {
+			r, err := measure(ctx, o, scn, c, x, p, stdout)
+			if err != nil {
+				return nil, err
+			}
+			rep.rows = append(rep.rows, r)
+		}
+	}
+	fmt.Fprintln(stdout)
+	rep.print(stdout)
+	if o.out != "" {
+		if err := os.WriteFile(o.out, []byte(rep.markdown()), 0o644); err != nil {
+			return nil, err
+		}
+		fmt.Fprintln(stdout, "wrote", o.out)
+	}
+	return rep, nil
+}
+
+// startBoth seeds and starts the two servers side by side: seeding is not
+// measured, and doing both at once halves the wait.
+func startBoth(ctx context.Context, o options) (x, p *server, err error) {
+	type started struct {
+		s   *server
+		err error
+	}
+	xc, pc := make(chan started, 1), make(chan started, 1)
+	go func() { s, err := startServer(ctx, kindXentree, o); xc <- started{s, err} }()
+	go func() { s, err := startServer(ctx, kindPeer, o); pc <- started{s, err} }()
+	xs, ps := <-xc, <-pc
+	return xs.s, ps.s, errors.Join(xs.err, ps.err)
+}

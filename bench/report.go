@@ -1,0 +1,247 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/xentree/xentree/internal/loadgen"
+)
+
+type report struct {
+	opts    options
+	machine string
+	ceiling ceiling
+	rows    []row
+}
+
+// describeMachine names what the figures depend on: the CPU, the
+// parallelism and the exact versions of everything measured.
+func describeMachine() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "machine: %s, %d CPUs, GOMAXPROCS %d, %s/%s\n", cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(&b, "versions: %s", runtime.Version())
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			switch d.Path {
+			case "github.com/xentree/xentree":
+				v := d.Version
+				if d.Replace != nil {
+					v = "this checkout" + gitRevision()
+				}
+				fmt.Fprintf(&b, ", xentree %s", v)
+			case "github.com/pocketbase/pocketbase":
+				fmt.Fprintf(&b, ", pocketbase %s", d.Version)
+			case "modernc.org/sqlite":
+				fmt.Fprintf(&b, ", modernc.org/sqlite %s", d.Version)
+			}
+		}
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
+
+// gitRevision is " (git abc1234)" with "+changes" for a dirty tree, or ""
+// without git: the replaced module has no version of its own.
+func gitRevision() string {
+	rev, err := exec.Command("git", "-C", "..", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	s := " (git " + strings.TrimSpace(string(rev))
+	if st, err := exec.Command("git", "-C", "..", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
+		s += "+changes"
+	}
+	return s + ")"
+}
+
+// verdict checks a row against issue 10's targets.
+func (r row) verdict() string {
+	var miss []string
+	ratio := r.ratio()
+	switch r.Scenario {
+	case "create", "list":
+		if ratio < 1.5 {
+			miss = append(miss, "<1.5×")
+		}
+		if r.X.P99 > r.P.P99 {
+			miss = append(miss, "p99")
+		}
+	case "view":
+		if ratio < 1.2 {
+			miss = append(miss, "<1.2×")
+		}
+	case "login":
+		if ratio < 0.9 {
+			miss = append(miss, "<0.9×")
+		}
+	}
+	if r.X.PeakRSS > r.P.PeakRSS {
+		miss = append(miss, "RSS")
+	}
+	if r.X.Errors > 0 || r.P.Errors > 0 {
+		miss = append(miss, "errors")
+	}
+	if len(miss) == 0 {
+		return "ok"
+	}
+	return "MISS " + strings.Join(miss, ",")
+}
+
+func (r row) ratio() float64 {
+	if r.P.ReqPerSec == 0 {
+		return 0
+	}
+	return r.X.ReqPerSec / r.P.ReqPerSec
+}
+
+var header = []string{"scenario", "conc", "xentree req/s", "peer req/s", "ratio", "p99 xentree", "p99 peer", "peak RSS xentree", "peak RSS peer", "target"}
+
+func (r row) cells() []string {
+	return []string{r.Scenario, fmt.Sprint(r.Concurrency),
+		fmt.Sprintf("%.0f", r.X.ReqPerSec), fmt.Sprintf("%.0f", r.P.ReqPerSec), fmt.Sprintf("%.2f×", r.ratio()),
+		short(r.X.P99), short(r.P.P99), loadgen.MiB(r.X.PeakRSS), loadgen.MiB(r.P.PeakRSS), r.verdict()}
+}
+
+func (rep *report) settings() string {
+	o := rep.opts
+	logs := "off"
+	if o.peerLogs {
+		logs = "on"
+	}
+	return fmt.Sprintf("%d rows owned by the bench user on each server; %d runs per server, alternating, %s measured after %s warm-up; medians of req/s and p99; peak RSS sampled every 200 ms during the scenario; peer request log %s",
+		o.rows, o.runs, o.duration, o.warmup, logs)
+}
+
+func (rep *report) ceilingLines() []string {
+	c := rep.ceiling
+	if c.insertsPerSec == 0 {
+		return nil
+	}
+	lines := []string{
+		fmt.Sprintf("raw SQLite (same driver, WAL, synchronous=NORMAL, one connection, sequential, %s each):", rep.opts.ceiling),
+		fmt.Sprintf("  single-row INSERT, one row per transaction: %.0f rows/s", c.insertsPerSec),
+		fmt.Sprintf("  point SELECT by primary key (%d rows):      %.0f reads/s", c.rows, c.readsPerSec),
+	}
+	for _, r := range rep.rows {
+		if r.Scenario == "create" && (r.Concurrency == 16 || r.Concurrency == rep.opts.concurrency[0]) {
+			lines = append(lines, fmt.Sprintf("  Xentree create at %d: %.0f req/s = %.0f%% of the raw insert rate (peer: %.0f%%)",
+				r.Concurrency, r.X.ReqPerSec, 100*r.X.ReqPerSec/c.insertsPerSec, 100*r.P.ReqPerSec/c.insertsPerSec))
+			break
+		}
+	}
+	return lines
+}
+
+// notes lists every failure reason, so a missing route or a rate limit
+// shows at once.
+func (rep *report) notes() []string {
+	var out []string
+	for _, r := range rep.rows {
+		for _, s := range []struct {
+			name string
+			sd   side
+		}{{"xentree", r.X}, {"peer", r.P}} {
+			if n := fewest(s.sd.Runs); n < 20 {
+				out = append(out, fmt.Sprintf("%s c=%d %s: a run recorded only %d requests; a longer -duration gives steadier figures", r.Scenario, r.Concurrency, s.name, n))
+			}
+			for _, reason := range slices.Sorted(maps.Keys(s.sd.Reasons)) {
+				out = append(out, fmt.Sprintf("%s c=%d %s: %d× %s", r.Scenario, r.Concurrency, s.name, s.sd.Reasons[reason], reason))
+			}
+		}
+		if r.Scenario == "view" && r.X.Requests > 0 && r.X.Reasons != nil && countStatus(r.X.Reasons, "404") == r.X.Requests {
+			out = append(out, "every Xentree view answered 404: GET /api/core/conversations/{id} is missing")
+		}
+	}
+	return out
+}
+
+func fewest(runs []loadgen.OpStats) int {
+	n := -1
+	for _, r := range runs {
+		if n < 0 || r.Count < n {
+			n = r.Count
+		}
+	}
+	return max(n, 0)
+}
+
+func countStatus(reasons map[string]int, status string) int {
+	n := 0
+	for k, v := range reasons {
+		if strings.HasPrefix(k, status+" ") {
+			n += v
+		}
+	}
+	return n
+}
+
+func (rep *report) print(w io.Writer) {
+	fmt.Fprintln(w, rep.settings())
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, strings.Join(header, "\t")+"\t")
+	for _, r := range rep.rows {
+		fmt.Fprintln(tw, strings.Join(r.cells(), "\t")+"\t")
+	}
+	tw.Flush()
+	for _, l := range rep.ceilingLines() {
+		fmt.Fprintln(w, l)
+	}
+	for _, n := range rep.notes() {
+		fmt.Fprintln(w, "note:", n)
+	}
+}
+
+func (rep *report) markdown() string {
+	var b strings.Builder
+	b.WriteString("# Xentree vs PocketBase\n\n")
+	for l := range strings.Lines(rep.machine) {
+		fmt.Fprintf(&b, "- %s", l)
+	}
+	fmt.Fprintf(&b, "- %s\n\n", rep.settings())
+	fmt.Fprintf(&b, "| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat("---|", len(header)))
+	for _, r := range rep.rows {
+		fmt.Fprintf(&b, "| %s |\n", strings.Join(r.cells(), " | "))
+	}
+	if lines := rep.ceilingLines(); lines != nil {
+		b.WriteString("\n```\n" + strings.Join(lines, "\n") + "\n```\n")
+	}
+	if notes := rep.notes(); notes != nil {
+		b.WriteString("\nNotes:\n\n")
+		for _, n := range notes {
+			fmt.Fprintf(&b, "- %s\n", n)
+		}
+	}
+	return b.String()
+}
+
+func short(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond).String()
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond).String()
+	}
+	return d.Round(time.Microsecond).String()
+}
