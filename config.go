@@ -61,8 +61,8 @@ type Config struct {
 	// id, secret and redirect URL its routes answer integration_not_configured.
 	Google GoogleConfig
 
-	// Password sets argon2id's cost. Defaults to OWASP's minimum (19 MiB,
-	// 2 iterations, 1 lane); tests use cheaper ones.
+	// Password sets argon2id's cost. Defaults to one of OWASP's equivalent
+	// minimums (7 MiB, 5 iterations, 1 lane); tests use cheaper ones.
 	Password PasswordParams
 
 	// MaxConcurrentHashes bounds simultaneous password hashes, so a login
