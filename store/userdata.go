@@ -135,7 +135,7 @@ func (tx *Tx) UserDelete(ctx context.Context, userID string) error {
 // TablesNaming returns the tables with a column that references users(id)
 // or is named like a user reference, for the coverage test.
 func (tx *Tx) TablesNaming(ctx context.Context) (map[string][]string, error) {
-	tables, err := queryAll(ctx, tx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`, nil, scanString)
+	tables, err := tx.tableNames(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +161,7 @@ func (tx *Tx) TablesNaming(ctx context.Context) (map[string][]string, error) {
 // CountMentions returns, for every table with rows where some column
 // holds value, how many such rows: the proof that a deletion left nothing.
 func (tx *Tx) CountMentions(ctx context.Context, value string) (map[string]int, error) {
-	tables, err := queryAll(ctx, tx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`, nil, scanString)
+	tables, err := tx.tableNames(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -193,4 +193,9 @@ func (tx *Tx) SearchableCount(ctx context.Context) (int, error) {
 	err := tx.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM conversations) + (SELECT COUNT(*) FROM messages)
 		+ (SELECT COUNT(*) FROM notes) + (SELECT COUNT(*) FROM live_transcripts) + (SELECT COUNT(*) FROM chunks)`).Scan(&n)
 	return n, mapErr(err)
+}
+
+// tableNames lists the database's own tables.
+func (tx *Tx) tableNames(ctx context.Context) ([]string, error) {
+	return queryAll(ctx, tx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`, nil, scanString)
 }

@@ -233,15 +233,7 @@ func TestSIGKILLDuringWriteBurst(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	db, err := sql.Open("sqlite", filepath.Join(dir, "xentree.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var verdict string
-	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&verdict); err != nil || verdict != "ok" {
-		t.Fatalf("integrity_check: %q %v", verdict, err)
-	}
+	db := checkedDB(t, dir)
 	var rows uint64
 	if err := db.QueryRow(`SELECT (SELECT COUNT(*) FROM conversations) + (SELECT COUNT(*) FROM messages) + (SELECT COUNT(*) FROM notes)`).Scan(&rows); err != nil {
 		t.Fatal(err)
@@ -314,15 +306,7 @@ func TestDiskFull(t *testing.T) {
 	}
 	_ = s.cmd.Wait()
 
-	db, err := sql.Open("sqlite", filepath.Join(dir, "xentree.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var verdict string
-	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&verdict); err != nil || verdict != "ok" {
-		t.Fatalf("integrity_check: %q %v", verdict, err)
-	}
+	db := checkedDB(t, dir)
 	for _, id := range acked {
 		var n int
 		if err := db.QueryRow(`SELECT COUNT(*) FROM notes WHERE id = ?`, id).Scan(&n); err != nil || n != 1 {
@@ -339,4 +323,20 @@ func startServerEnv(t *testing.T, dir string, env ...string) *server {
 	childEnv = env
 	defer func() { childEnv = old }()
 	return startServer(t, dir)
+}
+
+// checkedDB opens the data folder's database after the server is gone and
+// fails the test unless PRAGMA integrity_check says ok.
+func checkedDB(t *testing.T, dir string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", filepath.Join(dir, "xentree.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	var verdict string
+	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&verdict); err != nil || verdict != "ok" {
+		t.Fatalf("integrity_check: %q %v", verdict, err)
+	}
+	return db
 }
