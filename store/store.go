@@ -47,6 +47,13 @@ type Options struct {
 	// into the database file. Commits never checkpoint themselves, so no
 	// request pays for it. Defaults to 1 s.
 	CheckpointInterval time.Duration
+	// WALLimit bounds the WAL file. A passive checkpoint copies frames but
+	// cannot rewind the WAL while any reader still uses it, which under a
+	// steady read load is always: a 10-minute load run grew it to gigabytes
+	// beside a 16 MB database. When the WAL is larger than this after a
+	// passive checkpoint, the checkpointer waits briefly for readers and
+	// truncates it. Defaults to 64 MiB.
+	WALLimit int64
 }
 
 // DB is an open store.
@@ -67,14 +74,15 @@ type DB struct {
 	path     string
 	onOutbox func()
 
-	ckpt     *sql.DB // runs checkpoints, off the write path
-	stopCkpt chan struct{}
-	ckptDone chan struct{}
+	ckpt        *sql.DB // runs checkpoints, off the write path
+	stopCkpt    chan struct{}
+	ckptDone    chan struct{}
+	walLimit    int64
+	busyTimeout time.Duration
 }
 
-// checkpointer copies committed WAL frames into the database file every
-// interval. PASSIVE never blocks the writer or readers; the last Close
-// checkpoints whatever is left.
+// checkpointer runs checkpoint every interval; the last Close checkpoints
+// whatever is left.
 func (db *DB) checkpointer(interval time.Duration) {
 	defer close(db.ckptDone)
 	t := time.NewTicker(interval)
@@ -84,9 +92,27 @@ func (db *DB) checkpointer(interval time.Duration) {
 		case <-db.stopCkpt:
 			return
 		case <-t.C:
-			_, _ = db.ckpt.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+			db.checkpoint()
 		}
 	}
+}
+
+// truncateWait is how long a truncating checkpoint waits for readers. It
+// holds off writers while it waits, so it gives up soon and tries again at
+// the next tick rather than stall requests behind a long reader.
+const truncateWait = 200 * time.Millisecond
+
+// checkpoint copies committed WAL frames into the database file. PASSIVE
+// never blocks the writer or readers; only a WAL past the limit pays for a
+// TRUNCATE, which rewinds it to empty.
+func (db *DB) checkpoint() {
+	_, _ = db.ckpt.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+	if fi, err := os.Stat(db.path + "-wal"); err != nil || fi.Size() <= db.walLimit {
+		return
+	}
+	_, _ = db.ckpt.Exec(fmt.Sprintf("PRAGMA busy_timeout(%d)", truncateWait.Milliseconds()))
+	_, _ = db.ckpt.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	_, _ = db.ckpt.Exec(fmt.Sprintf("PRAGMA busy_timeout(%d)", db.busyTimeout.Milliseconds()))
 }
 
 // Open opens (creating if needed) the database at path and migrates it.
@@ -103,6 +129,9 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 	o.MmapSize = max(o.MmapSize, 0)
 	if o.CheckpointInterval <= 0 {
 		o.CheckpointInterval = time.Second
+	}
+	if o.WALLimit <= 0 {
+		o.WALLimit = 64 << 20
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, xerr.Internalf(err, "store: create folder")
@@ -154,7 +183,12 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 		db.Close()
 		return nil, xerr.Internalf(err, "store: open checkpointer")
 	}
+	// One connection, kept: checkpoint changes its busy timeout in place.
 	db.ckpt.SetMaxOpenConns(1)
+	db.ckpt.SetMaxIdleConns(1)
+	db.ckpt.SetConnMaxIdleTime(0)
+	db.ckpt.SetConnMaxLifetime(0)
+	db.walLimit, db.busyTimeout = o.WALLimit, o.BusyTimeout
 	db.stopCkpt, db.ckptDone = make(chan struct{}), make(chan struct{})
 	go db.checkpointer(o.CheckpointInterval)
 	return db, nil

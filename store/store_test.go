@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -210,5 +213,61 @@ func TestGroupedWritesFailAlone(t *testing.T) {
 	ran := false
 	if err := db.Write(cctx, func(tx *Tx) error { ran = true; return nil }); err == nil || ran {
 		t.Errorf("cancelled write: err %v, ran %v", err, ran)
+	}
+}
+
+// TestCheckpointBoundsWAL: a reader that holds the WAL keeps a passive
+// checkpoint from rewinding it, so it grows; once the reader is done, the
+// next checkpoint over the limit truncates it to empty, and writes go on.
+func TestCheckpointBoundsWAL(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.db")
+	db, err := Open(ctx, path, Options{CheckpointInterval: time.Hour, WALLimit: 256 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.ExecRaw(ctx, `CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	insert := func(n int) {
+		t.Helper()
+		for i := 0; i < n; i++ {
+			if err := db.ExecRaw(ctx, `INSERT INTO t (v) VALUES (?)`, strings.Repeat("x", 2000)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	walSize := func() int64 {
+		t.Helper()
+		fi, err := os.Stat(path + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	insert(10)
+	reader, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := reader.QueryRow(`SELECT COUNT(*) FROM t`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	insert(300)
+	db.checkpoint() // the reader holds the WAL: it cannot be rewound
+	if got := walSize(); got <= 256<<10 {
+		t.Fatalf("WAL = %d bytes with a reader holding it; the test writes too little", got)
+	}
+	if err := reader.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	db.checkpoint()
+	if got := walSize(); got != 0 {
+		t.Fatalf("WAL = %d bytes after a checkpoint with no reader, want 0", got)
+	}
+	insert(1)
+	if err := db.r.QueryRow(`SELECT COUNT(*) FROM t`).Scan(&n); err != nil || n != 311 {
+		t.Fatalf("rows = %d, %v; want 311", n, err)
 	}
 }
