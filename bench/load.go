@@ -132,8 +132,8 @@ type row struct {
 // that drift on a shared machine hits both sides alike.
 func measure(ctx context.Context, o options, scenario string, conc int, x, p *server, out io.Writer) (row, error) {
 	r := row{Scenario: scenario, Concurrency: conc}
-	sx := loadgen.SampleRSS(x.pid(), 200*time.Millisecond)
-	sp := loadgen.SampleRSS(p.pid(), 200*time.Millisecond)
+	sx := loadgen.SampleMemory(x.pid(), 200*time.Millisecond)
+	sp := loadgen.SampleMemory(p.pid(), 200*time.Millisecond)
 	opts := loadgen.Options{Workers: conc, Duration: o.duration, Warmup: o.warmup, MaxRequests: o.maxRequests}
 	for i := range o.runs {
 		for _, s := range []*server{x, p} {
@@ -173,12 +173,10 @@ func measure(ctx context.Context, o options, scenario string, conc int, x, p *se
 	}
 	for _, t := range []struct {
 		sd *side
-		rs []int64
+		ms []loadgen.Mem
 	}{{&r.X, sx.Stop()}, {&r.P, sp.Stop()}} {
 		t.sd.summarize()
-		if len(t.rs) > 0 {
-			t.sd.PeakRSS = slices.Max(t.rs)
-		}
+		t.sd.PeakRSS = loadgen.PeakRSS(t.ms)
 	}
 	return r, nil
 }

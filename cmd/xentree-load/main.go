@@ -8,9 +8,13 @@
 //	go run ./cmd/xentree-load -url http://127.0.0.1:8080 -pid $(pgrep -f 'xentree serve') -duration 1m
 //
 // With -spawn it starts the server itself on a fresh data folder with rate
-// limits off (one client registers every user). The exit status is 1 when
-// any 5xx or busy error was seen, or when RSS grew more than -rss-growth
-// after the warm-up.
+// limits off (one client registers every user), and reports the sizes of
+// the database, its WAL and the index at the end. The exit status is 1 when
+// any 5xx or busy error was seen, or when the server's anonymous memory
+// (heap, stacks, SQLite caches) grew more than -mem-growth after the
+// warm-up. Total RSS and its file-backed part are reported beside it: the
+// file-backed part holds the index segments Bleve maps, which grow with
+// the data written, like any file cache.
 package main
 
 import (
@@ -28,6 +32,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -51,6 +56,7 @@ type config struct {
 	duration  time.Duration
 	warmup    time.Duration
 	maxGrowth float64
+	dir       string // the spawned server's data folder
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -58,11 +64,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	var c config
 	spawn := fs.String("spawn", "", "path of a xentree binary to start on a fresh data folder")
 	fs.StringVar(&c.url, "url", "", "base URL of a running server (instead of -spawn)")
-	fs.IntVar(&c.pid, "pid", 0, "the running server's pid, to sample its RSS")
+	fs.IntVar(&c.pid, "pid", 0, "the running server's pid, to sample its memory")
 	fs.IntVar(&c.workers, "workers", 16, "concurrent clients (closed loop)")
 	fs.DurationVar(&c.duration, "duration", time.Minute, "measured time")
 	fs.DurationVar(&c.warmup, "warmup", 15*time.Second, "unmeasured time first")
-	fs.Float64Var(&c.maxGrowth, "rss-growth", 0.10, "allowed RSS growth from the end of warm-up to the end")
+	fs.Float64Var(&c.maxGrowth, "mem-growth", 0.10, "allowed growth of the server's anonymous memory from the end of warm-up to the end")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -77,7 +83,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 		defer func() { _ = srv.Process.Signal(syscall.SIGTERM); _ = srv.Wait() }()
-		c.url, c.pid = base, srv.Process.Pid
+		c.url, c.pid, c.dir = base, srv.Process.Pid, dir
 	}
 	if c.url == "" {
 		return errors.New("give -spawn BINARY or -url URL")
@@ -164,9 +170,9 @@ func load(ctx context.Context, c config, out io.Writer) error {
 	for _, o := range ops {
 		total += o.weight
 	}
-	var sampler *loadgen.RSSSampler
+	var sampler *loadgen.MemSampler
 	if c.pid > 0 {
-		sampler = loadgen.SampleRSS(c.pid, time.Second)
+		sampler = loadgen.SampleMemory(c.pid, time.Second)
 	}
 	fmt.Fprintf(out, "%d workers, %s warm-up, %s measured, against %s\n", c.workers, c.warmup, c.duration, c.url)
 	busy := 0
@@ -195,27 +201,43 @@ func load(ctx context.Context, c config, out io.Writer) error {
 	}
 	var growth float64
 	if sampler != nil {
-		rss := sampler.Stop()
-		warm := int(c.warmup / time.Second)
-		if len(rss) > warm+1 {
-			base, peak := rss[warm], rss[warm]
-			for _, v := range rss[warm:] {
-				peak = max(peak, v)
-			}
-			last := rss[len(rss)-1]
-			growth = float64(last-base) / float64(base)
-			fmt.Fprintf(out, "server RSS: %s after warm-up, %s at the end (%+.1f%%), peak %s\n",
-				loadgen.MiB(base), loadgen.MiB(last), growth*100, loadgen.MiB(peak))
+		ms := sampler.Stop()
+		if warm := int(c.warmup / time.Second); len(ms) > warm+1 {
+			base, last := ms[warm], ms[len(ms)-1]
+			pct := func(a, b int64) float64 { return float64(b-a) / float64(max(a, 1)) }
+			growth = pct(base.Anon, last.Anon)
+			fmt.Fprintf(out, "server memory after warm-up -> end: anonymous %s -> %s (%+.1f%%), file-backed %s -> %s (%+.1f%%), RSS %s -> %s (%+.1f%%), peak RSS %s\n",
+				loadgen.MiB(base.Anon), loadgen.MiB(last.Anon), growth*100,
+				loadgen.MiB(base.File), loadgen.MiB(last.File), pct(base.File, last.File)*100,
+				loadgen.MiB(base.RSS), loadgen.MiB(last.RSS), pct(base.RSS, last.RSS)*100, loadgen.MiB(loadgen.PeakRSS(ms[warm:])))
 		}
+	}
+	if c.dir != "" {
+		fmt.Fprintf(out, "data folder at the end: database %s, WAL %s, index %s\n",
+			loadgen.MiB(du(filepath.Join(c.dir, "xentree.db"))), loadgen.MiB(du(filepath.Join(c.dir, "xentree.db-wal"))), loadgen.MiB(du(filepath.Join(c.dir, "index.bleve"))))
 	}
 	fmt.Fprintf(out, "total: %d requests, %.0f req/s, %d 5xx, %d busy\n", res.All.Count, res.All.ReqPerSec, res.All.Status5xx, busy)
 	switch {
 	case res.All.Status5xx > 0 || busy > 0:
 		return fmt.Errorf("%d 5xx and %d busy answers", res.All.Status5xx, busy)
 	case growth > c.maxGrowth:
-		return fmt.Errorf("RSS grew %.1f%% after warm-up (allowed %.0f%%)", growth*100, c.maxGrowth*100)
+		return fmt.Errorf("anonymous memory grew %.1f%% after warm-up (allowed %.0f%%)", growth*100, c.maxGrowth*100)
 	}
 	return nil
+}
+
+// du is the size of a file, or of the files under a folder; 0 if missing.
+func du(path string) int64 {
+	var n int64
+	_ = filepath.WalkDir(path, func(_ string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if fi, err := d.Info(); err == nil {
+				n += fi.Size()
+			}
+		}
+		return nil
+	})
+	return n
 }
 
 func phrase(rng *rand.Rand, n int) string {

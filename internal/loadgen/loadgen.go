@@ -172,40 +172,73 @@ func round(d time.Duration) string {
 	return d.Round(time.Microsecond).String()
 }
 
-// RSS returns a process's resident set size in bytes, from /proc (Linux).
-func RSS(pid int) (int64, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10, err
-		}
-	}
-	return 0, fmt.Errorf("no VmRSS for pid %d", pid)
+// Mem is a process's resident memory, from /proc (Linux). RSS is Anon
+// plus File (plus shared memory, which Xentree does not use beyond
+// SQLite's small WAL index). The split matters for a long run: Anon is the
+// process's own memory (Go heap, stacks, SQLite's page caches), which must
+// level off; File is pages of mapped files (the binary, and the segments
+// Bleve maps), which grow with the data written and which the kernel
+// reclaims under pressure like any file cache.
+type Mem struct {
+	RSS, Anon, File int64
 }
 
-// RSSSampler records a process's RSS every interval until Stop.
-type RSSSampler struct {
+// Memory reads pid's resident memory.
+func Memory(pid int) (Mem, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return Mem{}, err
+	}
+	var m Mem
+	found := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		name, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		var dst *int64
+		switch name {
+		case "VmRSS":
+			dst = &m.RSS
+		case "RssAnon":
+			dst = &m.Anon
+		case "RssFile":
+			dst = &m.File
+		default:
+			continue
+		}
+		kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+		if err != nil {
+			return Mem{}, fmt.Errorf("%s of pid %d: %w", name, pid, err)
+		}
+		*dst = kb << 10
+		found++
+	}
+	if found != 3 {
+		return Mem{}, fmt.Errorf("no VmRSS, RssAnon and RssFile for pid %d", pid)
+	}
+	return m, nil
+}
+
+// MemSampler records a process's memory every interval until Stop.
+type MemSampler struct {
 	mu      sync.Mutex
-	samples []int64
+	samples []Mem
 	stop    chan struct{}
 	done    chan struct{}
 }
 
-// SampleRSS starts sampling pid.
-func SampleRSS(pid int, every time.Duration) *RSSSampler {
-	s := &RSSSampler{stop: make(chan struct{}), done: make(chan struct{})}
+// SampleMemory starts sampling pid.
+func SampleMemory(pid int, every time.Duration) *MemSampler {
+	s := &MemSampler{stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
-			if v, err := RSS(pid); err == nil {
+			if m, err := Memory(pid); err == nil {
 				s.mu.Lock()
-				s.samples = append(s.samples, v)
+				s.samples = append(s.samples, m)
 				s.mu.Unlock()
 			}
 			select {
@@ -219,12 +252,21 @@ func SampleRSS(pid int, every time.Duration) *RSSSampler {
 }
 
 // Stop ends sampling and returns the samples, oldest first.
-func (s *RSSSampler) Stop() []int64 {
+func (s *MemSampler) Stop() []Mem {
 	close(s.stop)
 	<-s.done
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.samples)
+}
+
+// PeakRSS is the largest RSS among samples, 0 for none.
+func PeakRSS(samples []Mem) int64 {
+	var p int64
+	for _, m := range samples {
+		p = max(p, m.RSS)
+	}
+	return p
 }
 
 // MiB formats bytes as MiB.
