@@ -37,7 +37,7 @@ func SchemaStatus(ctx context.Context, dir string) (current, latest int, err err
 // search index from it, calling progress with the documents indexed. It
 // refuses a backup written by a newer Xentree. No engine may be running on
 // cfg.Dir.
-func Restore(ctx context.Context, cfg Config, backup string, progress func(int)) error {
+func Restore(ctx context.Context, cfg Config, backup string, progress func(done, total int)) error {
 	v, err := store.SchemaVersionOf(ctx, backup)
 	if err != nil {
 		return err

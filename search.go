@@ -233,9 +233,9 @@ func (e *Engine) startReindex() error {
 			case <-rctx.Done():
 			}
 		}()
-		err := e.RebuildIndex(rctx, func(n int) {
+		err := e.RebuildIndex(rctx, func(n, total int) {
 			e.reindex.mu.Lock()
-			e.reindex.st.Indexed = n
+			e.reindex.st.Indexed, e.reindex.st.Total = n, total
 			e.reindex.mu.Unlock()
 		})
 		e.reindex.mu.Lock()
@@ -255,10 +255,24 @@ func (e *Engine) startReindex() error {
 var searchTypes = []string{conversation.TypeConversation, conversation.TypeMessage, conversation.TypeNote, conversation.TypeTranscript, knowledge.TypeChunk}
 
 // RebuildIndex rebuilds the search index from the store synchronously,
-// calling progress with the number of documents indexed so far.
-func (e *Engine) RebuildIndex(ctx context.Context, progress func(int)) error {
+// calling progress (if not nil) with the number of documents indexed so far
+// and the number the store held when the rebuild began.
+func (e *Engine) RebuildIndex(ctx context.Context, progress func(done, total int)) error {
 	if e.ix == nil {
 		return errIndexDisabled
+	}
+	var total int
+	if err := e.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		total, err = tx.SearchableCount(ctx)
+		return err
+	}); err != nil {
+		return err
+	}
+	var counted func(int)
+	if progress != nil {
+		progress(0, total)
+		counted = func(n int) { progress(n, total) }
 	}
 	return e.indexer.Rebuild(ctx, func(yield func(index.Doc) error) error {
 		for _, typ := range searchTypes {
@@ -287,5 +301,5 @@ func (e *Engine) RebuildIndex(ctx context.Context, progress func(int)) error {
 			}
 		}
 		return nil
-	}, progress)
+	}, counted)
 }

@@ -152,7 +152,7 @@ func TestReindexAndStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, _ = eng.SearchStatus(ctx, admin)
-	if st.Documents != 7 || st.Pending != 0 || !st.Healthy || st.Reindex.Running || st.Reindex.Indexed != 7 {
+	if st.Documents != 7 || st.Pending != 0 || !st.Healthy || st.Reindex.Running || st.Reindex.Indexed != 7 || st.Reindex.Total != 7 {
 		t.Errorf("status after reindex = %+v %+v", st, st.Reindex)
 	}
 }

@@ -323,6 +323,9 @@ type SearchStatus struct {
 type ReindexStatus struct {
 	Running    bool        `json:"running"`
 	Indexed    int         `json:"indexed"`
+	// Total is what the store held when the rebuild began; rows written
+	// during it are indexed too, so Indexed may end above it.
+	Total      int         `json:"total"`
 	StartedAt  xtime.Time  `json:"started_at"`
 	FinishedAt *xtime.Time `json:"finished_at,omitempty"`
 	Error      string      `json:"error,omitempty"`

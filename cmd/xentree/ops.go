@@ -30,7 +30,7 @@ func opsCmd(ctx context.Context, name string, args []string, stdout, stderr io.W
 		return err
 	}
 	pos = append(pos, fs.Args()...)
-	progress := func(n int) { fmt.Fprintf(stderr, "\rindexed %d documents", n) }
+	bar := &progressBar{w: stderr, label: "indexing"}
 	switch name {
 	case "backup":
 		if *out == "" || len(pos) > 0 {
@@ -51,10 +51,12 @@ func opsCmd(ctx context.Context, name string, args []string, stdout, stderr io.W
 		if len(pos) != 1 {
 			return errors.New("usage: xentree restore FILE [--data DIR] (with the server stopped)")
 		}
-		if err := xentree.Restore(ctx, xentree.Config{Dir: *data, Logger: newLogger(stderr)}, pos[0], progress); err != nil {
+		err := xentree.Restore(ctx, xentree.Config{Dir: *data, Logger: newLogger(stderr)}, pos[0], bar.update)
+		bar.finish()
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "\nrestored %s into %s and rebuilt the search index\n", pos[0], *data)
+		fmt.Fprintf(stdout, "restored %s into %s and rebuilt the search index\n", pos[0], *data)
 		return nil
 	case "export", "delete":
 		return userDataCmd(ctx, name, *data, *who, *out, *yes, len(pos) > 0, stdout, stderr)
@@ -67,10 +69,12 @@ func opsCmd(ctx context.Context, name string, args []string, stdout, stderr io.W
 			return err
 		}
 		defer eng.Close()
-		if err := eng.RebuildIndex(ctx, progress); err != nil {
+		err = eng.RebuildIndex(ctx, bar.update)
+		bar.finish()
+		if err != nil {
 			return err
 		}
-		fmt.Fprintln(stdout, "\nsearch index rebuilt")
+		fmt.Fprintln(stdout, "search index rebuilt")
 		return nil
 	}
 	// migrate

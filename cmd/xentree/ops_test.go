@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -115,8 +116,14 @@ func TestBackupRestore(t *testing.T) {
 	if after := answers(t, dst, "ada@example.com"); after != before {
 		t.Fatalf("restored answers differ:\n%s\n%s", before, after)
 	}
-	if out, err := runCmd(t, "reindex", "--data", dst); err != nil || !strings.Contains(out, "rebuilt") {
-		t.Fatalf("reindex: %q %v", out, err)
+	// reindex draws a bar on stderr that ends full, at the store's count.
+	var out, bar bytes.Buffer
+	if err := run(ctx, []string{"reindex", "--data", dst}, &out, &bar); err != nil || !strings.Contains(out.String(), "rebuilt") {
+		t.Fatalf("reindex: %q %v", out.String(), err)
+	}
+	full := regexp.MustCompile(`\[#{30}\] 100% (\d+)/(\d+)\n$`).FindStringSubmatch(bar.String())
+	if full == nil || full[1] != full[2] || full[1] == "0" || !strings.HasPrefix(bar.String(), "\rindexing [ ") {
+		t.Fatalf("reindex progress: %q", bar.String())
 	}
 
 	// A backup from a newer Xentree is refused, and the folder is untouched.
