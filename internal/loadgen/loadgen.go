@@ -260,6 +260,26 @@ func (s *MemSampler) Stop() []Mem {
 	return slices.Clone(s.samples)
 }
 
+// Median is the median of each field on its own.
+func Median(samples []Mem) Mem {
+	field := func(f func(Mem) int64) int64 {
+		v := make([]int64, len(samples))
+		for i, m := range samples {
+			v[i] = f(m)
+		}
+		slices.Sort(v)
+		if len(v) == 0 {
+			return 0
+		}
+		return v[len(v)/2]
+	}
+	return Mem{
+		RSS:  field(func(m Mem) int64 { return m.RSS }),
+		Anon: field(func(m Mem) int64 { return m.Anon }),
+		File: field(func(m Mem) int64 { return m.File }),
+	}
+}
+
 // PeakRSS is the largest RSS among samples, 0 for none.
 func PeakRSS(samples []Mem) int64 {
 	var p int64

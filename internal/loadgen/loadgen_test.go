@@ -17,3 +17,16 @@ func TestMemoryOfThisProcess(t *testing.T) {
 		t.Fatal("no error for a process that does not exist")
 	}
 }
+
+func TestMedian(t *testing.T) {
+	ms := []Mem{{RSS: 5, Anon: 1, File: 9}, {RSS: 1, Anon: 3, File: 8}, {RSS: 3, Anon: 2, File: 7}}
+	if got, want := Median(ms), (Mem{RSS: 3, Anon: 2, File: 8}); got != want {
+		t.Fatalf("Median = %+v, want %+v", got, want)
+	}
+	if got := Median(nil); got != (Mem{}) {
+		t.Fatalf("Median(nil) = %+v", got)
+	}
+	if got := PeakRSS(ms); got != 5 {
+		t.Fatalf("PeakRSS = %d, want 5", got)
+	}
+}
