@@ -321,8 +321,8 @@ type SearchStatus struct {
 
 // ReindexStatus is the progress of a rebuild from SQLite.
 type ReindexStatus struct {
-	Running    bool        `json:"running"`
-	Indexed    int         `json:"indexed"`
+	Running bool `json:"running"`
+	Indexed int  `json:"indexed"`
 	// Total is what the store held when the rebuild began; rows written
 	// during it are indexed too, so Indexed may end above it.
 	Total      int         `json:"total"`

@@ -422,10 +422,20 @@ func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
 	return mapErr(fn(tx))
 }
 
+// uninterruptible detaches a statement on the writer from its caller's
+// cancellation. The driver interrupts a statement whose context ends, and
+// SQLite answers an interrupted INSERT, UPDATE or DELETE by rolling back the
+// whole transaction: in a group commit that undid the writes of every other
+// caller sharing it (they got 500s when one client hung up). A write that
+// has started is short, so it runs to the end; a cancelled caller's write
+// that has not started is still skipped (runPending checks first).
+func uninterruptible(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
+
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	if tx.db == nil {
 		return tx.tx.ExecContext(ctx, q, args...)
 	}
+	ctx = uninterruptible(ctx)
 	st, err := tx.db.stmt(ctx, q)
 	if err != nil {
 		return nil, err
@@ -436,7 +446,7 @@ func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 // execScript runs several statements at once (a migration); it cannot be
 // prepared as one statement.
 func (tx *Tx) execScript(ctx context.Context, script string) error {
-	_, err := tx.db.wc.ExecContext(ctx, script)
+	_, err := tx.db.wc.ExecContext(uninterruptible(ctx), script)
 	return err
 }
 
@@ -444,6 +454,7 @@ func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	if tx.db == nil {
 		return tx.tx.QueryRowContext(ctx, q, args...)
 	}
+	ctx = uninterruptible(ctx)
 	st, err := tx.db.stmt(ctx, q)
 	if err != nil {
 		// A Row carrying the error: QueryRowContext on the conn reports it at Scan.
@@ -456,6 +467,7 @@ func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 	if tx.db == nil {
 		return tx.tx.QueryContext(ctx, q, args...)
 	}
+	ctx = uninterruptible(ctx)
 	st, err := tx.db.stmt(ctx, q)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -213,6 +214,49 @@ func TestGroupedWritesFailAlone(t *testing.T) {
 	ran := false
 	if err := db.Write(cctx, func(tx *Tx) error { ran = true; return nil }); err == nil || ran {
 		t.Errorf("cancelled write: err %v, ran %v", err, ran)
+	}
+}
+
+// TestCancelMidWriteSparesTheGroup: a caller whose context ends while its
+// write runs must not undo the other writes of its group commit (SQLite
+// rolls back the whole transaction when a write statement is interrupted).
+func TestCancelMidWriteSparesTheGroup(t *testing.T) {
+	db := openTest(t, nil)
+	insert := func(ctx context.Context, tx *Tx, id string) error {
+		return tx.ExecRaw(ctx, `INSERT INTO index_outbox (doc_id, op, created_at) VALUES (?, 'delete', 0)`, id)
+	}
+	// Hold the writer so both writes queue and run as one group.
+	db.wlock <- struct{}{}
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, 2)
+	go func() { errs <- db.Write(ctx, func(tx *Tx) error { return insert(ctx, tx, "a") }) }()
+	go func() {
+		errs <- db.Write(cctx, func(tx *Tx) error {
+			if err := insert(cctx, tx, "b1"); err != nil {
+				return err
+			}
+			cancel() // the client hangs up half-way
+			return insert(cctx, tx, "b2")
+		})
+	}()
+	for {
+		db.pmu.Lock()
+		n := len(db.pending)
+		db.pmu.Unlock()
+		if n == 2 {
+			break
+		}
+		runtime.Gosched()
+	}
+	<-db.wlock
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Errorf("write: %v", err)
+		}
+	}
+	if n, _, _ := db.OutboxStats(ctx); n != 3 {
+		t.Errorf("rows = %d, want 3: a started write runs to its end and spares its group", n)
 	}
 }
 
