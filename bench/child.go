@@ -8,12 +8,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -27,7 +25,6 @@ import (
 	"github.com/xentree/xentree"
 	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/conversation"
-	"github.com/xentree/xentree/httpapi"
 )
 
 // childCmd is the hidden subcommand that turns this binary into one of the
@@ -42,7 +39,6 @@ const (
 	envDir      = "BENCH_DIR"
 	envRows     = "BENCH_ROWS"
 	envIDs      = "BENCH_IDS"
-	envPprof    = "BENCH_PPROF"
 	envPeerLogs = "BENCH_PEER_LOGS"
 
 	// The bench user, the same on both servers.
@@ -50,14 +46,13 @@ const (
 	benchUsername = "bench"
 	benchPassword = "correct horse battery staple"
 
-	// drainPath waits until Xentree's search index has applied every
-	// committed change, so index work left over from one run does not eat
-	// into the CPU of the next (the peer's).
-	drainPath = "/_bench/drain"
+	// adminEmail is Xentree's admin, whose token reads the index status.
+	adminEmail = "bench-admin@example.com"
 )
 
-// childMain runs a server until SIGTERM. It prints the server's URL as the
-// first line of stdout once seeding is done and the port is bound.
+// childMain seeds Xentree's data folder and exits, or seeds and runs the
+// peer until SIGTERM, printing its URL as the first line of stdout once
+// seeding is done and the port is bound.
 func childMain(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -67,11 +62,11 @@ func childMain(args []string) int {
 	}
 	rows, _ := strconv.Atoi(os.Getenv(envRows))
 	c := childConfig{dir: os.Getenv(envDir), rows: rows, idsPath: os.Getenv(envIDs),
-		pprof: os.Getenv(envPprof) == "1", peerLogs: os.Getenv(envPeerLogs) == "1"}
+		peerLogs: os.Getenv(envPeerLogs) == "1"}
 	var err error
 	switch args[0] {
 	case kindXentree:
-		err = serveXentree(ctx, c)
+		err = seedXentreeDir(ctx, c)
 	case kindPeer:
 		err = servePeer(ctx, c)
 	default:
@@ -88,7 +83,6 @@ type childConfig struct {
 	dir      string
 	rows     int
 	idsPath  string
-	pprof    bool
 	peerLogs bool
 }
 
@@ -104,74 +98,37 @@ func (c childConfig) ready(ln net.Listener, ids []string) error {
 	return err
 }
 
-func serveXentree(ctx context.Context, c childConfig) error {
-	off := xentree.RateLimit{Off: true}
+// seedXentreeDir prepares Xentree's data folder and returns: the bench user
+// with its conversations, and an admin whose token lets the parent read the
+// index status. Production password parameters (the zero value takes
+// OWASP's minimum), as `xentree serve` then uses.
+func seedXentreeDir(ctx context.Context, c childConfig) error {
 	eng, err := xentree.Open(ctx, xentree.Config{
 		Dir:    c.dir,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		// Production password parameters (the zero value takes OWASP's
-		// minimum); a token outlives the whole run, as the peer's 7-day
-		// tokens do, so no run fails halfway on an expired token.
-		AccessTokenTTL:    24 * time.Hour,
-		LoginRateLimit:    off,
-		RegisterRateLimit: off,
-		RefreshRateLimit:  off,
-		ChatRateLimit:     off,
 	})
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
 	ids, err := seedXentree(ctx, eng, c.rows)
+	if err == nil {
+		err = addAdmin(ctx, eng)
+	}
+	if err == nil {
+		err = eng.WaitIndexed(ctx)
+	}
+	if err == nil {
+		err = writeIDs(c.idsPath, ids)
+	}
+	return errors.Join(err, eng.Close())
+}
+
+func addAdmin(ctx context.Context, eng *xentree.Engine) error {
+	p, err := eng.Register(ctx, auth.RegisterRequest{Email: adminEmail, Username: "benchadmin", Password: benchPassword})
 	if err != nil {
-		return fmt.Errorf("seed: %w", err)
-	}
-	if err := eng.WaitIndexed(ctx); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	api := httpapi.New(eng, httpapi.Config{})
-	var prof http.Handler
-	if c.pprof {
-		mux := http.NewServeMux()
-		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-		prof = mux
-	}
-	// A path check rather than an outer ServeMux, so the API's own routing
-	// is the only routing measured.
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.URL.Path == drainPath:
-			if err := eng.WaitIndexed(r.Context()); err != nil {
-				http.Error(w, err.Error(), http.StatusServiceUnavailable)
-				return
-			}
-			w.WriteHeader(http.StatusNoContent)
-		case prof != nil && strings.HasPrefix(r.URL.Path, "/debug/pprof/"):
-			prof.ServeHTTP(w, r)
-		default:
-			api.ServeHTTP(w, r)
-		}
-	})
-	// The timeouts of cmd/xentree's serve.
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
-	if err := c.ready(ln, ids); err != nil {
-		return err
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return srv.Shutdown(sctx)
+	return eng.SetUserRole(ctx, p.ID, "admin")
 }
 
 // seedXentree creates the bench user and its conversations through the

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/xentree/xentree/internal/loadgen"
@@ -142,6 +143,13 @@ func measure(ctx context.Context, o options, scenario string, conc int, x, p *se
 				sp.Stop()
 				return r, err
 			}
+			// A fresh token for every run: a whole bench outlives
+			// Xentree's 15-minute access tokens.
+			if err := s.login(ctx); err != nil {
+				sx.Stop()
+				sp.Stop()
+				return r, fmt.Errorf("%s: bench user login: %w", s.kind, err)
+			}
 			var prof chan error
 			if i == 0 && s == x && o.profile == fmt.Sprintf("%s@%d", scenario, conc) {
 				prof = make(chan error, 1)
@@ -220,7 +228,8 @@ func (s *server) profile(ctx context.Context, o options) error {
 		return ctx.Err()
 	}
 	secs := max(1, int(min(o.duration, 10*time.Second)/time.Second))
-	st, reason, b := s.do(ctx, "GET", fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), nil)
+	prof := &server{url: strings.TrimSuffix(s.pprofURL, "/debug/pprof/"), hc: s.hc}
+	st, reason, b := prof.do(ctx, "GET", fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), nil)
 	if st != http.StatusOK {
 		return fmt.Errorf("%s", reason)
 	}

@@ -6,12 +6,15 @@
 //
 //	go -C bench run . [-rows 100000] [-duration 10s] [-warmup 2s] [-runs 3]
 //	                  [-concurrency 16,64] [-scenarios create,list,view,login] [-out FILE.md]
+//	                  [-xentree BINARY] [-profile create@16]
 //
-// It starts both servers as child processes of itself, each on a fresh
-// temporary data folder and a free loopback port, so each has its own
-// process to measure and neither shares a heap or scheduler with the load
-// driver. It is a separate module so that the library never depends on
-// the peer.
+// Each server runs in a process of its own, on a fresh temporary data
+// folder and a free loopback port, so each has its own memory to measure
+// and neither shares a heap or scheduler with the load driver. Xentree is
+// the real `xentree serve`, built from this checkout (a child of the bench
+// seeds its folder first); the peer is this binary re-executed, since
+// PocketBase is a library. It is a separate module so that the library
+// never depends on the peer.
 package main
 
 import (
@@ -21,7 +24,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,6 +61,7 @@ type options struct {
 	peerLogs     bool
 	profile      string // "scenario@concurrency"
 	profileOut   string
+	xentreeBin   string // built from this checkout unless -xentree names one
 }
 
 var allScenarios = []string{"create", "list", "view", "login"}
@@ -77,6 +83,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.peerLogs, "peer-logs", false, "keep PocketBase's request log on (its default; Xentree's access log is off)")
 	fs.StringVar(&o.profile, "profile", "", "grab a CPU profile of the Xentree server during the first run of SCENARIO@CONCURRENCY, e.g. create@16")
 	fs.StringVar(&o.profileOut, "profile-out", "xentree-cpu.pprof", "where -profile writes the profile")
+	fs.StringVar(&o.xentreeBin, "xentree", "", "a built cmd/xentree to measure; by default the bench builds one from the checkout it runs in")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -128,6 +135,18 @@ func run(ctx context.Context, args []string, stdout io.Writer) (*report, error) 
 
 	rep := &report{opts: o, machine: describeMachine()}
 	fmt.Fprint(stdout, rep.machine)
+	if o.xentreeBin == "" {
+		dir, err := os.MkdirTemp("", "xentree-bench-bin-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		o.xentreeBin = filepath.Join(dir, "xentree")
+		fmt.Fprintln(stdout, "building cmd/xentree from this checkout...")
+		if err := buildXentree(ctx, o.xentreeBin); err != nil {
+			return nil, fmt.Errorf("building xentree (run the bench from bench/, or give -xentree BINARY): %w", err)
+		}
+	}
 	fmt.Fprintf(stdout, "seeding %d conversations for one user on each server (not measured)...\n", o.rows)
 	start := time.Now()
 	x, p, err := startBoth(ctx, o)
@@ -142,11 +161,6 @@ func run(ctx context.Context, args []string, stdout io.Writer) (*report, error) 
 	}
 	fmt.Fprintf(stdout, "servers ready in %s: xentree %s (pid %d), pocketbase %s (pid %d)\n",
 		time.Since(start).Round(time.Second), x.url, x.pid(), p.url, p.pid())
-	for _, s := range []*server{x, p} {
-		if err := s.login(ctx); err != nil {
-			return nil, fmt.Errorf("%s: bench user login: %w", s.kind, err)
-		}
-	}
 	if o.ceiling > 0 {
 		dir, err := os.MkdirTemp("", "xentree-bench-ceiling-")
 		if err != nil {
@@ -177,6 +191,19 @@ func run(ctx context.Context, args []string, stdout io.Writer) (*report, error) 
 		fmt.Fprintln(stdout, "wrote", o.out)
 	}
 	return rep, nil
+}
+
+// buildXentree builds cmd/xentree from the module the bench is run against:
+// bench/go.mod replaces it with this checkout.
+func buildXentree(ctx context.Context, out string) error {
+	dir, err := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", "github.com/xentree/xentree").Output()
+	if err != nil {
+		return fmt.Errorf("go list: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/xentree")
+	cmd.Dir = strings.TrimSpace(string(dir))
+	cmd.Stderr = os.Stderr
+	return cmd.Run()
 }
 
 // startBoth seeds and starts the two servers side by side: seeding is not

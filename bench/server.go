@@ -29,40 +29,63 @@ type server struct {
 	hc     *http.Client
 	auth   string // the Authorization header's value
 	userID string // the peer's record id of the bench user, for create
+
+	pprofURL string // Xentree's profiling listener, with -profile
 }
 
 func (s *server) pid() int { return s.cmd.Process.Pid }
 
-// startServer re-executes this binary as a server of the given kind on a
-// fresh data folder and waits, at most -start-timeout, for its URL.
+// startServer starts a server of the given kind on a fresh data folder and
+// waits, at most -start-timeout, for its URL. The peer is this binary
+// re-executed (PocketBase is a library); Xentree is seeded by such a child,
+// which then exits, and served by the real `xentree serve` binary, so that
+// what is measured is what users run, and its memory is not that of a
+// process that also links PocketBase.
 func startServer(ctx context.Context, kind string, o options) (*server, error) {
 	dir, err := os.MkdirTemp("", "xentree-bench-"+kind+"-")
 	if err != nil {
 		return nil, err
 	}
-	self, err := os.Executable()
-	if err != nil {
-		self = os.Args[0]
-	}
 	s := &server{kind: kind, dir: dir, hc: &http.Client{
 		Transport: &http.Transport{MaxIdleConnsPerHost: 256, DisableCompression: true},
 		Timeout:   time.Minute,
 	}}
-	s.cmd = exec.Command(self, childCmd, kind)
-	flag := func(b bool) string {
-		if b {
-			return "1"
-		}
-		return "0"
+	ctx, cancel := context.WithTimeout(ctx, o.startTimeout)
+	defer cancel()
+	data := filepath.Join(dir, "data")
+	// The child is bound by ctx only while seeding: the peer's child
+	// serves on after this function returns.
+	newChild := func(ctx context.Context) *exec.Cmd {
+		c := exec.CommandContext(ctx, selfPath(), childCmd, kind)
+		c.Env = append(os.Environ(),
+			envDir+"="+data,
+			envRows+"="+strconv.Itoa(o.rows),
+			envIDs+"="+filepath.Join(dir, "ids.txt"),
+			envPeerLogs+"="+onOff(o.peerLogs))
+		c.Stderr = &prefixWriter{prefix: "[" + kind + "] ", w: os.Stderr}
+		setDeathSignal(c)
+		return c
 	}
-	s.cmd.Env = append(os.Environ(),
-		envDir+"="+filepath.Join(dir, "data"),
-		envRows+"="+strconv.Itoa(o.rows),
-		envIDs+"="+filepath.Join(dir, "ids.txt"),
-		envPprof+"="+flag(o.profile != ""),
-		envPeerLogs+"="+flag(o.peerLogs))
-	s.cmd.Stderr = &prefixWriter{prefix: "[" + kind + "] ", w: os.Stderr}
-	setDeathSignal(s.cmd)
+	var child *exec.Cmd
+	if kind == kindXentree {
+		seed := newChild(ctx)
+		seed.Stdout = seed.Stderr
+		if err := seed.Run(); err != nil {
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("seeding xentree: %w", err)
+		}
+		args := []string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--rate-limit", "off"}
+		if o.profile != "" {
+			args = append(args, "--pprof-addr", "127.0.0.1:0")
+		}
+		child = exec.Command(o.xentreeBin, args...)
+		child.Env = append(os.Environ(), "XENTREE_LOG_LEVEL=warn")
+		child.Stderr = &prefixWriter{prefix: "[" + kind + "] ", w: os.Stderr}
+		setDeathSignal(child)
+	} else {
+		child = newChild(context.Background())
+	}
+	s.cmd = child
 	out, err := s.cmd.StdoutPipe()
 	if err != nil {
 		os.RemoveAll(dir)
@@ -72,40 +95,48 @@ func startServer(ctx context.Context, kind string, o options) (*server, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	// The URL is the first line starting with http://. PocketBase may print
-	// before it, from a goroutine: its warning that the SQLite driver is
-	// newer than the one it was tested with (both servers share the one in
-	// this module graph, which is the point of comparing them).
-	line := make(chan string, 1)
-	go func(send chan<- string) {
+	// The peer prints its URL alone on a line; PocketBase may print before
+	// it, from a goroutine: its warning that the SQLite driver is newer
+	// than the one it was tested with (both servers are built with the
+	// same one, which is the point of comparing them). Xentree prints
+	// "xentree listening on URL (data DIR)", then "pprof on URL" if asked.
+	lines := make(chan string, 2)
+	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
-			if l := sc.Text(); strings.HasPrefix(l, "http://") && send != nil {
-				send <- l
-				send = nil
-			} else if strings.TrimSpace(l) != "" {
+			l := sc.Text()
+			switch {
+			case strings.HasPrefix(l, "http://"), strings.HasPrefix(l, "pprof on "):
+				send(lines, l)
+			case strings.HasPrefix(l, "xentree listening on "):
+				u, _, _ := strings.Cut(strings.TrimPrefix(l, "xentree listening on "), " ")
+				send(lines, u)
+			case strings.TrimSpace(l) != "":
 				fmt.Fprintf(s.cmd.Stderr, "%s\n", l)
 			}
 		}
-		if send != nil {
-			close(send)
-		}
-	}(line)
-	timer := time.NewTimer(o.startTimeout)
-	defer timer.Stop()
-	select {
-	case l, ok := <-line:
-		if !ok {
+		close(lines)
+	}()
+	want := 1
+	if kind == kindXentree && o.profile != "" {
+		want = 2
+	}
+	for range want {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				s.stop()
+				return nil, fmt.Errorf("%s server exited before it printed its URL", kind)
+			}
+			if p, ok := strings.CutPrefix(l, "pprof on "); ok {
+				s.pprofURL = p
+			} else {
+				s.url = l
+			}
+		case <-ctx.Done():
 			s.stop()
-			return nil, fmt.Errorf("%s server exited before it printed its URL", kind)
+			return nil, fmt.Errorf("%s server not ready within -start-timeout %s: %w", kind, o.startTimeout, ctx.Err())
 		}
-		s.url = l
-	case <-timer.C:
-		s.stop()
-		return nil, fmt.Errorf("%s server not ready after %s", kind, o.startTimeout)
-	case <-ctx.Done():
-		s.stop()
-		return nil, ctx.Err()
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "ids.txt"))
 	if err != nil {
@@ -114,6 +145,28 @@ func startServer(ctx context.Context, kind string, o options) (*server, error) {
 	}
 	s.ids = strings.Fields(string(b))
 	return s, nil
+}
+
+// send hands a line over unless the reader has all it wanted and stopped.
+func send(c chan<- string, l string) {
+	select {
+	case c <- l:
+	default:
+	}
+}
+
+func selfPath() string {
+	if p, err := os.Executable(); err == nil {
+		return p
+	}
+	return os.Args[0]
+}
+
+func onOff(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
 }
 
 // stop ends the child, politely first, and removes its data.
@@ -159,18 +212,56 @@ func (s *server) login(ctx context.Context) error {
 
 // drain waits for work a server does after answering (Xentree's search
 // index) and for the sockets of the last run to settle, so that one run's
-// leftovers don't slow the next.
+// leftovers don't slow the next. Xentree's index is caught up when its
+// status, which only an admin may read, shows nothing pending.
 func (s *server) drain(ctx context.Context) time.Duration {
 	start := time.Now()
 	if s.kind == kindXentree {
-		if st, reason, _ := s.do(ctx, "GET", drainPath, nil); st != http.StatusNoContent {
-			fmt.Fprintf(os.Stderr, "xentree drain: %s\n", reason)
+		if err := s.waitIndexed(ctx); err != nil {
+			fmt.Fprintf(os.Stderr, "xentree drain: %v\n", err)
 		}
 	}
 	took := time.Since(start)
 	s.hc.CloseIdleConnections()
 	time.Sleep(300 * time.Millisecond)
 	return took
+}
+
+func (s *server) waitIndexed(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	admin := &server{kind: s.kind, url: s.url, hc: s.hc}
+	st, reason, body := admin.do(ctx, "POST", "/api/auth/login", jsonBody(map[string]string{"username": adminEmail, "password": benchPassword}))
+	if st != http.StatusOK {
+		return errors.New(reason)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal(body, &tok); err != nil {
+		return err
+	}
+	admin.auth = "Bearer " + tok.AccessToken
+	for {
+		var status struct {
+			Pending int64 `json:"pending"`
+		}
+		st, reason, body := admin.do(ctx, "GET", "/api/core/search/status", nil)
+		if st != http.StatusOK {
+			return errors.New(reason)
+		}
+		if err := json.Unmarshal(body, &status); err != nil {
+			return err
+		}
+		if status.Pending == 0 {
+			return nil
+		}
+		select {
+		case <-time.After(20 * time.Millisecond):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // do sends one request and returns its status, a short reason when it

@@ -1,7 +1,7 @@
 // Command xentree self-hosts the Xentree engine behind its REST API and runs
 // operations on a data folder.
 //
-//	xentree serve [--addr 127.0.0.1:8080] [--data ./xentree-data] [--rate-limit on|off] [--trust-proxy on|off] [--cors-origins ORIGIN,...] [--access-log on|off] [--metrics on|off]
+//	xentree serve [--addr 127.0.0.1:8080] [--data ./xentree-data] [--rate-limit on|off] [--trust-proxy on|off] [--cors-origins ORIGIN,...] [--access-log on|off] [--metrics on|off] [--pprof-addr 127.0.0.1:6060]
 //	xentree user create --email E --password P [--admin] [--data DIR]
 //	xentree user set-plan --email E --plan PLAN [--data DIR]
 //	xentree user set-role --email E --role user|admin [--data DIR]
@@ -16,12 +16,15 @@
 //
 // Flags fall back to the environment: XENTREE_ADDR, XENTREE_DATA,
 // XENTREE_RATE_LIMIT, XENTREE_TRUST_PROXY, XENTREE_CORS_ORIGINS, XENTREE_ACCESS_LOG,
-// XENTREE_METRICS, XENTREE_LOG_LEVEL (debug, info, warn, error). --rate-limit
+// XENTREE_METRICS, XENTREE_PPROF_ADDR, XENTREE_LOG_LEVEL (debug, info, warn,
+// error). --rate-limit
 // switches every rate limit together (login, register, refresh, chat);
 // --trust-proxy takes the client address from the last X-Forwarded-For entry,
 // for a server behind a reverse proxy, so per-IP limits see clients rather
 // than the proxy; --cors-origins lists the browser origins allowed to call
-// the API (exact, comma-separated, or "*"), none by default.
+// the API (exact, comma-separated, or "*"), none by default; --pprof-addr
+// serves Go's runtime profiles (/debug/pprof/) on a second listener of its
+// own, off by default, so they are never reachable through the API's port.
 // AI providers: XENTREE_OPENAI_API_KEY, XENTREE_OPENAI_BASE_URL, XENTREE_OPENAI_MODEL,
 // XENTREE_ANTHROPIC_API_KEY, XENTREE_ANTHROPIC_BASE_URL, XENTREE_ANTHROPIC_MODEL,
 // XENTREE_DEFAULT_PROVIDER (local, openai or anthropic); with none set, the
@@ -39,6 +42,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -138,6 +142,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	corsOrigins := fs.String("cors-origins", env("XENTREE_CORS_ORIGINS", ""), "browser origins allowed to call the API, comma-separated (https://app.example.com), or *; none by default (XENTREE_CORS_ORIGINS)")
 	accessLogFlag := fs.String("access-log", env("XENTREE_ACCESS_LOG", "off"), "log every request: on or off (XENTREE_ACCESS_LOG)")
 	metricsFlag := fs.String("metrics", env("XENTREE_METRICS", "off"), "serve Prometheus metrics at /metrics: on or off (XENTREE_METRICS)")
+	pprofAddr := fs.String("pprof-addr", env("XENTREE_PPROF_ADDR", ""), "serve Go's profiles at /debug/pprof/ on this separate address, e.g. 127.0.0.1:6060; off when empty (XENTREE_PPROF_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -182,10 +187,22 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	fmt.Fprintf(stdout, "xentree listening on http://%s (data %s)\n", ln.Addr(), *data)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if *pprofAddr != "" {
+		psrv, pln, err := listenPprof(*pprofAddr)
+		if err != nil {
+			_ = srv.Close()
+			eng.Close()
+			return fmt.Errorf("--pprof-addr: %w", err)
+		}
+		defer psrv.Close()
+		fmt.Fprintf(stdout, "pprof on http://%s/debug/pprof/\n", pln.Addr())
+		go func() { errc <- psrv.Serve(pln) }()
+	}
 	select {
 	case err := <-errc:
+		_ = srv.Close()
 		eng.Close()
 		return err
 	case <-ctx.Done():
@@ -202,6 +219,24 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "xentree stopped")
 	return nil
+}
+
+// listenPprof binds the profiling listener. It is a server apart from the
+// API's so that profiles, which reveal the program's internals and cost CPU
+// to take, are reachable only where an operator chose to expose them.
+func listenPprof(addr string) (*http.Server, net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	// No write timeout: a CPU profile or trace streams for as long as asked.
+	return &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, ln, nil
 }
 
 // splitList splits a comma-separated flag value, dropping blanks, so that

@@ -240,3 +240,34 @@ func TestServeWithOpenAIFromEnv(t *testing.T) {
 		t.Errorf("the API key is in the log:\n%s", s.stderr)
 	}
 }
+
+// --pprof-addr serves profiles on a listener of its own; the API's port
+// never does.
+func TestServePprofOnItsOwnListener(t *testing.T) {
+	s := startServerEnv(t, t.TempDir(), "XENTREE_PPROF_ADDR=127.0.0.1:0")
+	if !s.stdout.Scan() {
+		t.Fatalf("no second line; stderr: %s", s.stderr)
+	}
+	line := s.stdout.Text()
+	pprofURL, ok := strings.CutPrefix(line, "pprof on ")
+	if !ok {
+		t.Fatalf("second line %q, want \"pprof on URL\"", line)
+	}
+	for _, tc := range []struct {
+		url  string
+		want int
+	}{
+		{pprofURL + "cmdline", http.StatusOK},
+		{pprofURL + "goroutine?debug=1", http.StatusOK},
+		{s.url + "/debug/pprof/cmdline", http.StatusNotFound},
+	} {
+		resp, err := http.Get(tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("GET %s: %d, want %d", tc.url, resp.StatusCode, tc.want)
+		}
+	}
+}
