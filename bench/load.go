@@ -116,6 +116,7 @@ type side struct {
 	ReqPerSec float64       // median over runs
 	P99       time.Duration // median over runs
 	PeakRSS   int64
+	Peak      loadgen.Mem // the sample of PeakRSS: what it was made of
 	Requests  int
 	Errors    int
 	Reasons   map[string]int
@@ -184,9 +185,17 @@ func measure(ctx context.Context, o options, scenario string, conc int, x, p *se
 		ms []loadgen.Mem
 	}{{&r.X, sx.Stop()}, {&r.P, sp.Stop()}} {
 		t.sd.summarize()
-		t.sd.PeakRSS = loadgen.PeakRSS(t.ms)
+		t.sd.Peak = loadgen.Peak(t.ms)
+		t.sd.PeakRSS = t.sd.Peak.RSS
 	}
+	fmt.Fprintf(out, "%-6s c=%-3d peak memory: xentree %s, pocketbase %s\n", scenario, conc, memSplit(r.X.Peak), memSplit(r.P.Peak))
 	return r, nil
+}
+
+// memSplit is "RSS (anon A, file F)": anonymous memory is the heap and
+// caches, file-backed the mapped binary and files (Xentree's index).
+func memSplit(m loadgen.Mem) string {
+	return fmt.Sprintf("%s (anon %s, file %s)", loadgen.MiB(m.RSS), loadgen.MiB(m.Anon), loadgen.MiB(m.File))
 }
 
 func (sd *side) summarize() {

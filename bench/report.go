@@ -227,6 +227,10 @@ func (rep *report) markdown() string {
 	if lines := rep.ceilingLines(); lines != nil {
 		b.WriteString("\n```\n" + strings.Join(lines, "\n") + "\n```\n")
 	}
+	b.WriteString("\nMemory at each peak (anonymous: heap and caches; file-backed: the mapped binary and files):\n\n")
+	for _, r := range rep.rows {
+		fmt.Fprintf(&b, "- %s c=%d: xentree %s; pocketbase %s\n", r.Scenario, r.Concurrency, memSplit(r.X.Peak), memSplit(r.P.Peak))
+	}
 	if notes := rep.notes(); notes != nil {
 		b.WriteString("\nNotes:\n\n")
 		for _, n := range notes {

@@ -59,10 +59,10 @@ type Options struct {
 // DB is an open store.
 //
 // Writes run on one dedicated connection (wc) under wlock, with BEGIN
-// IMMEDIATE and COMMIT issued by hand, so that prepared statements can live
-// on that connection for the store's lifetime: SQLite's parser is a large
-// share of a small write, and database/sql would otherwise re-prepare every
-// statement in every transaction.
+// IMMEDIATE and COMMIT issued by hand, so that prepared statements (those
+// two included) can live on that connection for the store's lifetime:
+// SQLite's parser is a large share of a small write, and database/sql would
+// otherwise re-prepare every statement in every transaction.
 type DB struct {
 	w, r     *sql.DB
 	wlock    chan struct{}        // held for the whole of a write transaction
@@ -300,7 +300,7 @@ func (db *DB) runPending() {
 			continue
 		}
 		if n > 1 {
-			if _, err := db.wc.ExecContext(context.Background(), "SAVEPOINT w"); err != nil {
+			if err := db.control(context.Background(), "SAVEPOINT w"); err != nil {
 				w.err = mapErr(err)
 				continue
 			}
@@ -312,7 +312,7 @@ func (db *DB) runPending() {
 				db.rollback()
 				return
 			}
-			if _, err := db.wc.ExecContext(context.Background(), "ROLLBACK TO w"); err != nil {
+			if err := db.control(context.Background(), "ROLLBACK TO w"); err != nil {
 				db.rollback()
 				db.failAll(group, err)
 				return
@@ -322,7 +322,7 @@ func (db *DB) runPending() {
 			ran++
 		}
 		if n > 1 {
-			if _, err := db.wc.ExecContext(context.Background(), "RELEASE w"); err != nil {
+			if err := db.control(context.Background(), "RELEASE w"); err != nil {
 				db.rollback()
 				db.failAll(group, err)
 				return
@@ -333,7 +333,7 @@ func (db *DB) runPending() {
 		db.rollback()
 		return
 	}
-	if _, err := db.wc.ExecContext(context.Background(), "COMMIT"); err != nil {
+	if err := db.control(context.Background(), "COMMIT"); err != nil {
 		db.rollback()
 		db.failAll(group, err)
 	}
@@ -356,7 +356,7 @@ func (db *DB) begin(ctx context.Context) error {
 		if err := db.connect(ctx); err != nil {
 			return err
 		}
-		_, err := db.wc.ExecContext(ctx, "BEGIN IMMEDIATE")
+		err := db.control(ctx, "BEGIN IMMEDIATE")
 		if err == nil {
 			return nil
 		}
@@ -396,6 +396,17 @@ func (db *DB) dropWriter() {
 		db.wc.Close()
 	}
 	db.wc, db.stmts = nil, nil
+}
+
+// control runs a transaction-control statement on the writer, prepared
+// once: each commit runs two or more, and parsing them anew every time cost
+// more than the statement itself. Called with wlock held.
+func (db *DB) control(ctx context.Context, q string) error {
+	st, err := db.stmt(ctx, q)
+	if err == nil {
+		_, err = st.ExecContext(ctx)
+	}
+	return err
 }
 
 // stmt returns q prepared on the writer. Called with wlock held.

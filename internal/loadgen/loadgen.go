@@ -281,10 +281,17 @@ func Median(samples []Mem) Mem {
 }
 
 // PeakRSS is the largest RSS among samples, 0 for none.
-func PeakRSS(samples []Mem) int64 {
-	var p int64
+func PeakRSS(samples []Mem) int64 { return Peak(samples).RSS }
+
+// Peak is the sample with the largest RSS (the first of equals), zero for
+// none: its split into anonymous and file-backed memory says what the peak
+// was made of.
+func Peak(samples []Mem) Mem {
+	var p Mem
 	for _, m := range samples {
-		p = max(p, m.RSS)
+		if m.RSS > p.RSS {
+			p = m
+		}
 	}
 	return p
 }

@@ -29,4 +29,7 @@ func TestMedian(t *testing.T) {
 	if got := PeakRSS(ms); got != 5 {
 		t.Fatalf("PeakRSS = %d, want 5", got)
 	}
+	if got, want := Peak(ms), ms[0]; got != want {
+		t.Fatalf("Peak = %+v, want %+v, the whole sample", got, want)
+	}
 }
