@@ -11,10 +11,12 @@
 // limits off (one client registers every user), and reports the sizes of
 // the database, its WAL and the index at the end. The exit status is 1 when
 // any 5xx or busy error was seen, or when the server's anonymous memory
-// (heap, stacks, SQLite caches) grew more than -mem-growth after the
-// warm-up, comparing the medians of the first and the last minute. Total RSS and its file-backed part are reported beside it: the
-// file-backed part holds the index segments Bleve maps, which grow with
-// the data written, like any file cache.
+// (heap, stacks, SQLite caches) grew more than -mem-growth (5%) over the
+// second half of the run, comparing the medians of the minute at the
+// middle and the last minute; the first minute is reported too. Total RSS
+// and its file-backed part are reported beside it: the file-backed part
+// holds the index segments Bleve maps, which grow with the data written,
+// like any file cache.
 package main
 
 import (
@@ -68,7 +70,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&c.workers, "workers", 16, "concurrent clients (closed loop)")
 	fs.DurationVar(&c.duration, "duration", time.Minute, "measured time")
 	fs.DurationVar(&c.warmup, "warmup", 15*time.Second, "unmeasured time first")
-	fs.Float64Var(&c.maxGrowth, "mem-growth", 0.10, "allowed growth of the server's anonymous memory (median of the last minute against the first after warm-up)")
+	fs.Float64Var(&c.maxGrowth, "mem-growth", 0.05, "allowed growth of the server's anonymous memory over the second half of the run (median of the last minute against the minute at the middle)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -203,18 +205,24 @@ func load(ctx context.Context, c config, out io.Writer) error {
 	if sampler != nil {
 		ms := sampler.Stop()
 		if warm := int(c.warmup / time.Second); len(ms) >= warm+8 {
-			// Medians of the first and the last window after warm-up: one
-			// sample against another would measure where each fell in the
-			// GC's sawtooth, which is ±15% of a 20 MiB heap.
+			// Medians of a window at the start, the middle and the end of
+			// the measured time: one sample against another would measure
+			// where each fell in the GC's sawtooth, which is ±15% of a 20
+			// MiB heap. The gate is on the second half: SQLite's page
+			// caches and the index's per-segment structures fill as the
+			// data grows and level off within the first minutes (a 5-minute
+			// run grew 2.6 MiB, a 10-minute one 2.8), while a leak keeps
+			// growing to the end.
 			ms = ms[warm:]
 			win := min(60, len(ms)/4)
-			first, last := loadgen.Median(ms[:win]), loadgen.Median(ms[len(ms)-win:])
+			mid := len(ms)/2 - win/2
+			first, middle, last := loadgen.Median(ms[:win]), loadgen.Median(ms[mid:mid+win]), loadgen.Median(ms[len(ms)-win:])
 			pct := func(a, b int64) float64 { return float64(b-a) / float64(max(a, 1)) }
-			growth = pct(first.Anon, last.Anon)
-			fmt.Fprintf(out, "server memory, median of the first and the last %d s after warm-up: anonymous %s -> %s (%+.1f%%), file-backed %s -> %s (%+.1f%%), RSS %s -> %s (%+.1f%%); peak RSS %s\n",
-				win, loadgen.MiB(first.Anon), loadgen.MiB(last.Anon), growth*100,
-				loadgen.MiB(first.File), loadgen.MiB(last.File), pct(first.File, last.File)*100,
-				loadgen.MiB(first.RSS), loadgen.MiB(last.RSS), pct(first.RSS, last.RSS)*100, loadgen.MiB(loadgen.PeakRSS(ms)))
+			growth = pct(middle.Anon, last.Anon)
+			fmt.Fprintf(out, "server memory, medians of %d s at the start, middle and end after warm-up: anonymous %s -> %s -> %s (second half %+.1f%%), file-backed %s -> %s -> %s, RSS %s -> %s -> %s; peak RSS %s\n",
+				win, loadgen.MiB(first.Anon), loadgen.MiB(middle.Anon), loadgen.MiB(last.Anon), growth*100,
+				loadgen.MiB(first.File), loadgen.MiB(middle.File), loadgen.MiB(last.File),
+				loadgen.MiB(first.RSS), loadgen.MiB(middle.RSS), loadgen.MiB(last.RSS), loadgen.MiB(loadgen.PeakRSS(ms)))
 		}
 	}
 	if c.dir != "" {
@@ -226,7 +234,7 @@ func load(ctx context.Context, c config, out io.Writer) error {
 	case res.All.Status5xx > 0 || busy > 0:
 		return fmt.Errorf("%d 5xx and %d busy answers", res.All.Status5xx, busy)
 	case growth > c.maxGrowth:
-		return fmt.Errorf("anonymous memory grew %.1f%% after warm-up (allowed %.0f%%)", growth*100, c.maxGrowth*100)
+		return fmt.Errorf("anonymous memory grew %.1f%% in the second half of the run (allowed %.0f%%)", growth*100, c.maxGrowth*100)
 	}
 	return nil
 }
