@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/xentree/xentree/internal/loadgen"
@@ -31,11 +30,11 @@ func jsonBody(v any) []byte {
 	return b
 }
 
-func (s *server) loginRequest() request {
+func (s *server) loginRequest(email string) request {
 	if s.kind == kindXentree {
-		return request{"POST", "/api/auth/login", jsonBody(map[string]string{"username": benchEmail, "password": benchPassword}), true}
+		return request{"POST", "/api/auth/login", jsonBody(map[string]string{"username": email, "password": benchPassword}), true}
 	}
-	return request{"POST", "/api/collections/users/auth-with-password", jsonBody(map[string]string{"identity": benchEmail, "password": benchPassword}), true}
+	return request{"POST", "/api/collections/users/auth-with-password", jsonBody(map[string]string{"identity": email, "password": benchPassword}), true}
 }
 
 // request builds the scenario's call. Both servers get the same shape: the
@@ -64,7 +63,7 @@ func (s *server) request(scenario string, rng *rand.Rand) request {
 		}
 		return request{"GET", "/api/collections/conversations/records/" + id, nil, false}
 	case "login":
-		return s.loginRequest()
+		return s.loginRequest(benchEmail)
 	}
 	panic("unknown scenario " + scenario)
 }
@@ -237,8 +236,7 @@ func (s *server) profile(ctx context.Context, o options) error {
 		return ctx.Err()
 	}
 	secs := max(1, int(min(o.duration, 10*time.Second)/time.Second))
-	prof := &server{url: strings.TrimSuffix(s.pprofURL, "/debug/pprof/"), hc: s.hc}
-	st, reason, b := prof.do(ctx, "GET", fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), nil)
+	st, reason, b := s.call(ctx, "", "GET", fmt.Sprintf("%sprofile?seconds=%d", s.pprofURL, secs), nil)
 	if st != http.StatusOK {
 		return fmt.Errorf("%s", reason)
 	}

@@ -30,7 +30,8 @@ type server struct {
 	auth   string // the Authorization header's value
 	userID string // the peer's record id of the bench user, for create
 
-	pprofURL string // Xentree's profiling listener, with -profile
+	pprofURL  string // Xentree's profiling listener, with -profile
+	adminAuth string // Xentree's admin, for the index status; "" until needed
 }
 
 func (s *server) pid() int { return s.cmd.Process.Pid }
@@ -187,6 +188,14 @@ func (s *server) stop() {
 
 // login gets the bench user's token over HTTP, the way a client would.
 func (s *server) login(ctx context.Context) error {
+	auth, userID, err := s.loginAs(ctx, benchEmail)
+	s.auth, s.userID = auth, userID
+	return err
+}
+
+// loginAs returns the Authorization header's value for the account, and
+// the peer's record id of it.
+func (s *server) loginAs(ctx context.Context, email string) (auth, userID string, err error) {
 	var resp struct {
 		AccessToken string `json:"access_token"` // Xentree
 		Token       string `json:"token"`        // PocketBase
@@ -194,20 +203,18 @@ func (s *server) login(ctx context.Context) error {
 			ID string `json:"id"`
 		} `json:"record"`
 	}
-	req := s.loginRequest()
-	st, reason, body := s.do(ctx, req.method, req.path, req.body)
+	req := s.loginRequest(email)
+	st, reason, body := s.call(ctx, "", req.method, s.url+req.path, req.body)
 	if st/100 != 2 {
-		return errors.New(reason)
+		return "", "", errors.New(reason)
 	}
 	if err := json.Unmarshal(body, &resp); err != nil {
-		return err
+		return "", "", err
 	}
 	if s.kind == kindXentree {
-		s.auth = "Bearer " + resp.AccessToken
-	} else {
-		s.auth, s.userID = resp.Token, resp.Record.ID
+		return "Bearer " + resp.AccessToken, "", nil
 	}
-	return nil
+	return resp.Token, resp.Record.ID, nil
 }
 
 // drain waits for work a server does after answering (Xentree's search
@@ -227,28 +234,30 @@ func (s *server) drain(ctx context.Context) time.Duration {
 	return took
 }
 
+// waitIndexed polls the index status as the seeded admin until nothing is
+// pending. The admin's token is kept across drains and renewed when it
+// expires.
 func (s *server) waitIndexed(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	admin := &server{kind: s.kind, url: s.url, hc: s.hc}
-	st, reason, body := admin.do(ctx, "POST", "/api/auth/login", jsonBody(map[string]string{"username": adminEmail, "password": benchPassword}))
-	if st != http.StatusOK {
-		return errors.New(reason)
-	}
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.Unmarshal(body, &tok); err != nil {
-		return err
-	}
-	admin.auth = "Bearer " + tok.AccessToken
 	for {
-		var status struct {
-			Pending int64 `json:"pending"`
+		if s.adminAuth == "" {
+			auth, _, err := s.loginAs(ctx, adminEmail)
+			if err != nil {
+				return err
+			}
+			s.adminAuth = auth
 		}
-		st, reason, body := admin.do(ctx, "GET", "/api/core/search/status", nil)
+		st, reason, body := s.call(ctx, s.adminAuth, "GET", s.url+"/api/core/search/status", nil)
+		if st == http.StatusUnauthorized {
+			s.adminAuth = ""
+			continue
+		}
 		if st != http.StatusOK {
 			return errors.New(reason)
+		}
+		var status struct {
+			Pending int64 `json:"pending"`
 		}
 		if err := json.Unmarshal(body, &status); err != nil {
 			return err
@@ -264,22 +273,27 @@ func (s *server) waitIndexed(ctx context.Context) error {
 	}
 }
 
-// do sends one request and returns its status, a short reason when it
-// failed, and the body.
+// do sends one request to the API as the bench user and returns its
+// status, a short reason when it failed, and the body.
 func (s *server) do(ctx context.Context, method, path string, body []byte) (int, string, []byte) {
+	return s.call(ctx, s.auth, method, s.url+path, body)
+}
+
+// call is do with any credentials (none when auth is empty) and any URL.
+func (s *server) call(ctx context.Context, auth, method, url string, body []byte) (int, string, []byte) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, s.url+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
 		return 0, err.Error(), nil
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if s.auth != "" {
-		req.Header.Set("Authorization", s.auth)
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
 	}
 	resp, err := s.hc.Do(req)
 	if err != nil {
@@ -291,7 +305,7 @@ func (s *server) do(ctx context.Context, method, path string, body []byte) (int,
 		return 0, err.Error(), nil
 	}
 	if resp.StatusCode/100 != 2 {
-		return resp.StatusCode, fmt.Sprintf("%s %s: %d %.120s", method, path, resp.StatusCode, b), b
+		return resp.StatusCode, fmt.Sprintf("%s %s: %d %.120s", method, req.URL.Path, resp.StatusCode, b), b
 	}
 	return resp.StatusCode, "", b
 }
