@@ -42,12 +42,8 @@ func (tx *Tx) ConversationGet(ctx context.Context, userID, id string) (conversat
 func (tx *Tx) ConversationList(ctx context.Context, userID string, after *cursor.Position, limit int) ([]conversation.Conversation, error) {
 	q := `SELECT ` + conversationCols + ` FROM conversations WHERE user_id = ?`
 	args := []any{userID}
-	if after != nil {
-		q += ` AND (updated_at < ? OR (updated_at = ? AND id < ?))`
-		args = append(args, after.Key, after.Key, after.ID)
-	}
-	q += ` ORDER BY updated_at DESC, id DESC LIMIT ?`
-	return queryAll(ctx, tx, q, append(args, limit), scanConversation)
+	q, args = byUpdatedNewest.page(q, args, after, limit)
+	return queryAll(ctx, tx, q, args, scanConversation)
 }
 
 // ConversationTouch records added messages and moves the conversation to now.
@@ -121,12 +117,8 @@ func scanMessage(row interface{ Scan(...any) error }) (conversation.Message, err
 func (tx *Tx) MessageList(ctx context.Context, conversationID string, after *cursor.Position, limit int) ([]conversation.Message, error) {
 	q := `SELECT ` + messageCols + ` FROM messages WHERE conversation_id = ?`
 	args := []any{conversationID}
-	if after != nil {
-		q += ` AND (created_at > ? OR (created_at = ? AND id > ?))`
-		args = append(args, after.Key, after.Key, after.ID)
-	}
-	q += ` ORDER BY created_at, id LIMIT ?`
-	return queryAll(ctx, tx, q, append(args, limit), scanMessage)
+	q, args = byCreatedOldest.page(q, args, after, limit)
+	return queryAll(ctx, tx, q, args, scanMessage)
 }
 
 // MessageRecent returns the last n messages of a conversation, oldest first.
@@ -191,12 +183,8 @@ func (tx *Tx) NoteList(ctx context.Context, userID, conversationID string, after
 		q += ` AND conversation_id = ?`
 		args = append(args, conversationID)
 	}
-	if after != nil {
-		q += ` AND (updated_at < ? OR (updated_at = ? AND id < ?))`
-		args = append(args, after.Key, after.Key, after.ID)
-	}
-	q += ` ORDER BY updated_at DESC, id DESC LIMIT ?`
-	return queryAll(ctx, tx, q, append(args, limit), scanNote)
+	q, args = byUpdatedNewest.page(q, args, after, limit)
+	return queryAll(ctx, tx, q, args, scanNote)
 }
 
 // SessionRow is a learning session with millisecond times.

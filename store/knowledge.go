@@ -72,12 +72,8 @@ func (tx *Tx) DocumentList(ctx context.Context, userID, orgID string, after *cur
 		q = `SELECT ` + documentCols + ` FROM documents d WHERE d.org_id = ?`
 		args = []any{orgID}
 	}
-	if after != nil {
-		q += ` AND (d.created_at < ? OR (d.created_at = ? AND d.id < ?))`
-		args = append(args, after.Key, after.Key, after.ID)
-	}
-	q += ` ORDER BY d.created_at DESC, d.id DESC LIMIT ?`
-	return queryAll(ctx, tx, q, append(args, limit), scanDocument)
+	q, args = docsByNewest.page(q, args, after, limit)
+	return queryAll(ctx, tx, q, args, scanDocument)
 }
 
 // DocumentDelete deletes a document with its chunks and returns the chunk

@@ -126,12 +126,8 @@ func (tx *Tx) TranscriptGet(ctx context.Context, userID, id string) (live.Transc
 func (tx *Tx) TranscriptList(ctx context.Context, userID string, after *cursor.Position, limit int) ([]live.Transcript, error) {
 	q := `SELECT ` + transcriptCols + ` FROM live_transcripts WHERE user_id = ?`
 	args := []any{userID}
-	if after != nil {
-		q += ` AND (created_at < ? OR (created_at = ? AND id < ?))`
-		args = append(args, after.Key, after.Key, after.ID)
-	}
-	q += ` ORDER BY created_at DESC, id DESC LIMIT ?`
-	return queryAll(ctx, tx, q, append(args, limit), func(row interface{ Scan(...any) error }) (live.Transcript, error) {
+	q, args = byCreatedNewest.page(q, args, after, limit)
+	return queryAll(ctx, tx, q, args, func(row interface{ Scan(...any) error }) (live.Transcript, error) {
 		return scanTranscript(row, nil)
 	})
 }

@@ -54,12 +54,8 @@ func (tx *Tx) OrgListForUser(ctx context.Context, userID, only string, after *cu
 		q += ` AND m.org_id = ?`
 		args = append(args, only)
 	}
-	if after != nil {
-		q += ` AND (o.created_at > ? OR (o.created_at = ? AND o.id > ?))`
-		args = append(args, after.Key, after.Key, after.ID)
-	}
-	q += ` ORDER BY o.created_at, o.id LIMIT ?`
-	return queryAll(ctx, tx, q, append(args, limit), scanOrg)
+	q, args = orgsByOldest.page(q, args, after, limit)
+	return queryAll(ctx, tx, q, args, scanOrg)
 }
 
 // OrgIDsForUser returns the ids of every organization userID belongs to.
@@ -155,12 +151,8 @@ func (tx *Tx) MemberGet(ctx context.Context, orgID, userID string) (org.Member, 
 func (tx *Tx) MemberList(ctx context.Context, orgID string, after *cursor.Position, limit int) ([]org.Member, error) {
 	q := `SELECT ` + memberCols + memberFrom + ` WHERE m.org_id = ?`
 	args := []any{orgID}
-	if after != nil {
-		q += ` AND (m.joined_at > ? OR (m.joined_at = ? AND m.user_id > ?))`
-		args = append(args, after.Key, after.Key, after.ID)
-	}
-	q += ` ORDER BY m.joined_at, m.user_id LIMIT ?`
-	return queryAll(ctx, tx, q, append(args, limit), scanMember)
+	q, args = membersByJoined.page(q, args, after, limit)
+	return queryAll(ctx, tx, q, args, scanMember)
 }
 
 // TeamInsert stores t; a name already used in the organization is a Conflict.
@@ -193,12 +185,8 @@ func (tx *Tx) TeamGet(ctx context.Context, orgID, id string) (org.Team, error) {
 func (tx *Tx) TeamList(ctx context.Context, orgID string, after *cursor.Position, limit int) ([]org.Team, error) {
 	q := `SELECT ` + teamCols + ` FROM teams t WHERE t.org_id = ?`
 	args := []any{orgID}
-	if after != nil {
-		q += ` AND (t.created_at > ? OR (t.created_at = ? AND t.id > ?))`
-		args = append(args, after.Key, after.Key, after.ID)
-	}
-	q += ` ORDER BY t.created_at, t.id LIMIT ?`
-	return queryAll(ctx, tx, q, append(args, limit), scanTeam)
+	q, args = teamsByOldest.page(q, args, after, limit)
+	return queryAll(ctx, tx, q, args, scanTeam)
 }
 
 // TeamUpdate writes t's name and description and sets UpdatedAt.
@@ -302,12 +290,8 @@ func (tx *Tx) APIKeyList(ctx context.Context, userID, orgID string, after *curso
 		q += ` AND k.org_id = ?`
 		args = append(args, orgID)
 	}
-	if after != nil {
-		q += ` AND (k.created_at < ? OR (k.created_at = ? AND k.id < ?))`
-		args = append(args, after.Key, after.Key, after.ID)
-	}
-	q += ` ORDER BY k.created_at DESC, k.id DESC LIMIT ?`
-	return queryAll(ctx, tx, q, append(args, limit), scanKey)
+	q, args = apiKeysByNewest.page(q, args, after, limit)
+	return queryAll(ctx, tx, q, args, scanKey)
 }
 
 // APIKeyDelete deletes key id.
