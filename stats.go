@@ -83,3 +83,19 @@ func (e *Engine) ActiveLiveSessions(ctx context.Context) (int64, error) {
 	})
 	return n, err
 }
+
+// SQLiteMemory is the memory SQLite holds in the process across the
+// engine's database connections, as SQLite accounts it.
+type SQLiteMemory struct {
+	PageCache  int64 // bytes in the connections' page caches
+	Schema     int64 // bytes of parsed schema
+	Statements int64 // bytes of prepared statements
+}
+
+// SQLiteMemory reads SQLite's memory counters (operator method, for
+// metrics). It waits for each connection to be between statements, so ctx
+// should be bounded.
+func (e *Engine) SQLiteMemory(ctx context.Context) (SQLiteMemory, error) {
+	m, err := e.db.Memory(ctx)
+	return SQLiteMemory{PageCache: m.Cache, Schema: m.Schema, Statements: m.Statements}, err
+}

@@ -53,7 +53,7 @@ func newMetrics(eng *xentree.Engine) *metrics {
 		n, _ := eng.ActiveLiveSessions(ctx)
 		return float64(n)
 	}))
-	m.reg.MustRegister(m.requests, m.latency, lag, pending, live, providerCollector{eng},
+	m.reg.MustRegister(m.requests, m.latency, lag, pending, live, providerCollector{eng}, sqliteCollector{eng},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.serve = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 	return m
@@ -88,5 +88,27 @@ func (c providerCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for k, v := range tokens {
 		ch <- prometheus.MustNewConstMetric(providerTokens, prometheus.CounterValue, float64(v), k[0], k[1])
+	}
+}
+
+// sqliteCollector exports SQLite's memory, read once per scrape: the
+// read visits every connection, which is worth doing once, not per series.
+type sqliteCollector struct{ eng *xentree.Engine }
+
+var sqliteMemory = prometheus.NewDesc("xentree_sqlite_memory_bytes",
+	"Memory SQLite holds across the database connections, by kind (page_cache, schema, statements). It is the main use of memory outside the Go heap.", []string{"kind"}, nil)
+
+func (sqliteCollector) Describe(ch chan<- *prometheus.Desc) { ch <- sqliteMemory }
+
+func (c sqliteCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	m, err := c.eng.SQLiteMemory(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(sqliteMemory, err)
+		return
+	}
+	for kind, v := range map[string]int64{"page_cache": m.PageCache, "schema": m.Schema, "statements": m.Statements} {
+		ch <- prometheus.MustNewConstMetric(sqliteMemory, prometheus.GaugeValue, float64(v), kind)
 	}
 }

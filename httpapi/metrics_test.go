@@ -41,6 +41,8 @@ func TestMetrics(t *testing.T) {
 		`xentree_provider_tokens_total{kind="completion",provider="local"}`,
 		`xentree_index_lag_seconds`,
 		`xentree_live_sessions_active 0`,
+		`xentree_sqlite_memory_bytes{kind="page_cache"}`,
+		`xentree_sqlite_memory_bytes{kind="statements"}`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(string(body), want) {

@@ -16,7 +16,9 @@
 // middle and the last minute; the first minute is reported too. Total RSS
 // and its file-backed part are reported beside it: the file-backed part
 // holds the index segments Bleve maps, which grow with the data written,
-// like any file cache.
+// like any file cache. The spawned server runs with metrics on, and its
+// own account of its memory (what the Go runtime holds, what SQLite holds)
+// is reported at the same three points, so a growth can be placed.
 package main
 
 import (
@@ -95,7 +97,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 
 // startServer runs `bin serve` on a free loopback port and returns its URL.
 func startServer(bin, dir string) (*exec.Cmd, string, error) {
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", dir, "--rate-limit", "off")
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", dir, "--rate-limit", "off", "--metrics", "on")
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -176,6 +178,8 @@ func load(ctx context.Context, c config, out io.Writer) error {
 	if c.pid > 0 {
 		sampler = loadgen.SampleMemory(c.pid, time.Second)
 	}
+	const accountEvery = 5 * time.Second
+	accounts := sampleAccounts(hc, c.url, accountEvery)
 	fmt.Fprintf(out, "%d workers, %s warm-up, %s measured, against %s\n", c.workers, c.warmup, c.duration, c.url)
 	busy := 0
 	res := loadgen.Run(ctx, loadgen.Options{Workers: c.workers, Duration: c.duration, Warmup: c.warmup},
@@ -202,6 +206,7 @@ func load(ctx context.Context, c config, out io.Writer) error {
 		}
 	}
 	var growth float64
+	as := accounts.finish()
 	if sampler != nil {
 		ms := sampler.Stop()
 		if warm := int(c.warmup / time.Second); len(ms) >= warm+8 {
@@ -213,16 +218,25 @@ func load(ctx context.Context, c config, out io.Writer) error {
 			// data grows and level off within the first minutes (a 5-minute
 			// run grew 2.6 MiB, a 10-minute one 2.8), while a leak keeps
 			// growing to the end.
-			ms = ms[warm:]
-			win := min(60, len(ms)/4)
-			mid := len(ms)/2 - win/2
-			first, middle, last := loadgen.Median(ms[:win]), loadgen.Median(ms[mid:mid+win]), loadgen.Median(ms[len(ms)-win:])
+			win := min(60, (len(ms)-warm)/4)
+			first, middle, last := windows(ms[warm:], win)
+			m0, m1, m2 := loadgen.Median(first), loadgen.Median(middle), loadgen.Median(last)
 			pct := func(a, b int64) float64 { return float64(b-a) / float64(max(a, 1)) }
-			growth = pct(middle.Anon, last.Anon)
+			growth = pct(m1.Anon, m2.Anon)
 			fmt.Fprintf(out, "server memory, medians of %d s at the start, middle and end after warm-up: anonymous %s -> %s -> %s (second half %+.1f%%), file-backed %s -> %s -> %s, RSS %s -> %s -> %s; peak RSS %s\n",
-				win, loadgen.MiB(first.Anon), loadgen.MiB(middle.Anon), loadgen.MiB(last.Anon), growth*100,
-				loadgen.MiB(first.File), loadgen.MiB(middle.File), loadgen.MiB(last.File),
-				loadgen.MiB(first.RSS), loadgen.MiB(middle.RSS), loadgen.MiB(last.RSS), loadgen.MiB(loadgen.PeakRSS(ms)))
+				win, loadgen.MiB(m0.Anon), loadgen.MiB(m1.Anon), loadgen.MiB(m2.Anon), growth*100,
+				loadgen.MiB(m0.File), loadgen.MiB(m1.File), loadgen.MiB(m2.File),
+				loadgen.MiB(m0.RSS), loadgen.MiB(m1.RSS), loadgen.MiB(m2.RSS), loadgen.MiB(loadgen.PeakRSS(ms)))
+			// The server's own account at the same points says which side
+			// of the anonymous memory moved: the Go runtime or SQLite.
+			step := int(accountEvery / time.Second)
+			if skip := warm / step; len(as) >= skip+8 {
+				first, middle, last := windows(as[skip:], max(win/step, 1))
+				a0, a1, a2 := medianAccount(first), medianAccount(middle), medianAccount(last)
+				fmt.Fprintf(out, "server's account of it (from /metrics, same points): Go runtime holds %s -> %s -> %s, SQLite %s -> %s -> %s\n",
+					loadgen.MiB(a0.goHeld), loadgen.MiB(a1.goHeld), loadgen.MiB(a2.goHeld),
+					loadgen.MiB(a0.sqlite), loadgen.MiB(a1.sqlite), loadgen.MiB(a2.sqlite))
+			}
 		}
 	}
 	if c.dir != "" {
@@ -237,6 +251,13 @@ func load(ctx context.Context, c config, out io.Writer) error {
 		return fmt.Errorf("anonymous memory grew %.1f%% in the second half of the run (allowed %.0f%%)", growth*100, c.maxGrowth*100)
 	}
 	return nil
+}
+
+// windows returns the first win samples, the win around the middle and the
+// last win.
+func windows[T any](s []T, win int) (first, middle, last []T) {
+	mid := len(s)/2 - win/2
+	return s[:win], s[mid : mid+win], s[len(s)-win:]
 }
 
 // du is the size of a file, or of the files under a folder; 0 if missing.

@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"modernc.org/sqlite"
+)
+
+// Memory is what SQLite holds in the process's own memory, summed over the
+// store's open connections, as SQLite itself accounts it
+// (sqlite3_db_status). It is most of the server's memory outside the Go
+// heap, and the part that grows with the database until the page caches
+// are full.
+type Memory struct {
+	Cache      int64 // page caches
+	Schema     int64 // parsed schemas
+	Statements int64 // prepared statements
+	Conns      int   // connections read
+}
+
+// Memory reads each open connection's counters. A connection can only be
+// read between its statements, so this waits its turn on the writer and
+// holds every open reader at once for a moment: give it a bounded ctx.
+func (db *DB) Memory(ctx context.Context) (Memory, error) {
+	var m Memory
+	select {
+	case db.wlock <- struct{}{}:
+	case <-ctx.Done():
+		return m, mapErr(ctx.Err())
+	}
+	err := db.connect(ctx)
+	if err == nil {
+		err = m.add(db.wc)
+	}
+	<-db.wlock
+	if err != nil {
+		return m, mapErr(err)
+	}
+	for _, pool := range []*sql.DB{db.r, db.ckpt} {
+		if err := m.addPool(ctx, pool); err != nil {
+			return m, mapErr(err)
+		}
+	}
+	return m, nil
+}
+
+// addPool reads every open connection of pool, holding them together so
+// that none is read twice and none missed.
+func (m *Memory) addPool(ctx context.Context, pool *sql.DB) error {
+	open := pool.Stats().OpenConnections
+	conns := make([]*sql.Conn, 0, open)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range open {
+		c, err := pool.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		conns = append(conns, c)
+		if err := m.add(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *Memory) add(c *sql.Conn) error {
+	return c.Raw(func(dc any) error {
+		st, ok := dc.(sqlite.DBStatus)
+		if !ok {
+			return errors.New("store: the SQLite driver has no db_status")
+		}
+		for _, f := range []struct {
+			op  sqlite.DBStatusOp
+			sum *int64
+		}{{sqlite.DBStatusCacheUsed, &m.Cache}, {sqlite.DBStatusSchemaUsed, &m.Schema}, {sqlite.DBStatusStmtUsed, &m.Statements}} {
+			cur, _, err := st.Status(f.op, false)
+			if err != nil {
+				return err
+			}
+			*f.sum += int64(cur)
+		}
+		m.Conns++
+		return nil
+	})
+}
