@@ -65,3 +65,20 @@ func TestMemoryWaitsForTheWriterWithinItsContext(t *testing.T) {
 		t.Fatalf("Memory after the write: %v", err)
 	}
 }
+
+func TestReadersCacheLessThanTheWriter(t *testing.T) {
+	db := openTest(t, nil)
+	cacheSize := func(read func(func(*Tx) error) error) int {
+		var n int
+		if err := read(func(tx *Tx) error { return tx.queryRow(ctx, `PRAGMA cache_size`).Scan(&n) }); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if got := cacheSize(func(fn func(*Tx) error) error { return db.Read(ctx, fn) }); got != -256 {
+		t.Errorf("reader cache_size = %d; want -256 (KiB)", got)
+	}
+	if got := cacheSize(func(fn func(*Tx) error) error { return db.Write(ctx, fn) }); got != -2000 {
+		t.Errorf("writer cache_size = %d; want SQLite's default -2000 (KiB)", got)
+	}
+}
