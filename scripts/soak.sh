@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 bin="$(mktemp -d)/xentree"
 go build -o "$bin" ./cmd/xentree
 
-echo "== load: a realistic mix for ${LOAD_DURATION:-10m} (no 5xx, no SQLITE_BUSY, anonymous memory growing no more than 5% over the second half)"
+echo "== load: a realistic mix for ${LOAD_DURATION:-10m} (no failed call, no 5xx, no SQLITE_BUSY, anonymous memory growing no more than 5% over the second half)"
 go run ./cmd/xentree-load -spawn "$bin" -duration "${LOAD_DURATION:-10m}" -warmup 1m -workers 16
 
 echo "== SIGKILL during a write burst and disk full, ${FAULT_COUNT:-20} times"
