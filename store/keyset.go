@@ -9,7 +9,8 @@ type keyset struct {
 	newestFirst bool
 }
 
-// The orders of the lists; keyset_test.go checks each against its index.
+// The orders of the lists. TestListPagesSeekTheirIndex checks the long
+// lists against their indexes.
 var (
 	byUpdatedNewest = keyset{key: "updated_at", id: "id", newestFirst: true}
 	byCreatedOldest = keyset{key: "created_at", id: "id"}
