@@ -5,11 +5,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
+
+	"github.com/xentree/xentree/internal/loadgen"
 )
 
 // account is the server's own account of its memory, from its /metrics:
@@ -63,59 +62,10 @@ func scrapeAccount(ctx context.Context, hc *http.Client, base string) (account, 
 	return a, sc.Err()
 }
 
-// accountSampler scrapes accounts every interval until stop.
-type accountSampler struct {
-	mu      sync.Mutex
-	samples []account
-	stop    chan struct{}
-	done    chan struct{}
-}
-
-func sampleAccounts(hc *http.Client, base string, every time.Duration) *accountSampler {
-	s := &accountSampler{stop: make(chan struct{}), done: make(chan struct{})}
-	go func() {
-		defer close(s.done)
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			ctx, cancel := context.WithTimeout(context.Background(), every)
-			a, err := scrapeAccount(ctx, hc, base)
-			cancel()
-			if err == nil {
-				s.mu.Lock()
-				s.samples = append(s.samples, a)
-				s.mu.Unlock()
-			}
-			select {
-			case <-s.stop:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return s
-}
-
-func (s *accountSampler) finish() []account {
-	close(s.stop)
-	<-s.done
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.samples)
-}
-
 // medianAccount is the median of each field on its own.
 func medianAccount(as []account) account {
-	field := func(f func(account) int64) int64 {
-		v := make([]int64, len(as))
-		for i, a := range as {
-			v[i] = f(a)
-		}
-		slices.Sort(v)
-		if len(v) == 0 {
-			return 0
-		}
-		return v[len(v)/2]
+	return account{
+		goHeld: loadgen.MedianOf(as, func(a account) int64 { return a.goHeld }),
+		sqlite: loadgen.MedianOf(as, func(a account) int64 { return a.sqlite }),
 	}
-	return account{goHeld: field(func(a account) int64 { return a.goHeld }), sqlite: field(func(a account) int64 { return a.sqlite })}
 }

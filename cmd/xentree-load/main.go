@@ -191,12 +191,18 @@ func load(ctx context.Context, c config, out io.Writer) error {
 	for _, o := range ops {
 		total += o.weight
 	}
-	var sampler *loadgen.MemSampler
+	var sampler *loadgen.Sampler[loadgen.Mem]
 	if c.pid > 0 {
 		sampler = loadgen.SampleMemory(c.pid, time.Second)
 	}
 	const accountEvery = 5 * time.Second
-	accounts := sampleAccounts(hc, c.url, accountEvery)
+	// Each scrape is bounded by the interval, so a stuck server cannot
+	// pile them up.
+	accounts := loadgen.Sample(accountEvery, func() (account, error) {
+		ctx, cancel := context.WithTimeout(ctx, accountEvery)
+		defer cancel()
+		return scrapeAccount(ctx, hc, c.url)
+	})
 	fmt.Fprintf(out, "%d workers, %s warm-up, %s measured, against %s\n", c.workers, c.warmup, c.duration, c.url)
 	busy := 0
 	res := loadgen.Run(ctx, loadgen.Options{Workers: c.workers, Duration: c.duration, Warmup: c.warmup},
@@ -227,7 +233,7 @@ func load(ctx context.Context, c config, out io.Writer) error {
 		}
 	}
 	var growth float64
-	as := accounts.finish()
+	as := accounts.Stop()
 	if sampler != nil {
 		ms := sampler.Stop()
 		if warm := int(c.warmup / time.Second); len(ms) >= warm+8 {

@@ -220,25 +220,25 @@ func Memory(pid int) (Mem, error) {
 	return m, nil
 }
 
-// MemSampler records a process's memory every interval until Stop.
-type MemSampler struct {
+// Sampler records a value every interval until Stop.
+type Sampler[T any] struct {
 	mu      sync.Mutex
-	samples []Mem
+	samples []T
 	stop    chan struct{}
 	done    chan struct{}
 }
 
-// SampleMemory starts sampling pid.
-func SampleMemory(pid int, every time.Duration) *MemSampler {
-	s := &MemSampler{stop: make(chan struct{}), done: make(chan struct{})}
+// Sample starts calling read every interval; failed reads are skipped.
+func Sample[T any](every time.Duration, read func() (T, error)) *Sampler[T] {
+	s := &Sampler[T]{stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
-			if m, err := Memory(pid); err == nil {
+			if v, err := read(); err == nil {
 				s.mu.Lock()
-				s.samples = append(s.samples, m)
+				s.samples = append(s.samples, v)
 				s.mu.Unlock()
 			}
 			select {
@@ -252,7 +252,7 @@ func SampleMemory(pid int, every time.Duration) *MemSampler {
 }
 
 // Stop ends sampling and returns the samples, oldest first.
-func (s *MemSampler) Stop() []Mem {
+func (s *Sampler[T]) Stop() []T {
 	close(s.stop)
 	<-s.done
 	s.mu.Lock()
@@ -260,23 +260,30 @@ func (s *MemSampler) Stop() []Mem {
 	return slices.Clone(s.samples)
 }
 
+// SampleMemory starts sampling pid's memory.
+func SampleMemory(pid int, every time.Duration) *Sampler[Mem] {
+	return Sample(every, func() (Mem, error) { return Memory(pid) })
+}
+
+// MedianOf is the median of one field of samples, 0 for none.
+func MedianOf[T any](samples []T, field func(T) int64) int64 {
+	v := make([]int64, len(samples))
+	for i, s := range samples {
+		v[i] = field(s)
+	}
+	slices.Sort(v)
+	if len(v) == 0 {
+		return 0
+	}
+	return v[len(v)/2]
+}
+
 // Median is the median of each field on its own.
 func Median(samples []Mem) Mem {
-	field := func(f func(Mem) int64) int64 {
-		v := make([]int64, len(samples))
-		for i, m := range samples {
-			v[i] = f(m)
-		}
-		slices.Sort(v)
-		if len(v) == 0 {
-			return 0
-		}
-		return v[len(v)/2]
-	}
 	return Mem{
-		RSS:  field(func(m Mem) int64 { return m.RSS }),
-		Anon: field(func(m Mem) int64 { return m.Anon }),
-		File: field(func(m Mem) int64 { return m.File }),
+		RSS:  MedianOf(samples, func(m Mem) int64 { return m.RSS }),
+		Anon: MedianOf(samples, func(m Mem) int64 { return m.Anon }),
+		File: MedianOf(samples, func(m Mem) int64 { return m.File }),
 	}
 }
 
