@@ -305,7 +305,7 @@ func BenchmarkIndexLag(b *testing.B) {
 					if err := tx.MessageInsert(ctx, u.ID, &m, nil); err != nil {
 						return err
 					}
-					return tx.OutboxIndex(ctx, m.ID, messageDoc(u.ID, m))
+					return tx.OutboxIndex(ctx, conversation.TypeMessage, m.ID)
 				})
 				if err != nil {
 					b.Fatal(err)

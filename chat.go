@@ -148,7 +148,7 @@ func (e *Engine) chat(ctx context.Context, user User, req conversation.ChatReque
 			if err := tx.MessageInsert(sctx, user.ID, &q, nil); err != nil {
 				return err
 			}
-			if err := tx.OutboxIndex(sctx, q.ID, messageDoc(user.ID, q)); err != nil {
+			if err := tx.OutboxIndex(sctx, conversation.TypeMessage, q.ID); err != nil {
 				return err
 			}
 			if err := tx.MessageInsert(sctx, user.ID, &m, out.Usage); err != nil {
@@ -157,7 +157,7 @@ func (e *Engine) chat(ctx context.Context, user User, req conversation.ChatReque
 			if err := tx.ConversationTouch(sctx, convID, 2); err != nil {
 				return err
 			}
-			return tx.OutboxIndex(sctx, m.ID, messageDoc(user.ID, m))
+			return tx.OutboxIndex(sctx, conversation.TypeMessage, m.ID)
 		})
 		if xerr.Is(serr, xerr.NotFound) {
 			// The conversation was deleted while the answer was generated.

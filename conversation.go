@@ -49,7 +49,7 @@ func (e *Engine) CreateConversation(ctx context.Context, user User, req conversa
 		if err := tx.ConversationInsert(ctx, user.ID, &c); err != nil {
 			return err
 		}
-		if err := tx.OutboxIndex(ctx, c.ID, conversationDoc(user.ID, c)); err != nil {
+		if err := tx.OutboxIndex(ctx, conversation.TypeConversation, c.ID); err != nil {
 			return err
 		}
 		if req.InitialQuery == "" {
@@ -59,7 +59,7 @@ func (e *Engine) CreateConversation(ctx context.Context, user User, req conversa
 		if err := tx.MessageInsert(ctx, user.ID, &m, nil); err != nil {
 			return err
 		}
-		return tx.OutboxIndex(ctx, m.ID, messageDoc(user.ID, m))
+		return tx.OutboxIndex(ctx, conversation.TypeMessage, m.ID)
 	})
 	return c, err
 }
@@ -153,7 +153,7 @@ func (e *Engine) DeleteConversation(ctx context.Context, user User, id string) e
 			if err != nil {
 				return err
 			}
-			if err := tx.OutboxIndex(ctx, n.ID, noteDoc(user.ID, n)); err != nil {
+			if err := tx.OutboxIndex(ctx, conversation.TypeNote, n.ID); err != nil {
 				return err
 			}
 		}
@@ -216,7 +216,7 @@ func (e *Engine) CreateNote(ctx context.Context, user User, req conversation.Not
 		if err := tx.NoteInsert(ctx, user.ID, &n); err != nil {
 			return err
 		}
-		return tx.OutboxIndex(ctx, n.ID, noteDoc(user.ID, n))
+		return tx.OutboxIndex(ctx, conversation.TypeNote, n.ID)
 	})
 	return n, err
 }
@@ -246,7 +246,7 @@ func (e *Engine) UpdateNote(ctx context.Context, user User, id string, req conve
 		if err := tx.NoteUpdate(ctx, user.ID, &n); err != nil {
 			return err
 		}
-		return tx.OutboxIndex(ctx, n.ID, noteDoc(user.ID, n))
+		return tx.OutboxIndex(ctx, conversation.TypeNote, n.ID)
 	})
 	return n, notFoundAs(err, errNoteNotFound)
 }

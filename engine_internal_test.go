@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/xentree/xentree/internal/indexer"
+	"github.com/xentree/xentree/conversation"
 	"github.com/xentree/xentree/internal/password"
 	"github.com/xentree/xentree/store"
 	"github.com/xentree/xentree/store/index"
@@ -21,7 +21,14 @@ func TestOpenDrainsOutboxLeftByACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = db.Write(ctx, func(tx *store.Tx) error {
-		return tx.OutboxIndex(ctx, "n1", indexer.Encode(index.Doc{ID: "n1", Type: "note", OwnerID: "u1", Body: "glaciers carve valleys"}))
+		if err := tx.ExecRaw(ctx, `INSERT INTO users (id, email, created_at, updated_at) VALUES ('u1', 'u1@example.com', 0, 0)`); err != nil {
+			return err
+		}
+		n := conversation.Note{ID: "n1", Content: "glaciers carve valleys"}
+		if err := tx.NoteInsert(ctx, "u1", &n); err != nil {
+			return err
+		}
+		return tx.OutboxIndex(ctx, conversation.TypeNote, n.ID)
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -15,7 +15,6 @@ import (
 	"github.com/xentree/xentree/internal/cursor"
 	"github.com/xentree/xentree/internal/extract"
 	"github.com/xentree/xentree/internal/ids"
-	"github.com/xentree/xentree/internal/indexer"
 	"github.com/xentree/xentree/internal/xerr"
 	"github.com/xentree/xentree/knowledge"
 	"github.com/xentree/xentree/org"
@@ -32,15 +31,6 @@ const ragSystem = "You are Xentree, a learning assistant answering from the user
 // nothingFound is the answer when retrieval finds nothing relevant: said
 // plainly rather than left to a model that might invent one.
 const nothingFound = "I could not find anything about that in the knowledge base, so I cannot answer it from there."
-
-func chunkDoc(d store.DocumentRow, chunkID string, c knowledge.Chunk) []byte {
-	doc := index.Doc{ID: chunkID, Type: knowledge.TypeChunk, OrgID: d.OrganizationID, ParentID: d.ID,
-		Title: knowledge.ChunkTitle(d.Title, c.Heading), Body: c.Text, CreatedAt: d.CreatedAt.Time, Position: c.Position}
-	if d.OrganizationID == "" {
-		doc.OwnerID = d.UserID
-	}
-	return indexer.Encode(doc)
-}
 
 // CreateDocument adds a document to the caller's knowledge base, or to an
 // organization's when OrganizationID is set (any member may add). The text
@@ -95,8 +85,8 @@ func (e *Engine) CreateDocument(ctx context.Context, user User, req knowledge.Cr
 		if err := tx.DocumentInsert(ctx, &d, chunkIDs, chunks); err != nil {
 			return err
 		}
-		for i, c := range chunks {
-			if err := tx.OutboxIndex(ctx, chunkIDs[i], chunkDoc(d, chunkIDs[i], c)); err != nil {
+		for _, id := range chunkIDs {
+			if err := tx.OutboxIndex(ctx, knowledge.TypeChunk, id); err != nil {
 				return err
 			}
 		}

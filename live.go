@@ -14,12 +14,10 @@ import (
 	"github.com/xentree/xentree/conversation"
 	"github.com/xentree/xentree/internal/cursor"
 	"github.com/xentree/xentree/internal/ids"
-	"github.com/xentree/xentree/internal/indexer"
 	"github.com/xentree/xentree/internal/xerr"
 	"github.com/xentree/xentree/internal/xtime"
 	"github.com/xentree/xentree/live"
 	"github.com/xentree/xentree/store"
-	"github.com/xentree/xentree/store/index"
 )
 
 // errLiveQuota is the documented body, reproduced exactly.
@@ -385,11 +383,7 @@ func (e *Engine) SaveLiveTranscript(ctx context.Context, user User, req live.Sav
 		if err := tx.TranscriptInsert(ctx, user.ID, &t, req.Transcripts); err != nil {
 			return err
 		}
-		d := index.Doc{ID: t.ID, Type: conversation.TypeTranscript, OwnerID: user.ID, Body: live.Text(req.Transcripts), CreatedAt: t.CreatedAt.Time}
-		if t.SessionID != nil {
-			d.ParentID = *t.SessionID
-		}
-		return tx.OutboxIndex(ctx, t.ID, indexer.Encode(d))
+		return tx.OutboxIndex(ctx, conversation.TypeTranscript, t.ID)
 	})
 	return t, err
 }

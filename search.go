@@ -17,26 +17,6 @@ import (
 	"github.com/xentree/xentree/store/index"
 )
 
-// Index documents: one per searchable row, with the row's id as the doc id
-// (UUIDs are unique across tables) and the owner inside the document so
-// every query can be scoped by it.
-
-func conversationDoc(userID string, c conversation.Conversation) []byte {
-	return indexer.Encode(index.Doc{ID: c.ID, Type: conversation.TypeConversation, OwnerID: userID, Title: c.Title, CreatedAt: c.CreatedAt.Time})
-}
-
-func messageDoc(userID string, m conversation.Message) []byte {
-	return indexer.Encode(index.Doc{ID: m.ID, Type: conversation.TypeMessage, OwnerID: userID, ParentID: m.ConversationID, Body: m.Content, CreatedAt: m.CreatedAt.Time})
-}
-
-func noteDoc(userID string, n conversation.Note) []byte {
-	d := index.Doc{ID: n.ID, Type: conversation.TypeNote, OwnerID: userID, Title: n.Title, Body: n.Content, CreatedAt: n.CreatedAt.Time}
-	if n.ConversationID != nil {
-		d.ParentID = *n.ConversationID
-	}
-	return indexer.Encode(d)
-}
-
 var errIndexDisabled = xerr.New(xerr.Unavailable, "search is not available in this process (the index is disabled)")
 
 // Search finds user's own conversations, messages and notes. The query is
@@ -288,9 +268,7 @@ func (e *Engine) RebuildIndex(ctx context.Context, progress func(done, total int
 					return err
 				}
 				for _, r := range rows {
-					d := index.Doc{ID: r.ID, Type: r.Type, OwnerID: r.UserID, OrgID: r.OrgID, ParentID: r.ParentID, Title: r.Title, Body: r.Body,
-						CreatedAt: time.UnixMilli(r.CreatedAt).UTC(), Position: r.Position}
-					if err := yield(d); err != nil {
+					if err := yield(indexer.DocOf(r)); err != nil {
 						return err
 					}
 				}

@@ -284,28 +284,62 @@ type SearchSource struct {
 	Position  int // a chunk's place in its document
 }
 
-// SearchSources pages through every row of searchable conversation content
-// of one type ("conversation", "message", "note") in id order, after afterID.
-func (tx *Tx) SearchSources(ctx context.Context, typ, afterID string, limit int) ([]SearchSource, error) {
-	var q string
+// sourceQuery reads one searchable type's rows as SearchSources: sel is the
+// SELECT without its WHERE clause and id the column holding the row id.
+type sourceQuery struct {
+	sel, id string
+	scan    func(row interface{ Scan(...any) error }) (SearchSource, error)
+}
+
+// searchSource returns how rows of typ are read; false for a type the store
+// does not hold.
+func searchSource(typ string) (sourceQuery, bool) {
+	plain := func(sel string) sourceQuery {
+		return sourceQuery{sel: sel, id: "id", scan: func(row interface{ Scan(...any) error }) (SearchSource, error) {
+			s := SearchSource{Type: typ}
+			return s, row.Scan(&s.ID, &s.UserID, &s.ParentID, &s.Title, &s.Body, &s.CreatedAt)
+		}}
+	}
 	switch typ {
 	case conversation.TypeConversation:
-		q = `SELECT id, user_id, '', title, '', created_at FROM conversations WHERE id > ? ORDER BY id LIMIT ?`
+		return plain(`SELECT id, user_id, '', title, '', created_at FROM conversations`), true
 	case conversation.TypeMessage:
-		q = `SELECT id, user_id, conversation_id, '', content, created_at FROM messages WHERE id > ? ORDER BY id LIMIT ?`
+		return plain(`SELECT id, user_id, conversation_id, '', content, created_at FROM messages`), true
 	case conversation.TypeNote:
-		q = `SELECT id, user_id, COALESCE(conversation_id, ''), title, content, created_at FROM notes WHERE id > ? ORDER BY id LIMIT ?`
+		return plain(`SELECT id, user_id, COALESCE(conversation_id, ''), title, content, created_at FROM notes`), true
 	case conversation.TypeTranscript:
-		return tx.transcriptSources(ctx, afterID, limit)
+		return transcriptSource, true
 	case knowledge.TypeChunk:
-		return tx.chunkSources(ctx, afterID, limit)
-	default:
+		return chunkSource, true
+	}
+	return sourceQuery{}, false
+}
+
+// SearchSources pages through every row of one searchable type in id order,
+// after afterID: what a rebuild of the index reads.
+func (tx *Tx) SearchSources(ctx context.Context, typ, afterID string, limit int) ([]SearchSource, error) {
+	src, ok := searchSource(typ)
+	if !ok {
 		return nil, nil
 	}
-	return queryAll(ctx, tx, q, []any{afterID, limit}, func(row interface{ Scan(...any) error }) (SearchSource, error) {
-		s := SearchSource{Type: typ}
-		return s, row.Scan(&s.ID, &s.UserID, &s.ParentID, &s.Title, &s.Body, &s.CreatedAt)
-	})
+	return queryAll(ctx, tx, src.sel+` WHERE `+src.id+` > ? ORDER BY `+src.id+` LIMIT ?`, []any{afterID, limit}, src.scan)
+}
+
+// SearchSourcesByID returns the rows of one searchable type among ids, in no
+// particular order; an id without a row (deleted since) is left out. This is
+// what the indexer reads for the outbox's references, so a change is indexed
+// exactly as a rebuild would index it.
+func (tx *Tx) SearchSourcesByID(ctx context.Context, typ string, ids []string) ([]SearchSource, error) {
+	src, ok := searchSource(typ)
+	if !ok || len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	marks := strings.Repeat(",?", len(ids))[1:]
+	return queryAll(ctx, tx, src.sel+` WHERE `+src.id+` IN (`+marks+`)`, args, src.scan)
 }
 
 // queryAll runs q and scans every row with scan.

@@ -136,15 +136,17 @@ func (tx *Tx) VisibleChunks(ctx context.Context, userID, onlyOrg string, ids []s
 	return out, mapErr(rows.Err())
 }
 
-// chunkSources pages through every chunk for a rebuild, in id order.
-func (tx *Tx) chunkSources(ctx context.Context, afterID string, limit int) ([]SearchSource, error) {
-	return queryAll(ctx, tx, `SELECT c.id, CASE WHEN d.org_id IS NULL THEN d.user_id ELSE '' END, COALESCE(d.org_id, ''),
-		d.id, d.title, c.heading, c.text, d.created_at, c.position FROM chunks c JOIN documents d ON d.id = c.document_id
-		WHERE c.id > ? ORDER BY c.id LIMIT ?`, []any{afterID, limit}, func(row interface{ Scan(...any) error }) (SearchSource, error) {
+// chunkSource reads knowledge chunks with their document's title and owner:
+// an organization's chunk has no owning user.
+var chunkSource = sourceQuery{
+	sel: `SELECT c.id, CASE WHEN d.org_id IS NULL THEN d.user_id ELSE '' END, COALESCE(d.org_id, ''),
+		d.id, d.title, c.heading, c.text, d.created_at, c.position FROM chunks c JOIN documents d ON d.id = c.document_id`,
+	id: "c.id",
+	scan: func(row interface{ Scan(...any) error }) (SearchSource, error) {
 		s := SearchSource{Type: knowledge.TypeChunk}
 		var heading string
 		err := row.Scan(&s.ID, &s.UserID, &s.OrgID, &s.ParentID, &s.Title, &heading, &s.Body, &s.CreatedAt, &s.Position)
 		s.Title = knowledge.ChunkTitle(s.Title, heading)
 		return s, err
-	})
+	},
 }

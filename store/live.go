@@ -137,11 +137,11 @@ func (tx *Tx) VisibleTranscripts(ctx context.Context, userID string, ids []strin
 	return tx.visible(ctx, `SELECT id, '', preview, created_at FROM live_transcripts WHERE user_id = ? AND id IN `, userID, ids)
 }
 
-// transcriptSources pages through transcripts for a reindex, with their
-// text joined from the stored turns.
-func (tx *Tx) transcriptSources(ctx context.Context, afterID string, limit int) ([]SearchSource, error) {
-	return queryAll(ctx, tx, `SELECT id, user_id, COALESCE(session_id, ''), turns, created_at FROM live_transcripts
-		WHERE id > ? ORDER BY id LIMIT ?`, []any{afterID, limit}, func(row interface{ Scan(...any) error }) (SearchSource, error) {
+// transcriptSource reads Live transcripts as their turns' text.
+var transcriptSource = sourceQuery{
+	sel: `SELECT id, user_id, COALESCE(session_id, ''), turns, created_at FROM live_transcripts`,
+	id:  "id",
+	scan: func(row interface{ Scan(...any) error }) (SearchSource, error) {
 		s := SearchSource{Type: "transcript"}
 		var turns string
 		if err := row.Scan(&s.ID, &s.UserID, &s.ParentID, &turns, &s.CreatedAt); err != nil {
@@ -153,7 +153,7 @@ func (tx *Tx) transcriptSources(ctx context.Context, afterID string, limit int) 
 		}
 		s.Body = live.Text(ts)
 		return s, nil
-	})
+	},
 }
 
 // LiveActiveCount counts sessions that have not ended.

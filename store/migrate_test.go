@@ -2,8 +2,21 @@ package store
 
 import (
 	"path/filepath"
+	"reflect"
 	"testing"
 )
+
+// reopen closes db and opens path again, migrated to the latest schema.
+func reopen(t *testing.T, db *DB, path string) *DB {
+	t.Helper()
+	db.Close()
+	db, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
 
 // 0009 rebuilds documents and chunks: every row survives, and an
 // organization's document outlives the account that uploaded it while a
@@ -28,13 +41,7 @@ func TestMigration0009KeepsDocumentsAndChunks(t *testing.T) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	db.Close()
-
-	db, err = Open(ctx, path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db = reopen(t, db, path)
 	count := func(q string) int {
 		t.Helper()
 		var n int
@@ -55,5 +62,30 @@ func TestMigration0009KeepsDocumentsAndChunks(t *testing.T) {
 	}
 	if n := count(`SELECT COUNT(*) FROM pragma_foreign_key_check`); n != 0 {
 		t.Fatalf("%d foreign key violations", n)
+	}
+}
+
+// 0011 turns the outbox's document copies into references: a row queued by
+// an older version keeps its place and gets its type from the old payload.
+func TestMigration0011KeepsQueuedChangesAsReferences(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.db")
+	db, err := Open(ctx, path, Options{schemaUpTo: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ExecRaw(ctx, `INSERT INTO index_outbox (id, doc_id, op, payload, created_at) VALUES
+		(1, 'm1', 'index', '{"id":"m1","type":"message","owner_id":"u1","body":"hi"}', 0),
+		(2, 'm0', 'delete', NULL, 0),
+		(3, 'x1', 'index', 'not json', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	db = reopen(t, db, path)
+	ops, err := db.OutboxPending(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []OutboxOp{{Seq: 1, DocID: "m1", Type: "message"}, {Seq: 2, DocID: "m0", Delete: true}, {Seq: 3, DocID: "x1"}}
+	if !reflect.DeepEqual(ops, want) {
+		t.Errorf("pending after migrating:\n got %+v\nwant %+v", ops, want)
 	}
 }

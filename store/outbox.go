@@ -7,18 +7,20 @@ import (
 
 // OutboxOp is one pending change to the search index.
 type OutboxOp struct {
-	Seq     int64
-	DocID   string
-	Delete  bool
-	Payload []byte // the document to index (JSON), nil for a delete
+	Seq    int64
+	DocID  string
+	Type   string // the row's searchable type (SearchSources); "" for a delete
+	Delete bool
 }
 
-// OutboxIndex queues doc for indexing, in the caller's transaction, so the
-// index entry exists exactly when the content was committed.
-func (tx *Tx) OutboxIndex(ctx context.Context, docID string, payload []byte) error {
+// OutboxIndex queues the row docID of searchable type typ for indexing, in
+// the caller's transaction, so the index entry exists exactly when the
+// content was committed. The outbox holds the reference only: the indexer
+// reads the row as committed when it applies the change (SearchSourcesByID).
+func (tx *Tx) OutboxIndex(ctx context.Context, typ, docID string) error {
 	tx.outbox = true
-	_, err := tx.exec(ctx, `INSERT INTO index_outbox (doc_id, op, payload, created_at) VALUES (?, 'index', ?, ?)`,
-		docID, payload, tx.NowMillis())
+	_, err := tx.exec(ctx, `INSERT INTO index_outbox (doc_id, op, doc_type, created_at) VALUES (?, 'index', ?, ?)`,
+		docID, typ, tx.NowMillis())
 	return mapErr(err)
 }
 
@@ -32,7 +34,7 @@ func (tx *Tx) OutboxDelete(ctx context.Context, docID string) error {
 
 // OutboxPending returns up to limit pending operations, oldest first.
 func (db *DB) OutboxPending(ctx context.Context, limit int) ([]OutboxOp, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id, doc_id, op, payload FROM index_outbox ORDER BY id LIMIT ?`, limit)
+	rows, err := db.r.QueryContext(ctx, `SELECT id, doc_id, op, COALESCE(doc_type, '') FROM index_outbox ORDER BY id LIMIT ?`, limit)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -41,7 +43,7 @@ func (db *DB) OutboxPending(ctx context.Context, limit int) ([]OutboxOp, error) 
 	for rows.Next() {
 		var op OutboxOp
 		var kind string
-		if err := rows.Scan(&op.Seq, &op.DocID, &kind, &op.Payload); err != nil {
+		if err := rows.Scan(&op.Seq, &op.DocID, &kind, &op.Type); err != nil {
 			return nil, mapErr(err)
 		}
 		op.Delete = kind == "delete"

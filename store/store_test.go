@@ -60,12 +60,7 @@ func TestReopenKeepsData(t *testing.T) {
 	if err := db.Write(ctx, func(tx *Tx) error { return tx.UserInsert(ctx, &u) }); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
-	db, err = Open(ctx, path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db = reopen(t, db, path)
 	var got UserRow
 	if err := db.Read(ctx, func(tx *Tx) error { got, err = tx.UserByID(ctx, "u1"); return err }); err != nil {
 		t.Fatal(err)

@@ -1,14 +1,13 @@
 // Package indexer moves search changes from the store's outbox into the Bleve
 // index. One goroutine wakes on every commit that queued changes, takes all
-// that is pending (so batches grow under load), applies it as one Bleve batch
-// and only then deletes the applied outbox rows: a crash at any point leaves
+// that is pending (so batches grow under load), reads the rows it refers to,
+// applies them as one Bleve batch and only then deletes the applied outbox rows: a crash at any point leaves
 // the rows to be applied again at the next start, and applying twice is
 // harmless because indexing by id is idempotent.
 package indexer
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -109,20 +108,19 @@ func (x *Indexer) step(ctx context.Context) (int, error) {
 	if err != nil || len(pending) == 0 {
 		return 0, err
 	}
+	docs, err := x.load(ctx, pending)
+	if err != nil {
+		return 0, err
+	}
 	ops := make([]index.Op, 0, len(pending))
 	for _, p := range pending {
-		if p.Delete {
-			ops = append(ops, index.Op{DeleteID: p.DocID})
+		if d, ok := docs[p.DocID]; ok && !p.Delete {
+			ops = append(ops, index.Op{Doc: d})
 			continue
 		}
-		var d index.Doc
-		if err := json.Unmarshal(p.Payload, &d); err != nil {
-			// A payload that cannot be decoded would block the queue forever;
-			// drop it loudly (reindex recovers it from SQLite).
-			x.log.Error("indexer: undecodable outbox payload dropped", "doc_id", p.DocID, "err", err)
-			continue
-		}
-		ops = append(ops, index.Op{Doc: &d})
+		// A delete, or a row that is gone by now (its own delete is queued
+		// behind it): either way the index must not hold it.
+		ops = append(ops, index.Op{DeleteID: p.DocID})
 	}
 	if err := x.ix.Apply(ops); err != nil {
 		return 0, err
@@ -132,6 +130,35 @@ func (x *Indexer) step(ctx context.Context) (int, error) {
 	}
 	x.lastAt.Store(x.now().UnixMilli())
 	return len(pending), nil
+}
+
+// load reads, in one snapshot, the rows that pending's index operations
+// refer to, as the documents to index.
+func (x *Indexer) load(ctx context.Context, pending []store.OutboxOp) (map[string]*index.Doc, error) {
+	byType := map[string][]string{}
+	for _, p := range pending {
+		if !p.Delete {
+			byType[p.Type] = append(byType[p.Type], p.DocID)
+		}
+	}
+	docs := make(map[string]*index.Doc, len(pending))
+	if len(byType) == 0 {
+		return docs, nil
+	}
+	err := x.db.Read(ctx, func(tx *store.Tx) error {
+		for typ, ids := range byType {
+			rows, err := tx.SearchSourcesByID(ctx, typ, ids)
+			if err != nil {
+				return err
+			}
+			for _, r := range rows {
+				d := DocOf(r)
+				docs[d.ID] = &d
+			}
+		}
+		return nil
+	})
+	return docs, err
 }
 
 // LastIndexedAt is when a batch was last applied (zero if never, this run).
@@ -159,8 +186,11 @@ func (x *Indexer) Rebuild(ctx context.Context, each func(yield func(index.Doc) e
 	return nil
 }
 
-// Encode is the outbox payload of a document.
-func Encode(d index.Doc) []byte {
-	b, _ := json.Marshal(d) // a Doc of strings and a time always encodes
-	return b
+// DocOf is the search document of a stored row: the row's id is the doc id
+// (UUIDs are unique across tables), and the owner is inside the document so
+// every query can be scoped by it. The outbox and a rebuild both use it, so
+// a change is indexed exactly as a rebuild would index it.
+func DocOf(r store.SearchSource) index.Doc {
+	return index.Doc{ID: r.ID, Type: r.Type, OwnerID: r.UserID, OrgID: r.OrgID, ParentID: r.ParentID, Title: r.Title, Body: r.Body,
+		CreatedAt: time.UnixMilli(r.CreatedAt).UTC(), Position: r.Position}
 }

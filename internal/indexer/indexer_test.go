@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xentree/xentree/conversation"
 	"github.com/xentree/xentree/store"
 	"github.com/xentree/xentree/store/index"
 )
@@ -25,6 +26,27 @@ func open(t *testing.T, dir string) (*store.DB, *index.Index) {
 		t.Fatal(err)
 	}
 	return db, ix
+}
+
+// putNote stores (or rewrites) note id of user u1 with body and queues it
+// for indexing, as the engine does in one transaction.
+func putNote(tx *store.Tx, id, body string) error {
+	if err := tx.ExecRaw(ctx, `INSERT OR IGNORE INTO users (id, email, created_at, updated_at) VALUES ('u1', 'u1@example.com', 0, 0)`); err != nil {
+		return err
+	}
+	if err := tx.ExecRaw(ctx, `INSERT INTO notes (id, user_id, content, created_at, updated_at) VALUES (?, 'u1', ?, 0, 0)
+		ON CONFLICT (id) DO UPDATE SET content = excluded.content`, id, body); err != nil {
+		return err
+	}
+	return tx.OutboxIndex(ctx, conversation.TypeNote, id)
+}
+
+// dropNote deletes note id and queues its removal.
+func dropNote(tx *store.Tx, id string) error {
+	if err := tx.ExecRaw(ctx, `DELETE FROM notes WHERE id = ?`, id); err != nil {
+		return err
+	}
+	return tx.OutboxDelete(ctx, id)
 }
 
 func search(t *testing.T, ix *index.Index, owner, q string) []string {
@@ -46,10 +68,10 @@ func TestCrashBetweenCommitAndIndexing(t *testing.T) {
 	dir := t.TempDir()
 	db, ix := open(t, dir)
 	err := db.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.OutboxIndex(ctx, "d1", Encode(index.Doc{ID: "d1", Type: "note", OwnerID: "u1", Body: "photosynthesis in plants"})); err != nil {
+		if err := putNote(tx, "d1", "photosynthesis in plants"); err != nil {
 			return err
 		}
-		return tx.OutboxIndex(ctx, "d2", Encode(index.Doc{ID: "d2", Type: "note", OwnerID: "u1", Body: "the water cycle"}))
+		return putNote(tx, "d2", "the water cycle")
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -76,13 +98,13 @@ func TestCrashBetweenCommitAndIndexing(t *testing.T) {
 	}
 	// Deletes travel the same way; a later op on the same id wins.
 	err = db.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.OutboxDelete(ctx, "d1"); err != nil {
+		if err := dropNote(tx, "d1"); err != nil {
 			return err
 		}
-		if err := tx.OutboxIndex(ctx, "d2", Encode(index.Doc{ID: "d2", Type: "note", OwnerID: "u1", Body: "clouds and rain"})); err != nil {
+		if err := putNote(tx, "d2", "clouds and rain"); err != nil {
 			return err
 		}
-		return tx.OutboxDelete(ctx, "d2")
+		return dropNote(tx, "d2")
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -95,6 +117,41 @@ func TestCrashBetweenCommitAndIndexing(t *testing.T) {
 	}
 }
 
+// The outbox holds references, so the indexer indexes each row as it is
+// when the batch is applied: a change queued twice is indexed once in its
+// last state, and a row deleted meanwhile is removed from the index even if
+// its own delete were missing.
+func TestIndexesTheRowAsCommittedAtApply(t *testing.T) {
+	db, ix := open(t, t.TempDir())
+	defer db.Close()
+	defer ix.Close()
+	x := New(db, ix, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now, time.Hour, 0)
+	if err := ix.Apply([]index.Op{{Doc: &index.Doc{ID: "gone", Type: "note", OwnerID: "u1", Body: "volcano"}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, fn := range []func(*store.Tx) error{
+		func(tx *store.Tx) error { return putNote(tx, "d1", "tectonic plates") },
+		func(tx *store.Tx) error { return putNote(tx, "d1", "ocean currents") },
+		func(tx *store.Tx) error { return tx.OutboxIndex(ctx, conversation.TypeNote, "gone") },
+		func(tx *store.Tx) error { return tx.OutboxIndex(ctx, "no-such-type", "d9") },
+	} {
+		if err := db.Write(ctx, fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := x.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]int{"tectonic": 0, "ocean": 1, "volcano": 0} {
+		if got := search(t, ix, "u1", q); len(got) != want {
+			t.Errorf("search %q: %v, want %d hit(s)", q, got, want)
+		}
+	}
+	if pending, _, _ := db.OutboxStats(ctx); pending != 0 {
+		t.Errorf("outbox still holds %d rows", pending)
+	}
+}
+
 func TestGoroutineWakesOnCommit(t *testing.T) {
 	db, ix := open(t, t.TempDir())
 	defer db.Close()
@@ -104,7 +161,7 @@ func TestGoroutineWakesOnCommit(t *testing.T) {
 	x.Start()
 	defer x.Stop()
 	err := db.Write(ctx, func(tx *store.Tx) error {
-		return tx.OutboxIndex(ctx, "d1", Encode(index.Doc{ID: "d1", Type: "note", OwnerID: "u1", Body: "mitochondria"}))
+		return putNote(tx, "d1", "mitochondria")
 	})
 	if err != nil {
 		t.Fatal(err)
