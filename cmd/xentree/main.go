@@ -24,7 +24,8 @@
 // than the proxy; --cors-origins lists the browser origins allowed to call
 // the API (exact, comma-separated, or "*"), none by default; --pprof-addr
 // serves Go's runtime profiles (/debug/pprof/) on a second listener of its
-// own, off by default, so they are never reachable through the API's port.
+// own, off by default, so they are never reachable through the API's port;
+// without it the server does not sample allocations for a heap profile.
 // AI providers: XENTREE_OPENAI_API_KEY, XENTREE_OPENAI_BASE_URL, XENTREE_OPENAI_MODEL,
 // XENTREE_ANTHROPIC_API_KEY, XENTREE_ANTHROPIC_BASE_URL, XENTREE_ANTHROPIC_MODEL,
 // XENTREE_DEFAULT_PROVIDER (local, openai or anthropic); with none set, the
@@ -45,6 +46,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -165,6 +167,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cors := httpapi.CORSConfig{AllowedOrigins: splitList(*corsOrigins)}
 	if err := cors.Validate(); err != nil {
 		return fmt.Errorf("--cors-origins: %w", err)
+	}
+	if *pprofAddr == "" {
+		// Nobody can read a heap profile, so stop sampling allocations for
+		// it. Each sample keeps a record of its stack and size for the life
+		// of the process; in a server that runs for weeks those records
+		// were a slow, steady growth of memory (docs/reliability.md).
+		runtime.MemProfileRate = 0
 	}
 	log := newLogger(stderr)
 	off := xentree.RateLimit{Off: !limits}

@@ -271,3 +271,47 @@ func TestServePprofOnItsOwnListener(t *testing.T) {
 		}
 	}
 }
+
+// Without --pprof-addr the server samples no allocations for a heap
+// profile. Each sample's record (a stack and a size) lives as long as the
+// process, so serving requests of ever new sizes grew go_memstats_buck_hash_sys_bytes
+// for good; now it stays at what package initialization left.
+func TestServeWithoutPprofRecordsNoAllocations(t *testing.T) {
+	s := startServerEnv(t, t.TempDir(), "XENTREE_METRICS=on")
+	before := metric(t, s.url, "go_memstats_buck_hash_sys_bytes")
+	if code, body := post(t, s.url+"/api/auth/register", "application/json", `{"email":"ada@example.com","password":"correct horse battery staple"}`); code != 201 {
+		t.Fatalf("register: %d %s", code, body)
+	}
+	token := loginHTTP(t, s.url, "ada@example.com")
+	for i := 1; i <= 60; i++ {
+		note := map[string]string{"title": "sizes", "content": strings.Repeat("moraine ", i*100)}
+		if _, err := call(http.DefaultClient, "POST", s.url+"/api/core/notes", token, note, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if after := metric(t, s.url, "go_memstats_buck_hash_sys_bytes"); after != before {
+		t.Errorf("profiling records grew from %v to %v bytes", before, after)
+	}
+}
+
+// metric reads one unlabelled series from the server's /metrics.
+func metric(t *testing.T, url, name string) float64 {
+	t.Helper()
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("no %s in /metrics", name)
+	return 0
+}
