@@ -250,12 +250,8 @@ func (tx *Tx) visible(ctx context.Context, prefix, userID string, ids []string) 
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := make([]any, 0, len(ids)+1)
-	args = append(args, userID)
-	for _, id := range ids {
-		args = append(args, id)
-	}
-	rows, err := tx.query(ctx, prefix+"(?"+strings.Repeat(",?", len(ids)-1)+")", args...)
+	list, args := inList([]any{userID}, ids)
+	rows, err := tx.query(ctx, prefix+list, args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -334,12 +330,17 @@ func (tx *Tx) SearchSourcesByID(ctx context.Context, typ string, ids []string) (
 	if !ok || len(ids) == 0 {
 		return nil, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+	list, args := inList(nil, ids)
+	return queryAll(ctx, tx, src.sel+` WHERE `+src.id+` IN `+list, args, src.scan)
+}
+
+// inList returns the placeholder list "(?,?,...)" for ids (at least one)
+// and args with ids appended, for an IN condition.
+func inList(args []any, ids []string) (string, []any) {
+	for _, id := range ids {
+		args = append(args, id)
 	}
-	marks := strings.Repeat(",?", len(ids))[1:]
-	return queryAll(ctx, tx, src.sel+` WHERE `+src.id+` IN (`+marks+`)`, args, src.scan)
+	return "(?" + strings.Repeat(",?", len(ids)-1) + ")", args
 }
 
 // queryAll runs q and scans every row with scan.

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strings"
 
 	"github.com/xentree/xentree/internal/cursor"
 	"github.com/xentree/xentree/internal/xtime"
@@ -116,11 +115,9 @@ func (tx *Tx) VisibleChunks(ctx context.Context, userID, onlyOrg string, ids []s
 		return out, nil
 	}
 	cond, args := visibleDoc(userID, onlyOrg)
-	for _, id := range ids {
-		args = append(args, id)
-	}
+	list, args := inList(args, ids)
 	rows, err := tx.query(ctx, `SELECT c.id, d.id, d.title, c.heading, c.text, d.created_at FROM chunks c
-		JOIN documents d ON d.id = c.document_id WHERE `+cond+` AND c.id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`, args...)
+		JOIN documents d ON d.id = c.document_id WHERE `+cond+` AND c.id IN `+list, args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}

@@ -1,9 +1,9 @@
 // Package indexer moves search changes from the store's outbox into the Bleve
 // index. One goroutine wakes on every commit that queued changes, takes all
 // that is pending (so batches grow under load), reads the rows it refers to,
-// applies them as one Bleve batch and only then deletes the applied outbox rows: a crash at any point leaves
-// the rows to be applied again at the next start, and applying twice is
-// harmless because indexing by id is idempotent.
+// applies them as one Bleve batch and only then deletes the applied outbox
+// rows: a crash at any point leaves the rows to be applied again at the next
+// start, and applying twice is harmless because indexing by id is idempotent.
 package indexer
 
 import (
