@@ -191,12 +191,31 @@ var benchWords = []string{"glacier", "valley", "photosynthesis", "chlorophyll", 
 // searchCorpus builds (once per size and run, in a temp dir, never
 // committed) a store and index with n messages spread over 1,000 users, and
 // returns an engine on it and one user who owns n/1000 of them.
-var corpusCache sync.Map
+var corpusCache sync.Map // size -> *corpus
+
+type corpus struct {
+	e   *Engine
+	u   User
+	dir string
+}
+
+// TestMain removes the corpora the benchmarks built: they serve the whole
+// run, so no single benchmark can remove its own (a 1M corpus is 1.5 GB).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	corpusCache.Range(func(_, v any) bool {
+		c := v.(*corpus)
+		c.e.Close()
+		os.RemoveAll(c.dir)
+		return true
+	})
+	os.Exit(code)
+}
 
 func searchCorpus(b *testing.B, n int) (*Engine, User) {
 	if v, ok := corpusCache.Load(n); ok {
-		c := v.([2]any)
-		return c[0].(*Engine), c[1].(User)
+		c := v.(*corpus)
+		return c.e, c.u
 	}
 	dir, err := os.MkdirTemp("", "xentree-bench-corpus")
 	if err != nil {
@@ -248,7 +267,7 @@ func searchCorpus(b *testing.B, n int) (*Engine, User) {
 		}
 	}
 	b.Logf("corpus of %d messages built in %v", n, time.Since(t0).Round(time.Second))
-	corpusCache.Store(n, [2]any{e, users[0]})
+	corpusCache.Store(n, &corpus{e: e, u: users[0], dir: dir})
 	return e, users[0]
 }
 
