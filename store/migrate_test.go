@@ -80,7 +80,8 @@ func TestMigration0011KeepsQueuedChangesAsReferences(t *testing.T) {
 		t.Fatal(err)
 	}
 	db = reopen(t, db, path)
-	ops, err := db.OutboxPending(ctx, 10)
+	var ops []OutboxOp
+	err = db.Read(ctx, func(tx *Tx) error { ops, err = tx.OutboxPending(ctx, 10); return err })
 	if err != nil {
 		t.Fatal(err)
 	}

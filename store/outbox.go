@@ -33,8 +33,8 @@ func (tx *Tx) OutboxDelete(ctx context.Context, docID string) error {
 }
 
 // OutboxPending returns up to limit pending operations, oldest first.
-func (db *DB) OutboxPending(ctx context.Context, limit int) ([]OutboxOp, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id, doc_id, op, COALESCE(doc_type, '') FROM index_outbox ORDER BY id LIMIT ?`, limit)
+func (tx *Tx) OutboxPending(ctx context.Context, limit int) ([]OutboxOp, error) {
+	rows, err := tx.query(ctx, `SELECT id, doc_id, op, COALESCE(doc_type, '') FROM index_outbox ORDER BY id LIMIT ?`, limit)
 	if err != nil {
 		return nil, mapErr(err)
 	}

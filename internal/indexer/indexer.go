@@ -104,12 +104,17 @@ func (x *Indexer) Drain(ctx context.Context) error {
 }
 
 func (x *Indexer) step(ctx context.Context) (int, error) {
-	pending, err := x.db.OutboxPending(ctx, BatchSize)
+	var pending []store.OutboxOp
+	var docs map[string]*index.Doc
+	err := x.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		if pending, err = tx.OutboxPending(ctx, BatchSize); err != nil {
+			return err
+		}
+		docs, err = load(ctx, tx, pending)
+		return err
+	})
 	if err != nil || len(pending) == 0 {
-		return 0, err
-	}
-	docs, err := x.load(ctx, pending)
-	if err != nil {
 		return 0, err
 	}
 	ops := make([]index.Op, 0, len(pending))
@@ -132,9 +137,9 @@ func (x *Indexer) step(ctx context.Context) (int, error) {
 	return len(pending), nil
 }
 
-// load reads, in one snapshot, the rows that pending's index operations
-// refer to, as the documents to index.
-func (x *Indexer) load(ctx context.Context, pending []store.OutboxOp) (map[string]*index.Doc, error) {
+// load reads the rows that pending's index operations refer to, in the
+// snapshot that listed them, as the documents to index.
+func load(ctx context.Context, tx *store.Tx, pending []store.OutboxOp) (map[string]*index.Doc, error) {
 	byType := map[string][]string{}
 	for _, p := range pending {
 		if !p.Delete {
@@ -142,23 +147,17 @@ func (x *Indexer) load(ctx context.Context, pending []store.OutboxOp) (map[strin
 		}
 	}
 	docs := make(map[string]*index.Doc, len(pending))
-	if len(byType) == 0 {
-		return docs, nil
-	}
-	err := x.db.Read(ctx, func(tx *store.Tx) error {
-		for typ, ids := range byType {
-			rows, err := tx.SearchSourcesByID(ctx, typ, ids)
-			if err != nil {
-				return err
-			}
-			for _, r := range rows {
-				d := DocOf(r)
-				docs[d.ID] = &d
-			}
+	for typ, ids := range byType {
+		rows, err := tx.SearchSourcesByID(ctx, typ, ids)
+		if err != nil {
+			return nil, err
 		}
-		return nil
-	})
-	return docs, err
+		for _, r := range rows {
+			d := DocOf(r)
+			docs[d.ID] = &d
+		}
+	}
+	return docs, nil
 }
 
 // LastIndexedAt is when a batch was last applied (zero if never, this run).

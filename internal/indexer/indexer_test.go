@@ -49,6 +49,15 @@ func dropNote(tx *store.Tx, id string) error {
 	return tx.OutboxDelete(ctx, id)
 }
 
+// started opens the store and index in dir, closed when the test ends, and
+// an indexer on them that applies the outbox only when told to Drain.
+func started(t *testing.T, dir string) (*store.DB, *index.Index, *Indexer) {
+	t.Helper()
+	db, ix := open(t, dir)
+	t.Cleanup(func() { ix.Close(); db.Close() })
+	return db, ix, New(db, ix, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now, time.Hour, 0)
+}
+
 func search(t *testing.T, ix *index.Index, owner, q string) []string {
 	t.Helper()
 	res, err := ix.Search(ctx, index.SearchOptions{Query: q, OwnerID: owner, Size: 10, Types: []string{"note"}})
@@ -83,10 +92,7 @@ func TestCrashBetweenCommitAndIndexing(t *testing.T) {
 	ix.Close()
 	db.Close()
 
-	db, ix = open(t, dir)
-	defer db.Close()
-	defer ix.Close()
-	x := New(db, ix, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now, time.Hour, 0)
+	db, ix, x := started(t, dir)
 	if err := x.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -122,10 +128,7 @@ func TestCrashBetweenCommitAndIndexing(t *testing.T) {
 // last state, and a row deleted meanwhile is removed from the index even if
 // its own delete were missing.
 func TestIndexesTheRowAsCommittedAtApply(t *testing.T) {
-	db, ix := open(t, t.TempDir())
-	defer db.Close()
-	defer ix.Close()
-	x := New(db, ix, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now, time.Hour, 0)
+	db, ix, x := started(t, t.TempDir())
 	if err := ix.Apply([]index.Op{{Doc: &index.Doc{ID: "gone", Type: "note", OwnerID: "u1", Body: "volcano"}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -153,10 +156,7 @@ func TestIndexesTheRowAsCommittedAtApply(t *testing.T) {
 }
 
 func TestGoroutineWakesOnCommit(t *testing.T) {
-	db, ix := open(t, t.TempDir())
-	defer db.Close()
-	defer ix.Close()
-	x := New(db, ix, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now, time.Hour, 0)
+	db, ix, x := started(t, t.TempDir())
 	db.SetOutboxHook(x.Notify)
 	x.Start()
 	defer x.Stop()
@@ -179,10 +179,7 @@ func TestGoroutineWakesOnCommit(t *testing.T) {
 }
 
 func TestRebuild(t *testing.T) {
-	db, ix := open(t, t.TempDir())
-	defer db.Close()
-	defer ix.Close()
-	x := New(db, ix, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now, time.Hour, 0)
+	_, ix, x := started(t, t.TempDir())
 	if err := ix.Apply([]index.Op{{Doc: &index.Doc{ID: "stale", Type: "note", OwnerID: "u1", Body: "stale entry"}}}); err != nil {
 		t.Fatal(err)
 	}
