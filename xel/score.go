@@ -121,6 +121,13 @@ type features struct {
 	fillers       int
 	stutters      int // a word said twice in a row
 	grammar       []Correction
+	errors        int // grammar errors found, repeats included
+}
+
+// tokens splits a text at spaces and at the slashes and underscores that
+// join words ("he/she", "and/or").
+func tokens(text string) []string {
+	return strings.FieldsFunc(text, func(r rune) bool { return unicode.IsSpace(r) || r == '/' || r == '_' })
 }
 
 func measure(text string) features {
@@ -133,7 +140,7 @@ func measure(text string) features {
 	}
 	// Words and sentence lengths in one pass over the text.
 	cur := 0
-	for _, tok := range strings.FieldsFunc(text, func(r rune) bool { return unicode.IsSpace(r) }) {
+	for _, tok := range tokens(text) {
 		end := strings.ContainsAny(tok[len(tok)-1:], ".!?")
 		w := strings.Map(func(r rune) rune {
 			if unicode.IsLetter(r) {
@@ -193,48 +200,8 @@ func measure(text string) features {
 	for _, fl := range l.fillers {
 		f.fillers += strings.Count(norm, " "+fl+" ")
 	}
-	f.grammar = grammarChecks(f.words, f.raw)
+	f.grammar, f.errors = grammarChecks(f.words, f.raw)
 	return f
-}
-
-// grammarChecks finds a few error patterns learners often make and that can
-// be told from the words alone.
-func grammarChecks(words, raw []string) []Correction {
-	var out []Correction
-	seen := map[string]bool{}
-	add := func(orig, sugg, reason string) {
-		if len(out) < 20 && !seen[orig] {
-			seen[orig] = true
-			out = append(out, Correction{Original: orig, Suggestion: sugg, Reason: reason})
-		}
-	}
-	thirdPerson := map[string]bool{"he": true, "she": true, "it": true}
-	baseVerbs := map[string]string{"go": "goes", "have": "has", "do": "does", "like": "likes", "want": "wants",
-		"live": "lives", "work": "works", "play": "plays", "think": "thinks", "make": "makes", "say": "says", "come": "comes"}
-	for i, w := range words {
-		if w == "i" && raw[i] == "i" {
-			add("i", "I", "the pronoun I is always a capital letter")
-		}
-		if i == 0 {
-			continue
-		}
-		prev := words[i-1]
-		switch {
-		case prev == w && !(w == "had" || w == "that"):
-			add(prev+" "+w, w, "the word is repeated")
-		case prev == "a" && len(w) > 1 && strings.ContainsRune("aeio", rune(w[0])):
-			add("a "+w, "an "+w, "use an before a vowel sound")
-		case prev == "an" && len(w) > 1 && !strings.ContainsRune("aeiouh", rune(w[0])):
-			add("an "+w, "a "+w, "use a before a consonant sound")
-		case thirdPerson[prev] && baseVerbs[w] != "":
-			add(prev+" "+w, prev+" "+baseVerbs[w], "he, she and it take the -s form of the verb")
-		case prev == "more" && (w == "better" || w == "worse" || strings.HasSuffix(w, "er") && len(w) > 4 && w != "other" && w != "over" && w != "never" && w != "rather"):
-			add("more "+w, w, "do not use more with a comparative ending in -er")
-		case prev == "didn" && (strings.HasSuffix(w, "ed") && len(w) > 4):
-			add("didn't "+w, "didn't "+strings.TrimSuffix(w, "ed"), "after did not, use the base form")
-		}
-	}
-	return out
 }
 
 func clamp(x float64) int {
@@ -363,11 +330,12 @@ const estimateNote = "This is an automatic estimate from measurable features of 
 func ScoreWriting(text string, t Target) Evaluation {
 	f := measure(text)
 	n := len(f.words)
-	var task float64
+	var task, taskPenalty float64
 	var taskComment string
 	switch {
 	case t.MinWords > 0 && n < t.MinWords:
 		task = 100 * float64(n) / float64(t.MinWords) * 0.8
+		taskPenalty = 30 * (1 - float64(n)/float64(t.MinWords))
 		taskComment = "Too short: the task asks for at least " + strconv.Itoa(t.MinWords) + " words (" + strconv.Itoa(n) + " written)."
 	case t.MaxWords > 0 && n > t.MaxWords:
 		task = math.Max(50, 100-float64(n-t.MaxWords)/float64(t.MaxWords)*100)
@@ -381,24 +349,79 @@ func ScoreWriting(text string, t Target) Evaluation {
 	if t.Prompt != "" && n > 0 {
 		if overlap := promptOverlap(t.Prompt, f.words); overlap == 0 {
 			task *= 0.8
+			taskPenalty += 10
 			taskComment += " The text does not seem to use the words of the prompt: check that it answers it."
 		} else {
 			task = math.Min(100, task+10)
 		}
 	}
-	voc, vocC := f.vocabulary()
-	gram, gramC := f.accuracy()
-	coh, cohC := f.coherence()
+	x := writingVector(f, text)
+	voc := scaleScore(writingModels["vocabulary"].predict(x))
+	gram := scaleScore(writingModels["grammar"].predict(x))
+	coh := scaleScore(writingModels["coherence"].predict(x))
 	crit := map[string]Criterion{
 		"task_achievement": {clamp(task), taskComment},
-		"coherence":        {clamp(coh), cohC},
-		"vocabulary":       {clamp(voc), vocC},
-		"grammar":          {clamp(gram), gramC},
+		"coherence":        {clamp(coh), f.coherenceComment(coh)},
+		"vocabulary":       {clamp(voc), vocabularyComment(voc)},
+		"grammar":          {clamp(gram), f.grammarComment(gram)},
 	}
-	// Vocabulary weighs most: at the upper levels it is what still tells
-	// texts apart once they are long, linked and accurate.
-	overall := clamp(0.15*task + 0.2*coh + 0.4*voc + 0.25*gram)
-	return finish(KindWriting, overall, crit, f)
+	// The overall score is its own fit to the human overall scores (it
+	// weighs every feature, not the criteria), less what the task asked
+	// for and did not get: length below the minimum, or no word of the prompt.
+	overall := scaleScore(writingModels["overall"].predict(x)) - taskPenalty
+	return finish(KindWriting, clamp(overall), crit, f)
+}
+
+func vocabularyComment(score float64) string {
+	switch {
+	case score < 45:
+		return "A small range of everyday words, often repeated."
+	case score < 65:
+		return "Everyday vocabulary with some variety; try less common, more precise words."
+	case score < 80:
+		return "A good range of vocabulary, including some less common words."
+	}
+	return "A wide, precise range of words."
+}
+
+func (f features) grammarComment(score float64) string {
+	_, long := f.sentenceShape()
+	switch {
+	case score < 45:
+		return "Frequent errors make some sentences hard to follow."
+	case score < 65 && len(f.misspelled) > len(f.words)/20:
+		return "Mostly understandable, with errors to fix; check the spelling in particular."
+	case score < 65:
+		return "Mostly understandable, with some errors to fix."
+	case long > 0.2:
+		return "Accurate; some sentences run on: end them with a full stop sooner."
+	}
+	return "Accurate, with varied sentence structures."
+}
+
+func (f features) coherenceComment(score float64) string {
+	switch {
+	case len(f.connectives) == 0:
+		return "Ideas are listed without linking words; try because, however, for example, as a result."
+	case score < 55:
+		return "Some linking words; connect your ideas and sentences more, and group them in paragraphs."
+	case score < 70:
+		return "Ideas are mostly linked; a clearer paragraph for each main point would help the reader."
+	}
+	return "Ideas are clearly linked and easy to follow."
+}
+
+// sentenceShape is the mean sentence length in words and the share of
+// sentences over 40 words.
+func (f features) sentenceShape() (mean, long float64) {
+	mean, _ = meanSD(f.sentLens)
+	n := 0
+	for _, s := range f.sentLens {
+		if s > 40 {
+			n++
+		}
+	}
+	return mean, float64(n) / math.Max(1, float64(len(f.sentLens)))
 }
 
 func promptOverlap(prompt string, words []string) int {

@@ -1,0 +1,284 @@
+package xel
+
+import (
+	"math"
+	"strings"
+	"unicode"
+)
+
+// WritingFeatureNames names the measurements WritingFeatures returns, in
+// order. The offline writing scorer is a linear combination of them.
+var WritingFeatureNames = []string{
+	"ln_words",           // ln(1 + words): how much was written
+	"ln_sentences",       // ln(1 + sentences)
+	"ln_mean_sent_len",   // ln(1 + mean words a sentence): long run-ons are a learner's mark
+	"sd_sent_len",        // spread of sentence lengths, words
+	"long_sent_share",    // sentences over 40 words
+	"ln_paragraphs",      // ln(1 + paragraphs)
+	"guiraud",            // types / sqrt(words): diversity corrected for length
+	"mtld",               // measure of textual lexical diversity (McCarthy & Jarvis), /100
+	"hapax_share",        // words used once, of all types
+	"rare_share",         // content words outside the most common band, of content words
+	"band3_share",        // content words only in the large list, of content words
+	"common_share",       // function and very common words, of all words
+	"mean_word_len",      // letters a word
+	"long_word_share",    // words of 7 letters or more
+	"suffix_share",       // -tion, -ment, -ness, -ity, -ance, -ence, -ism, -ive, -ous, -al words
+	"ly_share",           // -ly adverbs
+	"misspelled_rate",    // words not in the dictionary, per word
+	"misspelled_sqrt",    // its square root: the first errors weigh most
+	"grammar_rate",       // common learner error patterns, per word
+	"lower_i_rate",       // "i" for "I", per word
+	"lower_start_share",  // sentences starting with a lower-case letter
+	"caps_error_rate",    // capitalised common words inside a sentence, per word
+	"no_apostrophe_rate", // dont, cant, im, ... written without the apostrophe, per word
+	"spacing_rate",       // a space before punctuation or none after it, per word
+	"comma_rate",         // commas a sentence
+	"rich_punct_rate",    // ; : ( ) " per sentence
+	"connective_types",   // distinct linking words and phrases
+	"connective_rate",    // linking words and phrases, per sentence
+	"subordinator_rate",  // which, who, whose, whom, although, whereas, unless, whether, per sentence
+	"repeat_share",       // content words beyond their third use, of content words
+	"you_rate",           // you, your: addressing the reader
+	"i_rate",             // I, me, my
+	"ln_words_sq",        // (ln_words - 6)²: length matters less once a text is long
+	"long_types",         // distinct correctly spelled words of 7 letters or more / sqrt(words)
+	"content_types",      // distinct words outside the common list / sqrt(words)
+	"ln_para_len",        // ln(1 + words a paragraph)
+	"bigram_repeat",      // word pairs used before in the text, of all pairs
+	"vague_rate",         // thing, stuff, very, really, lot, good, bad, nice, big: per word
+	"question_rate",      // ? per sentence
+	"exclaim_rate",       // ! per sentence
+	"contraction_rate",   // don't, it's, I'm, ... per word
+	"fragment_share",     // sentences starting with because, and, but, so, or
+	"word_len_sd",        // spread of word lengths
+}
+
+// WritingFeatures returns the measurements of a text that the offline
+// writing scorer combines, named by WritingFeatureNames. It is exported so
+// that cmd/xentree-eval can refit the scorer's weights on human-judged
+// essays; it is deterministic and does no I/O.
+func WritingFeatures(text string) []float64 {
+	return writingVector(measure(text), text)
+}
+
+var (
+	suffixes      = []string{"tion", "sion", "ment", "ness", "ity", "ance", "ence", "ism", "ive", "ous", "al", "ship"}
+	subordinators = map[string]bool{"which": true, "who": true, "whose": true, "whom": true, "although": true,
+		"whereas": true, "unless": true, "whether": true, "though": true, "whenever": true, "wherever": true}
+	vague = map[string]bool{"thing": true, "things": true, "stuff": true, "very": true, "really": true, "lot": true,
+		"good": true, "bad": true, "nice": true, "big": true, "so": true}
+	fragmentStart = map[string]bool{"because": true, "and": true, "but": true, "so": true, "or": true}
+	noApostrophe  = map[string]bool{"dont": true, "cant": true, "im": true, "didnt": true, "doesnt": true, "wont": true,
+		"isnt": true, "wasnt": true, "arent": true, "couldnt": true, "wouldnt": true, "shouldnt": true, "ive": true,
+		"thats": true, "theyre": true, "youre": true, "whats": true, "lets": false, "hasnt": true, "havent": true}
+)
+
+func writingVector(f features, text string) []float64 {
+	l := lex()
+	n := float64(len(f.words))
+	v := make([]float64, 0, len(WritingFeatureNames))
+	if n == 0 {
+		return make([]float64, len(WritingFeatureNames))
+	}
+	sents := math.Max(1, float64(f.sentences))
+	content := math.Max(1, float64(f.contentTokens))
+	_, sd := meanSD(f.sentLens)
+	meanLen, long := f.sentenceShape()
+	seen := map[string]int{}
+	var letters, longW, suff, ly, band3, common, lowerI, you, me, vagueN, bigramRep int
+	var letters2 float64
+	longTypes, contentTypes, bigrams := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	misspelled := map[int]bool{}
+	for _, i := range f.misspelled {
+		misspelled[i] = true
+	}
+	for i, w := range f.words {
+		seen[w]++
+		letters += len(w)
+		letters2 += float64(len(w) * len(w))
+		if len(w) >= 7 && !misspelled[i] {
+			longTypes[w] = true
+		}
+		if !l.common[w] && !misspelled[i] {
+			contentTypes[w] = true
+		}
+		if vague[w] {
+			vagueN++
+		}
+		if i > 0 {
+			bg := f.words[i-1] + " " + w
+			if bigrams[bg] {
+				bigramRep++
+			}
+			bigrams[bg] = true
+		}
+		if len(w) >= 7 {
+			longW++
+		}
+		if len(w) >= 6 {
+			for _, s := range suffixes {
+				if strings.HasSuffix(w, s) {
+					suff++
+					break
+				}
+			}
+			if strings.HasSuffix(w, "ly") {
+				ly++
+			}
+		}
+		if l.common[w] {
+			common++
+		} else if b, ok := l.band[w]; ok && b == 3 {
+			band3++
+		}
+		switch w {
+		case "i":
+			if f.raw[i] == "i" {
+				lowerI++
+			}
+			me++
+		case "me", "my":
+			me++
+		case "you", "your":
+			you++
+		}
+	}
+	hapax := 0
+	for _, c := range seen {
+		if c == 1 {
+			hapax++
+		}
+	}
+	// Mechanics, from the raw tokens.
+	var lowerStart, capsErr, noApos, spacing, commas, rich, subord, connTokens, contractions, fragments int
+	start := true
+	for _, tok := range tokens(text) {
+		word := strings.Map(func(r rune) rune {
+			if unicode.IsLetter(r) {
+				return r
+			}
+			return -1
+		}, tok)
+		if word == "" {
+			if strings.ContainsAny(tok, ".,;:!?") {
+				spacing++ // punctuation standing alone: a space before it
+			}
+			continue
+		}
+		first := []rune(word)[0]
+		lw := strings.ToLower(word)
+		switch {
+		case start && unicode.IsLower(first):
+			lowerStart++
+		case !start && unicode.IsUpper(first) && lw != "i" && l.common[lw]:
+			capsErr++
+		}
+		if start && fragmentStart[lw] {
+			fragments++
+		}
+		if strings.ContainsAny(tok, "'’") && !strings.HasSuffix(lw, "s") {
+			contractions++
+		}
+		if noApostrophe[lw] && !strings.ContainsAny(tok, "'’") {
+			noApos++
+		}
+		if subordinators[lw] {
+			subord++
+		}
+		trim := strings.TrimRight(tok, ".,;:!?\"')")
+		if i := strings.IndexAny(trim, ".,;:!?"); i > 0 && i < len(trim)-1 {
+			spacing++ // "end.Next" or "one,two": no space after the mark
+		}
+		start = strings.ContainsAny(tok[len(tok)-1:], ".!?")
+	}
+	commas = strings.Count(text, ",")
+	rich = strings.Count(text, ";") + strings.Count(text, ":") + strings.Count(text, "(") + strings.Count(text, "\"")
+	norm := " " + Normalize(text) + " "
+	for c := range f.connectives {
+		connTokens += strings.Count(norm, " "+c+" ")
+	}
+	mis := float64(len(f.misspelled)) / n
+	v = append(v,
+		math.Log1p(n),
+		math.Log1p(float64(f.sentences)),
+		math.Log1p(meanLen),
+		sd,
+		long,
+		math.Log1p(float64(f.paragraphs)),
+		float64(f.types)/math.Sqrt(n),
+		mtld(f.words)/100,
+		float64(hapax)/math.Max(1, float64(len(seen))),
+		float64(f.rareContent)/content,
+		float64(band3)/content,
+		float64(common)/n,
+		float64(letters)/n,
+		float64(longW)/n,
+		float64(suff)/n,
+		float64(ly)/n,
+		mis,
+		math.Sqrt(mis),
+		float64(f.errors)/n,
+		float64(lowerI)/n,
+		float64(lowerStart)/sents,
+		float64(capsErr)/n,
+		float64(noApos)/n,
+		float64(spacing)/n,
+		float64(commas)/sents,
+		float64(rich)/sents,
+		float64(len(f.connectives)),
+		float64(connTokens)/sents,
+		float64(subord)/sents,
+		float64(f.repeats)/content,
+		float64(you)/n,
+		float64(me)/n,
+		(math.Log1p(n)-6)*(math.Log1p(n)-6),
+		float64(len(longTypes))/math.Sqrt(n),
+		float64(len(contentTypes))/math.Sqrt(n),
+		math.Log1p(n/math.Max(1, float64(f.paragraphs))),
+		float64(bigramRep)/math.Max(1, n-1),
+		float64(vagueN)/n,
+		float64(strings.Count(text, "?"))/sents,
+		float64(strings.Count(text, "!"))/sents,
+		float64(contractions)/n,
+		float64(fragments)/sents,
+		math.Sqrt(math.Max(0, letters2/n-(float64(letters)/n)*(float64(letters)/n))),
+	)
+	return v
+}
+
+// mtld is the measure of textual lexical diversity (McCarthy & Jarvis
+// 2010): the mean length of the stretches of text over which the
+// type-token ratio stays above 0.72, averaged over both directions.
+func mtld(words []string) float64 {
+	if len(words) == 0 {
+		return 0
+	}
+	pass := func(next func(i int) string) float64 {
+		const limit = 0.72
+		factors := 0.0
+		types := map[string]bool{}
+		count := 0
+		for i := range words {
+			w := next(i)
+			count++
+			types[w] = true
+			if float64(len(types))/float64(count) <= limit {
+				factors++
+				clear(types)
+				count = 0
+			}
+		}
+		if count > 0 {
+			ttr := float64(len(types)) / float64(count)
+			factors += (1 - ttr) / (1 - limit)
+		}
+		if factors == 0 {
+			return float64(len(words))
+		}
+		return float64(len(words)) / factors
+	}
+	fwd := pass(func(i int) string { return words[i] })
+	bwd := pass(func(i int) string { return words[len(words)-1-i] })
+	return (fwd + bwd) / 2
+}
