@@ -17,6 +17,7 @@ import (
 
 	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/integration"
+	"github.com/xentree/xentree/internal/cursor"
 	"github.com/xentree/xentree/internal/ids"
 	"github.com/xentree/xentree/internal/xerr"
 	"github.com/xentree/xentree/org"
@@ -352,6 +353,38 @@ func (e *Engine) RevokeIntegrationToken(ctx context.Context, user User, req inte
 		return tx.RevocationInsert(ctx, jti, tenant, req.Reason, user.ID, expires)
 	})
 	return integration.RevokeResponse{Revoked: err == nil, JTI: jti}, err
+}
+
+// ListIntegrationTokenRevocations returns a tenant's revoked integration
+// tokens, newest first, to its admins and owners. Revocations of tokens that
+// have expired anyway are purged in time, so the list holds those that
+// still matter.
+func (e *Engine) ListIntegrationTokenRevocations(ctx context.Context, user User, tenantID string, p Page) (List[integration.Revocation], error) {
+	if err := user.Allow(auth.ScopeIntegrationsRead); err != nil {
+		return List[integration.Revocation]{}, err
+	}
+	if tenantID == "" {
+		return List[integration.Revocation]{}, xerr.InvalidField("tenantId", "is required")
+	}
+	after, limit, err := e.page(p)
+	if err != nil {
+		return List[integration.Revocation]{}, err
+	}
+	var rs []integration.Revocation
+	err = e.db.Read(ctx, func(tx *store.Tx) error {
+		m, err := membership(ctx, tx, user, tenantID)
+		if err != nil {
+			return err
+		}
+		if err := org.CheckAdmin(m); err != nil {
+			return err
+		}
+		rs, err = tx.RevocationList(ctx, tenantID, after, limit+1)
+		return err
+	})
+	return makeList(rs, limit, func(r integration.Revocation) cursor.Position {
+		return cursor.Position{Key: r.RevokedAt.Millis(), ID: r.JTI}
+	}), err
 }
 
 // RotateIntegrationToken exchanges a valid token for a new one: the old one

@@ -116,6 +116,7 @@ type API interface {
 	RevokeIntegrationToken(ctx context.Context, req integration.RevokeRequest) (integration.RevokeResponse, error)
 	RotateIntegrationToken(ctx context.Context, req integration.RotateRequest) (integration.GrantResponse, error)
 	RotateIntegrationKey(ctx context.Context, req integration.KeyRotateRequest) (integration.KeyRotateResponse, error)
+	ListIntegrationTokenRevocations(ctx context.Context, tenantID string, p xentree.Page) (xentree.List[integration.Revocation], error)
 	// IntegrationJWKS and IntegrationFingerprint are public: no user needed.
 	IntegrationJWKS(ctx context.Context, tenantID string) (xentree.JWKS, error)
 	IntegrationFingerprint(ctx context.Context, tenantID string) (integration.FingerprintResponse, error)

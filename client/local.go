@@ -203,6 +203,9 @@ func (l local) CreateCalendarEvent(ctx context.Context, req integration.CreateEv
 func (l local) GrantIntegrationToken(ctx context.Context, req integration.GrantRequest) (integration.GrantResponse, error) {
 	return l.e.GrantIntegrationToken(ctx, l.u, req)
 }
+func (l local) ListIntegrationTokenRevocations(ctx context.Context, tenantID string, p xentree.Page) (xentree.List[integration.Revocation], error) {
+	return l.e.ListIntegrationTokenRevocations(ctx, l.u, tenantID, p)
+}
 func (l local) VerifyIntegrationToken(ctx context.Context, req integration.VerifyRequest) (integration.VerifyResponse, error) {
 	return l.e.VerifyIntegrationToken(ctx, l.u, req)
 }

@@ -242,6 +242,9 @@ func (c *Remote) RotateIntegrationToken(ctx context.Context, req integration.Rot
 func (c *Remote) RotateIntegrationKey(ctx context.Context, req integration.KeyRotateRequest) (integration.KeyRotateResponse, error) {
 	return do[integration.KeyRotateResponse](ctx, c, "POST", "/api/integration/keys/rotate", nil, req)
 }
+func (c *Remote) ListIntegrationTokenRevocations(ctx context.Context, tenantID string, p xentree.Page) (xentree.List[integration.Revocation], error) {
+	return do[xentree.List[integration.Revocation]](ctx, c, "GET", "/api/admin/integration-token-revocations", paged(p, "tenantId", tenantID), nil)
+}
 func (c *Remote) IntegrationJWKS(ctx context.Context, tenantID string) (xentree.JWKS, error) {
 	return do[xentree.JWKS](ctx, c, "GET", "/api/integration/jwks", query("tenantId", tenantID), nil)
 }

@@ -50,6 +50,7 @@ var isolationCalls = map[string]struct{ query, body string }{
 	"GET /api/core/search":                                            {query: "q=quokka"},
 	"POST /api/core/search/reindex":                                   {},
 	"GET /api/core/search/status":                                     {},
+	"GET /api/admin/integration-token-revocations":                    {query: "tenantId={org}"},
 	"POST /api/integration/grant":                                     {body: `{"mode":"api","origin":"https://app.example","scopes":["xel:read"],"tenantId":"{org}"}`},
 	"POST /api/integration/keys/rotate":                               {body: `{"tenantId":"{org}"}`},
 	"POST /api/integration/revoke":                                    {body: `{"tenantId":"{org}","jti":"{jti}"}`},

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/xentree/xentree/auth"
+	"github.com/xentree/xentree/internal/ids"
 	"github.com/xentree/xentree/internal/textrule"
 	"github.com/xentree/xentree/internal/xerr"
 	"github.com/xentree/xentree/internal/xtime"
@@ -176,6 +177,17 @@ const (
 	MaxReason       = 500
 )
 
+// The embed scopes: what a partner's embed may read of the granting user,
+// beside the API-key scopes. The docs' own grant example uses both.
+const (
+	ScopeProfileRead = "profile:read" // the granting user's public profile
+	ScopeQuotaRead   = "quota:read"   // their Live quota
+)
+
+// TokenScopes lists every scope an integration token may carry: the embed
+// scopes, then every API-key scope.
+var TokenScopes = append([]string{ScopeProfileRead, ScopeQuotaRead}, auth.Scopes...)
+
 // GrantRequest asks for an integration token (camelCase, as documented).
 type GrantRequest struct {
 	Mode       string   `json:"mode"`
@@ -200,8 +212,9 @@ func (r *GrantRequest) Validate() error {
 		return xerr.InvalidField("scopes", "must name at least one scope")
 	}
 	for _, s := range r.Scopes {
-		if !auth.ValidScope(s) {
-			return xerr.InvalidField("scopes", "unknown scope "+strconv.QuoteToASCII(truncate(s, 40)))
+		if !slices.Contains(TokenScopes, s) {
+			return xerr.InvalidField("scopes", "unknown scope "+strconv.QuoteToASCII(truncate(s, 40))+
+				"; accepted: "+strings.Join(TokenScopes, ", "))
 		}
 	}
 	slices.Sort(r.Scopes)
@@ -293,7 +306,9 @@ func (r RevokeRequest) Validate() error {
 		return xerr.InvalidField("integrationToken", "give integrationToken, or tenantId and jti, not both")
 	case r.IntegrationToken == "" && (r.TenantID == "" || r.JTI == ""):
 		return xerr.InvalidField("jti", "give integrationToken, or tenantId and jti")
-	case len(r.JTI) > 100:
+	case r.JTI != "" && !ids.Valid(r.JTI):
+		// Every token this server issues has a UUID jti: anything else
+		// names no token, and would not page as a cursor position.
 		return xerr.InvalidField("jti", "is not a token id")
 	}
 	return nil
@@ -303,6 +318,16 @@ func (r RevokeRequest) Validate() error {
 type RevokeResponse struct {
 	Revoked bool   `json:"revoked"`
 	JTI     string `json:"jti"`
+}
+
+// Revocation is one revoked integration token, as a tenant's admin lists
+// them. RevokedBy is the id of the user who revoked it.
+type Revocation struct {
+	JTI       string     `json:"jti"`
+	Reason    string     `json:"reason"`
+	RevokedAt xtime.Time `json:"revoked_at"`
+	ExpiresAt xtime.Time `json:"expires_at"`
+	RevokedBy string     `json:"revoked_by"`
 }
 
 // RotateRequest exchanges a valid token for a new one (as grant), revoking

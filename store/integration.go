@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/xentree/xentree/integration"
+	"github.com/xentree/xentree/internal/cursor"
 	"github.com/xentree/xentree/internal/xtime"
 )
 
@@ -150,6 +151,19 @@ func (tx *Tx) Revoked(ctx context.Context, orgID, jti string) (bool, error) {
 	var n int
 	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM integration_revocations WHERE org_id = ? AND jti = ?`, orgID, jti).Scan(&n)
 	return n > 0, mapErr(err)
+}
+
+// RevocationList returns orgID's revocations, newest first.
+func (tx *Tx) RevocationList(ctx context.Context, orgID string, after *cursor.Position, limit int) ([]integration.Revocation, error) {
+	q, args := revokedNewest.page(`SELECT jti, reason, revoked_by, revoked_at, expires_at FROM integration_revocations WHERE org_id = ?`,
+		[]any{orgID}, after, limit)
+	return queryAll(ctx, tx, q, args, func(row interface{ Scan(...any) error }) (integration.Revocation, error) {
+		var r integration.Revocation
+		var revoked, expires int64
+		err := row.Scan(&r.JTI, &r.Reason, &r.RevokedBy, &revoked, &expires)
+		r.RevokedAt, r.ExpiresAt = xtime.FromMillis(revoked), xtime.FromMillis(expires)
+		return r, err
+	})
 }
 
 // RevocationPurge deletes revocations of tokens that have expired anyway.

@@ -20,6 +20,7 @@ var (
 	membersByJoined = keyset{key: "m.joined_at", id: "m.user_id"}
 	teamsByOldest   = keyset{key: "t.created_at", id: "t.id"}
 	apiKeysByNewest = keyset{key: "k.created_at", id: "k.id", newestFirst: true}
+	revokedNewest   = keyset{key: "revoked_at", id: "jti", newestFirst: true}
 )
 
 // page appends to a query the condition for rows after the cursor (none

@@ -22,6 +22,7 @@ func TestListPagesSeekTheirIndex(t *testing.T) {
 		{"messages", `SELECT id FROM messages WHERE conversation_id = ?`, "messages_conversation", "(created_at,id)>(?,?)", byCreatedOldest},
 		{"notes", `SELECT id FROM notes WHERE user_id = ?`, "notes_user_updated", "(updated_at,id)<(?,?)", byUpdatedNewest},
 		{"transcripts", `SELECT id FROM live_transcripts WHERE user_id = ?`, "live_transcripts_user", "(created_at,id)<(?,?)", byCreatedNewest},
+		{"revocations", `SELECT jti FROM integration_revocations WHERE org_id = ?`, "integration_revocations_org_revoked", "(revoked_at,jti)<(?,?)", revokedNewest},
 		{"members", `SELECT m.user_id FROM memberships m WHERE m.org_id = ?`, "memberships_joined", "(joined_at,user_id)>(?,?)", membersByJoined},
 	}
 	for _, c := range cases {
