@@ -141,7 +141,7 @@ func (e *Engine) SubmitTask(ctx context.Context, user User, taskID string, req x
 	res := xel.TaskResult{SubmissionID: ids.New(), TaskID: t.ID}
 	switch t.Type {
 	case xel.TypeMultipleChoice:
-		res.Score = xel.GradeChoice(t, req.SelectedOptions)
+		res.Score = xel.GradeChoice(t, req.Selected(t))
 	case xel.TypeGapFill, xel.TypeShortAnswer:
 		res.Score = xel.GradeText(t, req.Answer)
 	case xel.TypeWriting, xel.TypeSpeaking:

@@ -73,8 +73,19 @@ func TestXELSubmissions(t *testing.T) {
 		t.Fatalf("XP twice for one task: %+v", r)
 	}
 	mc := firstTask(t, eng, xel.TypeMultipleChoice)
-	if r, err := eng.SubmitTask(ctx, ada, mc.ID, xel.SubmitRequest{SelectedOptions: mc.Correct}); err != nil || r.Score != 100 {
+	if r, err := eng.SubmitTask(ctx, ada, mc.ID, xel.SubmitRequest{SelectedOptions: xel.OptionIndexes(mc.Correct...)}); err != nil || r.Score != 100 {
 		t.Fatalf("multiple choice: %+v %v", r, err)
+	}
+	var texts []xel.Choice // the same answer as the option texts the module detail shows
+	for _, i := range mc.Correct {
+		texts = append(texts, xel.OptionText(mc.Options[i]))
+	}
+	if r, err := eng.SubmitTask(ctx, ada, mc.ID, xel.SubmitRequest{SelectedOptions: texts}); err != nil || r.Score != 100 {
+		t.Fatalf("multiple choice by text: %+v %v", r, err)
+	}
+	wrong := (mc.Correct[0] + 1) % len(mc.Options)
+	if r, err := eng.SubmitTask(ctx, ada, mc.ID, xel.SubmitRequest{SelectedOptions: []xel.Choice{xel.OptionText(mc.Options[wrong])}}); err != nil || r.Score != 0 {
+		t.Fatalf("wrong option by text: %+v %v", r, err)
 	}
 
 	// Open tasks go through evaluation.
@@ -100,9 +111,11 @@ func TestXELSubmissions(t *testing.T) {
 		kind xerr.Kind
 	}{
 		{"unknown task", "no-such-task.1", xel.SubmitRequest{Answer: "x"}, xerr.NotFound},
-		{"options for a gap", gap.ID, xel.SubmitRequest{SelectedOptions: []int{0}}, xerr.Invalid},
+		{"options for a gap", gap.ID, xel.SubmitRequest{SelectedOptions: xel.OptionIndexes(0)}, xerr.Invalid},
 		{"text for a choice", mc.ID, xel.SubmitRequest{Answer: "a"}, xerr.Invalid},
-		{"option out of range", mc.ID, xel.SubmitRequest{SelectedOptions: []int{99}}, xerr.Invalid},
+		{"option out of range", mc.ID, xel.SubmitRequest{SelectedOptions: xel.OptionIndexes(99)}, xerr.Invalid},
+		{"option text not shown", mc.ID, xel.SubmitRequest{SelectedOptions: []xel.Choice{xel.OptionText(strings.ToUpper(mc.Options[0]) + "?")}}, xerr.Invalid},
+		{"texts and indexes mixed", mc.ID, xel.SubmitRequest{SelectedOptions: []xel.Choice{xel.OptionText(mc.Options[0]), xel.OptionIndex(1)}}, xerr.Invalid},
 		{"empty answer", gap.ID, xel.SubmitRequest{Answer: "   "}, xerr.Invalid},
 		{"over-long essay", w.ID, xel.SubmitRequest{Answer: strings.Repeat("word ", 5000)}, xerr.TooLarge},
 		{"empty transcript", sp.ID, xel.SubmitRequest{Transcript: "", DurationSeconds: 10}, xerr.Invalid},

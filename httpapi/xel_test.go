@@ -1,9 +1,11 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
+	"github.com/xentree/xentree/xel"
 	"github.com/xentree/xentree/xentreetest"
 )
 
@@ -48,6 +50,68 @@ func TestXELRoutes(t *testing.T) {
 			if strings.Contains(rec.Body.String(), leak) {
 				t.Errorf("%s %s leaks %s", r.method, r.url, leak)
 			}
+		}
+	}
+}
+
+// selected_options may be the option texts exactly as the module detail
+// shows them, or their indexes; a mix, or anything else, is a 400 naming
+// the field.
+func TestXELSelectedOptionsAsShown(t *testing.T) {
+	env := newEnv(t)
+	a := loggedIn(t, env)
+	var mc *xel.TaskDef
+	for _, m := range env.eng.Curriculum().Modules {
+		for i := range m.Tasks {
+			if m.Tasks[i].Type == xel.TypeMultipleChoice && mc == nil {
+				mc, _ = env.eng.Curriculum().Task(m.Tasks[i].ID)
+			}
+		}
+	}
+	if mc == nil {
+		t.Fatal("no multiple-choice task")
+	}
+	// The texts as a client reads them off the module detail.
+	rec := env.do("GET", "/api/xel/modules/"+mc.ModuleID, "", a)
+	var detail struct {
+		Tasks []struct {
+			ID      string   `json:"id"`
+			Options []string `json:"options"`
+		} `json:"tasks"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &detail); err != nil {
+		t.Fatal(err)
+	}
+	var shown []string
+	for _, task := range detail.Tasks {
+		if task.ID == mc.ID {
+			shown = task.Options
+		}
+	}
+	var texts []string
+	for _, i := range mc.Correct {
+		texts = append(texts, shown[i])
+	}
+	asText, _ := json.Marshal(map[string]any{"selected_options": texts})
+	asIndex, _ := json.Marshal(map[string]any{"selected_options": mc.Correct})
+	mixed, _ := json.Marshal(map[string]any{"selected_options": []any{shown[0], 1}})
+	url := "/api/xel/tasks/" + mc.ID + "/submit"
+	for _, c := range []struct {
+		name, body string
+		want       int
+		has        string
+	}{
+		{"texts", string(asText), 201, `"score":100`},
+		{"indexes", string(asIndex), 201, `"score":100`},
+		{"mixed", string(mixed), 400, `"field":"selected_options"`},
+		{"unknown text", `{"selected_options":["no such option"]}`, 400, `"field":"selected_options"`},
+		{"booleans", `{"selected_options":[true]}`, 400, `"field":"selected_options"`},
+		{"null item", `{"selected_options":[null]}`, 400, `"field":"selected_options"`},
+		{"fraction", `{"selected_options":[0.5]}`, 400, `"field":"selected_options"`},
+	} {
+		rec := env.do("POST", url, c.body, a)
+		if rec.Code != c.want || !strings.Contains(rec.Body.String(), c.has) {
+			t.Errorf("%s: %d %s, want %d with %s", c.name, rec.Code, rec.Body, c.want, c.has)
 		}
 	}
 }

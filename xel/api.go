@@ -1,6 +1,8 @@
 package xel
 
 import (
+	"bytes"
+	"encoding/json"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -87,12 +89,70 @@ type ModuleDetail struct {
 	Tasks []Task `json:"tasks"`
 }
 
+// Choice is one selected option of a multiple-choice task: its 0-based
+// index, or its text exactly as the module detail shows it. In JSON it is
+// a number or a string, so a client may send what it displayed or where.
+type Choice struct {
+	index int
+	text  string
+	kind  choiceKind
+}
+
+type choiceKind uint8
+
+const (
+	choiceNone choiceKind = iota // neither a number nor a string: refused by Validate
+	choiceIndex
+	choiceText
+)
+
+// OptionIndex selects the option at 0-based index i.
+func OptionIndex(i int) Choice { return Choice{index: i, kind: choiceIndex} }
+
+// OptionText selects the option whose text is s.
+func OptionText(s string) Choice { return Choice{text: s, kind: choiceText} }
+
+// OptionIndexes selects the options at the given indexes.
+func OptionIndexes(is ...int) []Choice {
+	cs := make([]Choice, len(is))
+	for n, i := range is {
+		cs[n] = OptionIndex(i)
+	}
+	return cs
+}
+
+// MarshalJSON writes the index as a number or the text as a string.
+func (c Choice) MarshalJSON() ([]byte, error) {
+	if c.kind == choiceText {
+		return json.Marshal(c.text)
+	}
+	return json.Marshal(c.index)
+}
+
+// UnmarshalJSON reads a number or a string. Anything else is kept as an
+// invalid choice for Validate to refuse with the field named, instead of a
+// decoder error that cannot say which field it was.
+func (c *Choice) UnmarshalJSON(b []byte) error {
+	*c = Choice{}
+	if string(bytes.TrimSpace(b)) == "null" { // which json.Unmarshal takes as "leave it be"
+		return nil
+	}
+	if err := json.Unmarshal(b, &c.text); err == nil {
+		c.kind = choiceText
+		return nil
+	}
+	if err := json.Unmarshal(b, &c.index); err == nil {
+		c.kind = choiceIndex
+	}
+	return nil
+}
+
 // SubmitRequest answers a task (XELTaskSubmissionRequest): selected_options
 // for multiple choice, answer for gap fill, short answer and writing,
 // transcript and duration_seconds for speaking.
 type SubmitRequest struct {
-	Answer           string  `json:"answer,omitempty"`
-	SelectedOptions  []int   `json:"selected_options,omitempty"`
+	Answer           string   `json:"answer,omitempty"`
+	SelectedOptions  []Choice `json:"selected_options,omitempty"`
 	Transcript       string  `json:"transcript,omitempty"`
 	DurationSeconds  float64 `json:"duration_seconds,omitempty"`
 	TimeSpentSeconds float64 `json:"time_spent_seconds,omitempty"`
@@ -113,8 +173,13 @@ func (r SubmitRequest) Validate(t *TaskDef) error {
 		if len(r.SelectedOptions) == 0 || len(r.SelectedOptions) > MaxSelected {
 			return wrong("selected_options", "choose at least one option")
 		}
-		for _, i := range r.SelectedOptions {
-			if i < 0 || i >= len(t.Options) {
+		for _, c := range r.SelectedOptions {
+			switch {
+			case c.kind == choiceNone:
+				return xerr.InvalidField("selected_options", "items must be option texts or 0-based option indexes")
+			case c.kind != r.SelectedOptions[0].kind:
+				return xerr.InvalidField("selected_options", "give option texts or option indexes, not a mix")
+			case optionIndex(t, c) < 0:
 				return xerr.InvalidField("selected_options", "names an option the task does not have")
 			}
 		}
@@ -144,6 +209,29 @@ func (r SubmitRequest) Validate(t *TaskDef) error {
 		return validDuration(r.DurationSeconds)
 	}
 	return nil
+}
+
+// Selected returns the 0-based indexes of the options r selects, for a
+// request Validate accepted for t.
+func (r SubmitRequest) Selected(t *TaskDef) []int {
+	is := make([]int, 0, len(r.SelectedOptions))
+	for _, c := range r.SelectedOptions {
+		is = append(is, optionIndex(t, c))
+	}
+	return is
+}
+
+// optionIndex is the index of the option c selects in t, or -1.
+func optionIndex(t *TaskDef, c Choice) int {
+	switch c.kind {
+	case choiceIndex:
+		if c.index >= 0 && c.index < len(t.Options) {
+			return c.index
+		}
+	case choiceText:
+		return slices.Index(t.Options, c.text)
+	}
+	return -1
 }
 
 func validText(field, s string) error {

@@ -18,7 +18,7 @@ func TestReminder(t *testing.T) {
 	if got, _ := Reminder(ctx, eng, u); got != "Start a streak with one task today." {
 		t.Fatalf("new learner: %q", got)
 	}
-	if _, err := eng.SubmitTask(ctx, u, "a1-greetings.1", xel.SubmitRequest{SelectedOptions: []int{1}}); err != nil {
+	if _, err := eng.SubmitTask(ctx, u, "a1-greetings.1", xel.SubmitRequest{SelectedOptions: xel.OptionIndexes(1)}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := Reminder(ctx, eng, u); got != "" {
