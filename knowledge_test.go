@@ -59,10 +59,20 @@ func TestKnowledgeDocuments(t *testing.T) {
 		res[0].Title != "Ice > Glaciers > How they move" || !strings.Contains(res[0].Snippet, "<mark>") {
 		t.Fatalf("search: %+v", res)
 	}
+	if res := ksearch(t, eng, ada, "how does a\tglacier\r\nmove\n"); len(res) == 0 || res[0].DocumentID != d.ID {
+		t.Fatalf("a query with tabs and newlines: %+v", res)
+	}
 	// Documents show in the general search of the user's own content too.
 	core, err := eng.Search(ctx, ada, conversation.SearchRequest{Query: "bedrock", Types: []string{conversation.TypeDocument}})
 	if err != nil || len(core.Hits) != 1 {
 		t.Fatalf("core search: %+v %v", core, err)
+	}
+	// The hit's id opens the document; the passage is named beside it.
+	if h := core.Hits[0]; h.ID != d.ID || h.DocumentID != d.ID || h.ChunkID == "" || h.ChunkID == d.ID {
+		t.Fatalf("document hit %+v, want id and document_id %s and the chunk_id", h, d.ID)
+	}
+	if got, err := eng.GetDocument(ctx, ada, core.Hits[0].ID); err != nil || got.ID != d.ID {
+		t.Fatalf("open the hit: %+v %v", got, err)
 	}
 	if l, err := eng.ListDocuments(ctx, ada, "", xentree.Page{}); err != nil || len(l.Items) != 1 {
 		t.Fatalf("list: %+v %v", l, err)

@@ -62,6 +62,7 @@ func (e *Engine) Search(ctx context.Context, user User, req conversation.SearchR
 		byType[h.Type] = append(byType[h.Type], h.ID)
 	}
 	visible := map[string]store.Visible{}
+	docOf := map[string]string{} // chunk id -> its document's id
 	err = e.db.Read(ctx, func(tx *store.Tx) error {
 		for typ, hitIDs := range byType {
 			var m map[string]store.Visible
@@ -81,6 +82,7 @@ func (e *Engine) Search(ctx context.Context, user User, req conversation.SearchR
 				m = make(map[string]store.Visible, len(cs))
 				for id, c := range cs {
 					m[id] = store.Visible{Title: knowledge.ChunkTitle(c.Title, c.Heading), CreatedAt: c.CreatedAt}
+					docOf[id] = c.DocumentID
 				}
 			}
 			if err != nil {
@@ -107,6 +109,9 @@ func (e *Engine) Search(ctx context.Context, user User, req conversation.SearchR
 		}
 		hit := conversation.SearchHit{Type: h.Type, ID: h.ID, ConversationID: v.ConversationID, Title: v.Title,
 			Snippet: h.Snippet, Score: h.Score, CreatedAt: xtime.FromMillis(v.CreatedAt)}
+		if doc := docOf[h.ID]; doc != "" {
+			hit.ID, hit.DocumentID, hit.ChunkID = doc, doc, h.ID
+		}
 		if hit.Snippet == "" {
 			hit.Snippet = html.EscapeString(v.Title) // snippets are HTML, like the highlighted ones
 		}

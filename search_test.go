@@ -104,8 +104,15 @@ func TestSearchPagingAndValidation(t *testing.T) {
 	if len(seen) != 25 {
 		t.Errorf("paged through %d distinct hits, want 25", len(seen))
 	}
+	// Tabs and newlines (a query pasted from a text) are white space.
+	for _, q := range []string{"volcano\n", "\tvolcano", "volcano\r\nnote", "\"volcano\tnote\""} {
+		res, err := eng.Search(ctx, u, conversation.SearchRequest{Query: q})
+		if err != nil || res.Total != 25 || strings.ContainsAny(res.Query, "\t\r\n") {
+			t.Errorf("search %q: %d hits, query %q, %v", q, res.Total, res.Query, err)
+		}
+	}
 	for name, req := range map[string]conversation.SearchRequest{
-		"empty":        {Query: " "},
+		"empty":        {Query: " \n\t "},
 		"long":         {Query: strings.Repeat("a", 501)},
 		"bad type":     {Query: "x", Types: []string{"users"}},
 		"big limit":    {Query: "x", Limit: 51},

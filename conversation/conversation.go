@@ -263,7 +263,7 @@ const MaxSearchOffset = 1000
 
 // Validate checks a search request and applies the default limit.
 func (r *SearchRequest) Validate(defLimit, maxLimit int) error {
-	r.Query = strings.TrimSpace(r.Query)
+	r.Query = textrule.Query(r.Query)
 	if r.Query == "" {
 		return xerr.InvalidField("q", "is required")
 	}
@@ -292,10 +292,15 @@ func (r *SearchRequest) Validate(defLimit, maxLimit int) error {
 }
 
 // SearchHit is one result.
+//
+// ID is the resource a client opens: a document hit's is the document's
+// (GET /api/knowledge/documents/{id}), with the matching passage in ChunkID.
 type SearchHit struct {
 	Type           string     `json:"type"`
 	ID             string     `json:"id"`
 	ConversationID string     `json:"conversation_id,omitempty"`
+	DocumentID     string     `json:"document_id,omitempty"`
+	ChunkID        string     `json:"chunk_id,omitempty"`
 	Title          string     `json:"title,omitempty"`
 	Snippet        string     `json:"snippet"`
 	Score          float64    `json:"score"`

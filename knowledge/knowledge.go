@@ -142,7 +142,7 @@ type SearchRequest struct {
 
 // Validate checks the request and sets the default limit.
 func (r *SearchRequest) Validate() error {
-	r.Query = strings.TrimSpace(r.Query)
+	r.Query = textrule.Query(r.Query)
 	if err := validateQuery(r.Query); err != nil {
 		return err
 	}
@@ -191,7 +191,7 @@ type RAGRequest struct {
 
 // Validate checks the request and sets the default top_k.
 func (r *RAGRequest) Validate() error {
-	r.Query = strings.TrimSpace(r.Query)
+	r.Query = textrule.Query(r.Query)
 	if err := validateQuery(r.Query); err != nil {
 		return err
 	}

@@ -31,6 +31,12 @@ func Line(field, s string, max int) error {
 	return nil
 }
 
+// Query normalises a search query: every run of white space (tabs and
+// newlines too, which a query pasted from a text lands with) is one space,
+// and none leads or trails. Other control characters stay for Line to
+// refuse.
+func Query(s string) string { return strings.Join(strings.Fields(s), " ") }
+
 // Body checks a multi-line field: valid UTF-8, no NUL, at most max bytes. Over
 // the limit is TooLarge (413): such a body is too big rather than malformed.
 func Body(field, s string, max int) error {
