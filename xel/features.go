@@ -2,6 +2,7 @@ package xel
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -52,6 +53,20 @@ var WritingFeatureNames = []string{
 	"contraction_rate",   // don't, it's, I'm, ... per word
 	"fragment_share",     // sentences starting with because, and, but, so, or
 	"word_len_sd",        // spread of word lengths
+	"ln_types",           // ln(1 + distinct words)
+	"long10_share",       // words of 10 letters or more
+	"ing_rate",           // -ing words, per word
+	"perfect_passive",    // have/has/had/was/were/been/being/is/are + -ed or -en word, per sentence
+	"that_rate",          // that, per sentence
+	"prep_rate",          // prepositions, per word
+	"pronoun_rate",       // he, she, it, they, them, him, her, we, us: per word
+	"no_end_punct",       // 1 when the text does not end with . ! or ?
+	"one_paragraph",      // 1 when the text is a single paragraph
+	"comma_sent_share",   // sentences with a comma
+	"misspelled_types",   // distinct misspelled words / sqrt(words)
+	"median_sent_len",    // ln(1 + median words a sentence)
+	"spacing_sqrt",       // square root of spacing_rate
+	"slip_rate",          // sound-alike words (then/than, their/there, its/it's) and repeated words, per word
 }
 
 // WritingFeatures returns the measurements of a text that the offline
@@ -68,6 +83,13 @@ var (
 		"whereas": true, "unless": true, "whether": true, "though": true, "whenever": true, "wherever": true}
 	vague = map[string]bool{"thing": true, "things": true, "stuff": true, "very": true, "really": true, "lot": true,
 		"good": true, "bad": true, "nice": true, "big": true, "so": true}
+	auxBePerfect = map[string]bool{"have": true, "has": true, "had": true, "was": true, "were": true, "been": true,
+		"being": true, "is": true, "are": true, "be": true}
+	prepositions = map[string]bool{"in": true, "on": true, "at": true, "of": true, "for": true, "with": true, "by": true,
+		"from": true, "about": true, "into": true, "through": true, "during": true, "between": true, "among": true,
+		"without": true, "within": true, "against": true, "toward": true, "towards": true, "upon": true, "across": true}
+	pronouns = map[string]bool{"he": true, "she": true, "it": true, "they": true, "them": true, "him": true, "her": true,
+		"we": true, "us": true}
 	fragmentStart = map[string]bool{"because": true, "and": true, "but": true, "so": true, "or": true}
 	noApostrophe  = map[string]bool{"dont": true, "cant": true, "im": true, "didnt": true, "doesnt": true, "wont": true,
 		"isnt": true, "wasnt": true, "arent": true, "couldnt": true, "wouldnt": true, "shouldnt": true, "ive": true,
@@ -88,6 +110,7 @@ func writingVector(f features, text string) []float64 {
 	seen := map[string]int{}
 	var letters, longW, suff, ly, band3, common, lowerI, you, me, vagueN, bigramRep int
 	var letters2 float64
+	var long10, ing, perfPass, that, preps, prons int
 	longTypes, contentTypes, bigrams := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	misspelled := map[int]bool{}
 	for _, i := range f.misspelled {
@@ -105,6 +128,23 @@ func writingVector(f features, text string) []float64 {
 		}
 		if vague[w] {
 			vagueN++
+		}
+		if len(w) >= 10 {
+			long10++
+		}
+		if len(w) > 4 && strings.HasSuffix(w, "ing") {
+			ing++
+		}
+		if i > 0 && auxBePerfect[f.words[i-1]] && len(w) > 3 && (strings.HasSuffix(w, "ed") || strings.HasSuffix(w, "en") || pastOf[w] != "") {
+			perfPass++
+		}
+		switch {
+		case w == "that":
+			that++
+		case prepositions[w]:
+			preps++
+		case pronouns[w]:
+			prons++
 		}
 		if i > 0 {
 			bg := f.words[i-1] + " " + w
@@ -151,7 +191,8 @@ func writingVector(f features, text string) []float64 {
 		}
 	}
 	// Mechanics, from the raw tokens.
-	var lowerStart, capsErr, noApos, spacing, commas, rich, subord, connTokens, contractions, fragments int
+	var lowerStart, capsErr, noApos, spacing, commas, rich, subord, connTokens, contractions, fragments, commaSents int
+	sentComma := false
 	start := true
 	for _, tok := range tokens(text) {
 		word := strings.Map(func(r rune) rune {
@@ -190,7 +231,12 @@ func writingVector(f features, text string) []float64 {
 		if i := strings.IndexAny(trim, ".,;:!?"); i > 0 && i < len(trim)-1 {
 			spacing++ // "end.Next" or "one,two": no space after the mark
 		}
+		sentComma = sentComma || strings.Contains(tok, ",")
 		start = strings.ContainsAny(tok[len(tok)-1:], ".!?")
+		if start && sentComma {
+			commaSents++
+			sentComma = false
+		}
 	}
 	commas = strings.Count(text, ",")
 	rich = strings.Count(text, ";") + strings.Count(text, ":") + strings.Count(text, "(") + strings.Count(text, "\"")
@@ -243,6 +289,20 @@ func writingVector(f features, text string) []float64 {
 		float64(contractions)/n,
 		float64(fragments)/sents,
 		math.Sqrt(math.Max(0, letters2/n-(float64(letters)/n)*(float64(letters)/n))),
+		math.Log1p(float64(len(seen))),
+		float64(long10)/n,
+		float64(ing)/n,
+		float64(perfPass)/sents,
+		float64(that)/sents,
+		float64(preps)/n,
+		float64(prons)/n,
+		b2f(!strings.ContainsAny(lastRune(strings.TrimRight(text, " \n\t\r\"')")), ".!?")),
+		b2f(f.paragraphs <= 1),
+		float64(commaSents)/sents,
+		float64(len(misTypes(f)))/math.Sqrt(n),
+		math.Log1p(median(f.sentLens)),
+		math.Sqrt(float64(spacing)/n),
+		float64(f.slips)/n,
 	)
 	return v
 }
@@ -281,4 +341,39 @@ func mtld(words []string) float64 {
 	fwd := pass(func(i int) string { return words[i] })
 	bwd := pass(func(i int) string { return words[len(words)-1-i] })
 	return (fwd + bwd) / 2
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func lastRune(s string) string {
+	r := []rune(s)
+	if len(r) == 0 {
+		return ""
+	}
+	return string(r[len(r)-1])
+}
+
+func misTypes(f features) map[string]bool {
+	m := map[string]bool{}
+	for _, i := range f.misspelled {
+		m[f.words[i]] = true
+	}
+	return m
+}
+
+func median(xs []int) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return float64(s[len(s)/2])
+	}
+	return float64(s[len(s)/2-1]+s[len(s)/2]) / 2
 }

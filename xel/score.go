@@ -122,13 +122,16 @@ type features struct {
 	stutters      int // a word said twice in a row
 	grammar       []Correction
 	errors        int // grammar errors found, repeats included
+	slips         int // sound-alike words and repeated words
 }
 
 // tokens splits a text at spaces and at the slashes and underscores that
 // join words ("he/she", "and/or").
 func tokens(text string) []string {
-	return strings.FieldsFunc(text, func(r rune) bool { return unicode.IsSpace(r) || r == '/' || r == '_' })
+	return strings.FieldsFunc(text, isTokenSep)
 }
+
+func isTokenSep(r rune) bool { return unicode.IsSpace(r) || r == '/' || r == '_' }
 
 func measure(text string) features {
 	l := lex()
@@ -200,7 +203,7 @@ func measure(text string) features {
 	for _, fl := range l.fillers {
 		f.fillers += strings.Count(norm, " "+fl+" ")
 	}
-	f.grammar, f.errors = grammarChecks(f.words, f.raw)
+	f.grammar, f.errors, f.slips = grammarChecks(f.words, f.raw)
 	return f
 }
 
@@ -348,8 +351,7 @@ func ScoreWriting(text string, t Target) Evaluation {
 	}
 	if t.Prompt != "" && n > 0 {
 		if overlap := promptOverlap(t.Prompt, f.words); overlap == 0 {
-			task *= 0.8
-			taskPenalty += 10
+			task *= 0.8 // only here: the check is crude, so it does not lower the overall score
 			taskComment += " The text does not seem to use the words of the prompt: check that it answers it."
 		} else {
 			task = math.Min(100, task+10)
@@ -366,8 +368,10 @@ func ScoreWriting(text string, t Target) Evaluation {
 		"grammar":          {clamp(gram), f.grammarComment(gram)},
 	}
 	// The overall score is its own fit to the human overall scores (it
-	// weighs every feature, not the criteria), less what the task asked
-	// for and did not get: length below the minimum, or no word of the prompt.
+	// weighs every feature, not the criteria), less up to 30 points for a
+	// text shorter than the task's minimum. A text that uses no word of the
+	// prompt loses task_achievement only: on the ELLIPSE essays a word
+	// check against a short prompt missed about a fifth of the on-topic ones.
 	overall := scaleScore(writingModels["overall"].predict(x)) - taskPenalty
 	return finish(KindWriting, clamp(overall), crit, f)
 }

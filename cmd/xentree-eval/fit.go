@@ -165,6 +165,11 @@ func solve(a [][]float64, b []float64) []float64 {
 // crossValidate returns the mean Spearman rho over 5 folds (essay i of the
 // tuning part in fold i mod 5) of a ridge fit with the given penalty.
 func crossValidate(x [][]float64, y []float64, cols []string, lambda float64) float64 {
+	return crossValidateOn(x, y, y, cols, lambda)
+}
+
+// crossValidateOn fits on y and measures against judge.
+func crossValidateOn(x [][]float64, y, judge []float64, cols []string, lambda float64) float64 {
 	const k = 5
 	var sum float64
 	for fold := range k {
@@ -172,7 +177,7 @@ func crossValidate(x [][]float64, y []float64, cols []string, lambda float64) fl
 		var ty, vy []float64
 		for i := range x {
 			if i%k == fold {
-				vx, vy = append(vx, x[i]), append(vy, y[i])
+				vx, vy = append(vx, x[i]), append(vy, judge[i])
 			} else {
 				tx, ty = append(tx, x[i]), append(ty, y[i])
 			}
@@ -212,6 +217,19 @@ func fitWriting(tune []essay, out io.Writer) {
 		}
 		fmt.Fprintln(out)
 	}
+	comp := make([]float64, len(tune))
+	ov := make([]float64, len(tune))
+	for i, e := range tune {
+		for _, h := range humanColumns {
+			comp[i] += e.Human[h] / float64(len(humanColumns))
+		}
+		ov[i] = e.Human["Overall"]
+	}
+	fmt.Fprint(out, "\noverall fitted on the mean of all seven human scores, judged on Overall:")
+	for _, l := range ridgeLambdas {
+		fmt.Fprintf(out, "  λ=%g %.3f", l, crossValidateOn(x, comp, ov, xel.WritingFeatureNames, l))
+	}
+	fmt.Fprintln(out)
 	fmt.Fprintln(out, "\nRidge fits, 5-fold cross-validated rho on the tuning part by penalty:")
 	var src strings.Builder
 	src.WriteString("var writingModels = map[string]linear{\n")

@@ -108,8 +108,10 @@ func split(es []essay) (tune, held []essay) {
 // scores is what an evaluator gave one essay, by the names in pairs.
 type scores map[string]float64
 
+// offlineScores scores an essay with no Target: the corpus's prompt column
+// is a short topic label ("Being busy"), not the prompt the writer saw.
 func offlineScores(e essay) scores {
-	ev := xel.ScoreWriting(e.Text, xel.Target{Prompt: e.Prompt})
+	ev := xel.ScoreWriting(e.Text, xel.Target{})
 	s := scores{"overall": float64(ev.OverallScore)}
 	for k, c := range ev.Criteria {
 		s[k] = float64(c.Score)
