@@ -221,3 +221,43 @@ func TestQueryKnowledgeLocal(t *testing.T) {
 		t.Fatalf("ungrounded chat: %+v %v", resp, err)
 	}
 }
+
+// TestQueryKnowledgeAnswersFromSentences: on documents with Markdown
+// headings and lists, or HTML structure, the offline answer quotes the
+// sentence that answers the question, never a heading or a list line.
+func TestQueryKnowledgeAnswersFromSentences(t *testing.T) {
+	eng := xentreetest.NewEngine(t)
+	ctx := context.Background()
+	ada, _ := xentreetest.CreateUser(t, eng, "")
+	md := "# Glacier guide\n\n## Overview\n\n## How glaciers move\n\nGlaciers move by internal deformation of the ice and by sliding over the bedrock. " +
+		"A typical glacier moves a few metres per day.\n\n## Kinds\n\n- Valley glaciers\n- Ice sheets\n\nIce sheets cover Greenland and Antarctica.\n\n" +
+		"### Where glaciers form\n\nGlaciers form where snow accumulates faster than it melts over many years.\n"
+	page := "<html><body><h1>Coffee brewing</h1><h2>Water temperature for brewing coffee</h2>" +
+		"<p>The best water temperature for brewing coffee is between 90 and 96 degrees Celsius.</p>" +
+		"<ul><li>Use fresh beans</li><li>Grind just before brewing</li></ul><h2>Grind size</h2>" +
+		"<p>A finer grind extracts faster, so espresso uses a fine grind.</p></body></html>"
+	addDoc(t, eng, ada, knowledge.CreateRequest{Title: "Glaciers", Content: md, ContentType: knowledge.TypeMarkdown})
+	addDoc(t, eng, ada, knowledge.CreateRequest{Title: "Coffee", Content: page, ContentType: knowledge.TypeHTML})
+	if err := eng.WaitIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ q, want string }{
+		{"How do glaciers move?", "Glaciers move by internal deformation of the ice and by sliding over the bedrock. ["},
+		{"Where do glaciers form?", "Glaciers form where snow accumulates faster than it melts over many years. ["},
+		{"What is the water temperature for brewing coffee?", "The best water temperature for brewing coffee is between 90 and 96 degrees Celsius. ["},
+		{"Which grind size for espresso?", "A finer grind extracts faster, so espresso uses a fine grind. ["},
+	} {
+		ans, err := eng.QueryKnowledge(ctx, ada, knowledge.RAGRequest{Query: c.q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(ans.Answer, c.want) {
+			t.Errorf("%q: answer %q, want it to open with %q", c.q, ans.Answer, c.want)
+		}
+		for _, heading := range []string{"Glacier guide", "Overview", "How glaciers move [", "Where glaciers form [", "Water temperature for brewing coffee [", "Valley glaciers", "Use fresh beans"} {
+			if strings.Contains(ans.Answer, heading) {
+				t.Errorf("%q: answer %q quotes %q", c.q, ans.Answer, heading)
+			}
+		}
+	}
+}

@@ -10,7 +10,7 @@ import (
 type Chunk struct {
 	Position int    // 0-based, in document order
 	Heading  string // the heading path it sits under
-	Text     string
+	Text     string // its blocks, one a line; sentences of a block joined by a space
 }
 
 // Chunking sizes, in characters (runes).
@@ -33,22 +33,22 @@ func Split(blocks []Block, c Chunking) []Chunk {
 		c.Overlap = c.Size / 5
 	}
 	var out []Chunk
-	var cur []string // sentences in the chunk being built
+	var cur []piece // sentences in the chunk being built
 	curLen := 0
 	heading := ""
 	flush := func(keepOverlap bool) {
 		if len(cur) == 0 {
 			return
 		}
-		out = append(out, Chunk{Position: len(out), Heading: heading, Text: strings.Join(cur, " ")})
+		out = append(out, Chunk{Position: len(out), Heading: heading, Text: join(cur)})
 		if !keepOverlap {
 			cur, curLen = cur[:0], 0
 			return
 		}
 		// Carry whole trailing sentences that fit in the overlap.
 		keep, n := len(cur), 0
-		for keep > 0 && n+runes(cur[keep-1]) <= c.Overlap {
-			n += runes(cur[keep-1]) + 1
+		for keep > 0 && n+runes(cur[keep-1].text) <= c.Overlap {
+			n += runes(cur[keep-1].text) + 1
 			keep--
 		}
 		if keep == 0 { // never carry the whole chunk: that would repeat it
@@ -57,7 +57,7 @@ func Split(blocks []Block, c Chunking) []Chunk {
 		cur = append(cur[:0:0], cur[keep:]...)
 		curLen = 0
 		for _, s := range cur {
-			curLen += runes(s) + 1
+			curLen += runes(s.text) + 1
 		}
 	}
 	for _, b := range blocks {
@@ -69,7 +69,7 @@ func Split(blocks []Block, c Chunking) []Chunk {
 			flush(false)
 			heading = b.Heading
 		}
-		for _, s := range pieces(text, c.Size) {
+		for i, s := range pieces(text, c.Size) {
 			n := runes(s)
 			if curLen > 0 && curLen+n > c.Size {
 				flush(true)
@@ -78,12 +78,37 @@ func Split(blocks []Block, c Chunking) []Chunk {
 					cur, curLen = cur[:0], 0
 				}
 			}
-			cur = append(cur, s)
+			cur = append(cur, piece{text: s, opensBlock: i == 0})
 			curLen += n + 1
 		}
 	}
 	flush(false)
 	return out
+}
+
+// piece is a sentence (or part of a long one) of a chunk.
+type piece struct {
+	text       string
+	opensBlock bool // the first piece of a block: a paragraph, list item, heading or cell
+}
+
+// join joins a chunk's pieces: a space inside a block, a line break between
+// blocks. The break keeps the document's structure in the chunk text, so a
+// list item or a section's heading-only line is not read as the start of
+// the sentence after it (the offline answerer quotes whole sentences).
+func join(ps []piece) string {
+	var b strings.Builder
+	for i, p := range ps {
+		if i > 0 {
+			if p.opensBlock {
+				b.WriteByte('\n')
+			} else {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteString(p.text)
+	}
+	return b.String()
 }
 
 func runes(s string) int { return utf8.RuneCountInString(s) }

@@ -8,6 +8,7 @@ package local
 
 import (
 	"context"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -93,38 +94,67 @@ func Answer(req ai.Request) string {
 	return phrase(lang, "nomodel")
 }
 
-// extractive picks up to three sentences from the passages that share the
-// most question terms, in passage order, each cited.
+// extractive answers from whole sentences of the passages: those that
+// cover the question best, up to three, in passage order, each cited.
+//
+// A line that is not a sentence (a heading, a list item, a table cell: no
+// closing punctuation) is used only when no sentence matches at all: such a
+// line repeats the question's words without answering it. Coverage weighs
+// each question term by how few candidate lines carry it, so the sentence
+// with the rare, specific words ("form" in "Where do glaciers form?") beats
+// those that only share the document's topic word ("glaciers"); sentences
+// far below the best are left out rather than padded in.
 func extractive(q map[string]bool, ps []ai.Passage) string {
 	type cand struct {
-		text  string
-		cite  int
-		score int
-		order int
+		text     string
+		cite     int
+		order    int
+		terms    map[string]bool
+		sentence bool
+		score    float64
 	}
-	var cands []cand
-	n := 0
+	var all []cand
+	df := map[string]int{}
 	for i, p := range ps {
 		for _, s := range sentences(p.Text) {
-			score := 0
+			c := cand{text: s, cite: i + 1, order: len(all), terms: map[string]bool{}, sentence: isSentence(s)}
 			for t := range terms(s) {
 				if q[t] {
-					score++
+					c.terms[t] = true
+					df[t]++
 				}
 			}
-			if score > 0 {
-				cands = append(cands, cand{text: s, cite: i + 1, score: score, order: n})
+			all = append(all, c)
+		}
+	}
+	var cands []cand
+	for _, want := range []bool{true, false} { // sentences first; other lines only failing them
+		for _, c := range all {
+			if c.sentence == want && len(c.terms) > 0 {
+				cands = append(cands, c)
 			}
-			n++
+		}
+		if len(cands) > 0 {
+			break
 		}
 	}
 	if len(cands) == 0 {
 		return ""
 	}
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
-	if len(cands) > 3 {
-		cands = cands[:3]
+	n := float64(len(all))
+	best := 0.0
+	for i := range cands {
+		for t := range cands[i].terms {
+			cands[i].score += math.Log(1 + n/float64(df[t]))
+		}
+		best = max(best, cands[i].score)
 	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
+	keep := 0
+	for keep < len(cands) && keep < 3 && cands[keep].score >= best/2 {
+		keep++
+	}
+	cands = cands[:keep]
 	sort.Slice(cands, func(i, j int) bool { return cands[i].order < cands[j].order })
 	var b strings.Builder
 	for i, c := range cands {
@@ -135,6 +165,21 @@ func extractive(q map[string]bool, ps []ai.Passage) string {
 		b.WriteString(" [" + strconv.Itoa(c.cite) + "]")
 	}
 	return b.String()
+}
+
+// isSentence reports whether a line reads as a sentence: it ends with
+// closing punctuation (before any closing quotes or brackets) and has a few
+// words. Headings and list labels usually do not.
+func isSentence(s string) bool {
+	s = strings.TrimRight(s, `"')]}»”’`)
+	if s == "" || len(strings.Fields(s)) < 3 {
+		return false
+	}
+	switch s[len(s)-1] {
+	case '.', '!', '?':
+		return true
+	}
+	return false
 }
 
 // recall finds the earlier message sentence sharing most terms (at least two,

@@ -33,6 +33,15 @@ func TestAnswer(t *testing.T) {
 				{Title: "Plants", Text: "Plants make sugar from light. This is called photosynthesis."},
 			},
 		}, "Plants make sugar from light. [2]"},
+		{"a sentence, not the heading or list line that repeats the question", ai.Request{
+			Messages: []ai.Message{{Role: "user", Content: "How do glaciers move?"}},
+			Passages: []ai.Passage{{Title: "Ice > How glaciers move", Text: "How glaciers move\nValley glaciers\nIce sheets\n" +
+				"Glaciers move by sliding over the bedrock on a film of meltwater."}},
+		}, "Glaciers move by sliding over the bedrock on a film of meltwater. [1]"},
+		{"a list line when no sentence matches", ai.Request{
+			Messages: []ai.Message{{Role: "user", Content: "Which beans to use?"}},
+			Passages: []ai.Passage{{Title: "Coffee", Text: "Use fresh beans\nGrind just before brewing\nWater should be hot."}},
+		}, "Use fresh beans [1]"},
 		{"passages without an answer", ai.Request{
 			Messages: []ai.Message{{Role: "user", Content: "Who won the 1930 world cup?"}},
 			Passages: []ai.Passage{{Title: "Rocks", Text: "Granite is an igneous rock."}},
@@ -48,6 +57,21 @@ func TestAnswer(t *testing.T) {
 				t.Errorf("not deterministic: %q then %q", got, again)
 			}
 		})
+	}
+}
+
+// The answer is the sentence that covers the question's specific terms,
+// not every sentence sharing the document's topic word.
+func TestAnswerPrefersCoveringSentence(t *testing.T) {
+	req := ai.Request{
+		Messages: []ai.Message{{Role: "user", Content: "Where do glaciers form?"}},
+		Passages: []ai.Passage{
+			{Title: "Ice > How glaciers move", Text: "Glaciers move by internal deformation of the ice. A typical glacier moves a few metres per day."},
+			{Title: "Ice > Where glaciers form", Text: "Where glaciers form\nGlaciers form where snow accumulates faster than it melts."},
+		},
+	}
+	if got, want := Answer(req), "Glaciers form where snow accumulates faster than it melts. [2]"; got != want {
+		t.Errorf("Answer = %q, want %q", got, want)
 	}
 }
 
