@@ -45,8 +45,9 @@ const (
 	KindSpeaking = "speaking"
 )
 
-// OfflineModel names the offline scorer in an Evaluation.
-const OfflineModel = "xentree-xel-features-1"
+// OfflineModel names the offline scorer in an Evaluation; the number moves
+// when its features or weights change.
+const OfflineModel = "xentree-xel-features-2"
 
 //go:embed wordlist/bands.txt.gz wordlist/spell.txt.gz wordlist/common.txt wordlist/connectives.txt wordlist/fillers.txt
 var wordFS embed.FS

@@ -147,6 +147,9 @@ func writingCmd(ctx context.Context, args []string, out io.Writer) error {
 	fs.SetOutput(out)
 	data := fs.String("data", filepath.Join(evalDir(), "ellipse-dev.csv"), "the ELLIPSE essays with their human scores")
 	fit := fs.Bool("fit", false, "fit the offline scorer's weights on the tuning part and print them as Go source")
+	provider := fs.String("provider", "", "grade the held-out essays through this AI provider (openai, anthropic, auto), configured from the environment")
+	n := fs.Int("n", 50, "with -provider: how many held-out essays to send (0: all)")
+	workers := fs.Int("workers", 4, "with -provider: essays graded at once")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -155,22 +158,29 @@ func writingCmd(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	tune, held := split(es)
+	if *provider != "" {
+		if *n > 0 && *n < len(held) {
+			held = held[:*n]
+		}
+		return providerRun(ctx, aiFromEnv(), *provider, held, *workers, out, os.Stderr)
+	}
 	fmt.Fprintf(out, "writing: %s: %d essays, %d held out (FNV-1a of text_id mod 5 == 0), %d for tuning; Spearman's rho, offline scorer %s\n",
 		filepath.Base(*data), len(es), len(held), len(tune), xel.OfflineModel)
-	for _, part := range []struct {
-		label string
-		es    []essay
-	}{{"held-out", held}, {"tuning", tune}} {
-		got := make([]scores, len(part.es))
-		for i, e := range part.es {
-			got[i] = offlineScores(e)
-		}
-		fmt.Fprintln(out, formatRhos(part.label, len(part.es), rhos(part.es, got)))
-	}
+	fmt.Fprintln(out, formatRhos("held-out", len(held), offlineRhos(held)))
+	fmt.Fprintln(out, formatRhos("tuning", len(tune), offlineRhos(tune))+"  (fitted on these)")
 	if *fit {
 		fitWriting(tune, out)
 	}
 	return nil
+}
+
+// offlineRhos scores the essays offline and measures them.
+func offlineRhos(es []essay) map[string]float64 {
+	got := make([]scores, len(es))
+	for i, e := range es {
+		got[i] = offlineScores(e)
+	}
+	return rhos(es, got)
 }
 
 // spearman is Spearman's rho: Pearson's correlation of the ranks, tied

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+
+	"github.com/xentree/xentree"
+	"github.com/xentree/xentree/auth"
+	"github.com/xentree/xentree/xel"
+)
+
+// aiFromEnv configures the remote providers as `xentree serve` does
+// (XENTREE_OPENAI_API_KEY, XENTREE_OPENAI_BASE_URL, XENTREE_OPENAI_MODEL,
+// the same for ANTHROPIC, XENTREE_DEFAULT_PROVIDER), with OPENAI_API_KEY
+// and ANTHROPIC_API_KEY accepted for the keys.
+func aiFromEnv() xentree.AIConfig {
+	first := func(names ...string) string {
+		for _, n := range names {
+			if v := os.Getenv(n); v != "" {
+				return v
+			}
+		}
+		return ""
+	}
+	var c xentree.AIConfig
+	c.Default = first("XENTREE_DEFAULT_PROVIDER")
+	c.OpenAI.APIKey = first("XENTREE_OPENAI_API_KEY", "OPENAI_API_KEY")
+	c.OpenAI.BaseURL = first("XENTREE_OPENAI_BASE_URL")
+	c.OpenAI.Model = first("XENTREE_OPENAI_MODEL")
+	c.Anthropic.APIKey = first("XENTREE_ANTHROPIC_API_KEY", "ANTHROPIC_API_KEY")
+	c.Anthropic.BaseURL = first("XENTREE_ANTHROPIC_BASE_URL")
+	c.Anthropic.Model = first("XENTREE_ANTHROPIC_MODEL")
+	return c
+}
+
+// providerRun grades essays through the Engine's evaluation path, the one
+// POST /api/xel/evaluate takes, with the named provider: the model grades
+// against the rubric (xel.RubricPrompt) and its JSON is validated; when it
+// fails twice the Engine falls back to the offline scorer, and such essays
+// are counted and left out of the provider's figures.
+func providerRun(ctx context.Context, cfg xentree.AIConfig, provider string, es []essay, workers int, out, log io.Writer) error {
+	dir, err := os.MkdirTemp("", "xentree-eval-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	eng, err := xentree.Open(ctx, xentree.Config{Dir: dir, AI: cfg, DisableIndex: true,
+		Logger: slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	const email, pw = "eval@example.com", "evaluation only, thrown away"
+	if _, err := eng.Register(ctx, auth.RegisterRequest{Email: email, Password: pw}); err != nil {
+		return err
+	}
+	tok, err := eng.Login(ctx, auth.LoginRequest{Username: email, Password: pw})
+	if err != nil {
+		return err
+	}
+	user, err := eng.Authenticate(ctx, tok.AccessToken)
+	if err != nil {
+		return err
+	}
+
+	evs := make([]xel.Evaluation, len(es))
+	errs := make([]error, len(es))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range max(1, workers) {
+		wg.Go(func() {
+			for i := range next {
+				evs[i], errs[i] = eng.Evaluate(ctx, user, xel.EvaluateRequest{Kind: xel.KindWriting, Text: es[i].Text, Provider: provider})
+			}
+		})
+	}
+	for i := range es {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+		if (i+1)%10 == 0 {
+			fmt.Fprintf(log, "xentree-eval: %d/%d essays sent\n", i+1, len(es))
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+
+	var graded []essay
+	var got, offline []scores
+	fellBack, model := 0, ""
+	for i, ev := range evs {
+		if errs[i] != nil {
+			return fmt.Errorf("essay %s: %w", es[i].ID, errs[i])
+		}
+		if ev.Provider == "local" && provider != "local" {
+			fellBack++
+			continue
+		}
+		model = ev.Provider + " " + ev.Model
+		s := scores{"overall": float64(ev.OverallScore)}
+		for k, c := range ev.Criteria {
+			s[k] = float64(c.Score)
+		}
+		graded = append(graded, es[i])
+		got = append(got, s)
+		offline = append(offline, offlineScores(es[i]))
+	}
+	fmt.Fprintf(out, "provider %q (%s): %d held-out essays sent, %d graded by it, %d fell back to the offline scorer\n",
+		provider, model, len(es), len(graded), fellBack)
+	if len(graded) < 3 {
+		return fmt.Errorf("too few essays graded by the provider to measure")
+	}
+	fmt.Fprintln(out, formatRhos("provider", len(graded), rhos(graded, got)))
+	fmt.Fprintln(out, formatRhos("offline", len(graded), rhos(graded, offline))+"  (the same essays)")
+	return nil
+}
