@@ -135,8 +135,8 @@ func (e *Engine) LiveQuota(ctx context.Context, user User) (live.QuotaResponse, 
 			return err
 		}
 		start, end := live.Period(tx.Now)
-		q = live.QuotaResponse{Plan: plan, LimitSeconds: m.limitMS / 1000, UsedSeconds: (m.limitMS - left) / 1000,
-			RemainingSeconds: left / 1000, PeriodStart: xtime.Of(start), ResetsAt: xtime.Of(end)}
+		q = live.QuotaResponse{Plan: plan, PeriodStart: xtime.Of(start), ResetsAt: xtime.Of(end)}
+		q.LimitSeconds, q.UsedSeconds, q.RemainingSeconds = live.Allowance(m.limitMS, left)
 		return nil
 	})
 	return q, err
@@ -194,7 +194,7 @@ func (e *Engine) StartLiveSession(ctx context.Context, user User, req live.Start
 		if err := tx.LiveSessionInsert(ctx, s); err != nil {
 			return err
 		}
-		out = e.liveView(s, left)
+		out = e.liveView(s, m.limitMS, left)
 		return nil
 	})
 	if err != nil {
@@ -278,7 +278,7 @@ func (e *Engine) liveOp(ctx context.Context, user User, req live.SessionRequest,
 			fail = errLiveEnded()
 		}
 		left, err := m.remaining(ctx, tx.Now)
-		out = e.liveView(s, left)
+		out = e.liveView(s, m.limitMS, left)
 		return err
 	})
 	if err != nil {
@@ -314,11 +314,12 @@ func (e *Engine) ReapLiveSessions(ctx context.Context) (int, error) {
 	return n, err
 }
 
-func (e *Engine) liveView(s store.LiveSessionRow, leftMS int64) live.SessionResponse {
+func (e *Engine) liveView(s store.LiveSessionRow, limitMS, leftMS int64) live.SessionResponse {
+	_, _, remaining := live.Allowance(limitMS, leftMS)
 	return live.SessionResponse{
 		SessionID: s.ID, SessionType: s.SessionType, Status: map[bool]string{true: live.StatusEnded, false: live.StatusActive}[s.EndedAt != 0],
 		StartedAt: xtime.FromMillis(s.StartedAt), LastHeartbeatAt: xtime.FromMillis(s.LastHeartbeatAt), EndedAt: xtime.PtrFromMillis(s.EndedAt),
-		UsedSeconds: s.ChargedMS / 1000, RemainingSeconds: leftMS / 1000,
+		UsedSeconds: live.UsedSeconds(s.ChargedMS), RemainingSeconds: remaining,
 		HeartbeatIntervalSeconds: int64(e.cfg.Live.HeartbeatInterval / time.Second),
 	}
 }

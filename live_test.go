@@ -145,6 +145,30 @@ func TestLiveMonthRollover(t *testing.T) {
 	}
 }
 
+// Charges of part of a second read the same everywhere: the month's used
+// and remaining seconds add up to its limit after every heartbeat.
+func TestLiveQuotaAddsUp(t *testing.T) {
+	eng, clock, u := liveEngine(t, 60)
+	s, err := eng.StartLiveSession(ctx, u, live.StartRequest{SessionType: "voice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, step := range []time.Duration{1500 * time.Millisecond, 700 * time.Millisecond, 250 * time.Millisecond, 10 * time.Second} {
+		clock.Advance(step)
+		hb, err := eng.HeartbeatLiveSession(ctx, u, live.SessionRequest{SessionID: s.SessionID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := eng.LiveQuota(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.UsedSeconds+q.RemainingSeconds != q.LimitSeconds || hb.RemainingSeconds != q.RemainingSeconds || hb.UsedSeconds != q.UsedSeconds {
+			t.Errorf("heartbeat %d: quota %+v, session used %d remaining %d", i, q, hb.UsedSeconds, hb.RemainingSeconds)
+		}
+	}
+}
+
 // Many heartbeats at the same instant charge the interval exactly once.
 func TestLiveConcurrentHeartbeatsChargeOnce(t *testing.T) {
 	eng, clock, u := liveEngine(t, 1800)

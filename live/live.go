@@ -69,7 +69,21 @@ func (r Rules) Lapsed(lastHeartbeat, now time.Time) bool {
 	return now.Sub(lastHeartbeat) > r.SilenceTimeout
 }
 
-// QuotaResponse is LiveQuotaResponse.
+// UsedSeconds rounds a charge up to whole seconds: a second begun is a
+// second used. It is the one rounding rule behind every figure the API
+// reports, so a month's used_seconds + remaining_seconds is limit_seconds.
+func UsedSeconds(ms int64) int64 { return (max(0, ms) + 999) / 1000 }
+
+// Allowance returns a month's figures in whole seconds, from its allowance
+// and what is left of it in milliseconds.
+func Allowance(limitMS, leftMS int64) (limit, used, remaining int64) {
+	limit = limitMS / 1000
+	used = min(limit, UsedSeconds(limitMS-leftMS))
+	return limit, used, limit - used
+}
+
+// QuotaResponse is LiveQuotaResponse: always UsedSeconds + RemainingSeconds
+// == LimitSeconds.
 type QuotaResponse struct {
 	Plan             string     `json:"plan"`
 	LimitSeconds     int64      `json:"limit_seconds"`

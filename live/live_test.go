@@ -66,3 +66,19 @@ func FuzzSaveTranscript(f *testing.F) {
 		}
 	})
 }
+
+func TestAllowanceAddsUp(t *testing.T) {
+	for _, limitS := range []int64{0, 1, 60, 1800} {
+		for _, usedMS := range []int64{0, 1, 499, 500, 999, 1000, 1001, 1500, 59_999, 60_000, 1_799_001, 1_800_000, 2_000_000} {
+			limitMS := limitS * 1000
+			left := max(0, limitMS-usedMS)
+			limit, used, remaining := Allowance(limitMS, left)
+			if limit != limitS || used+remaining != limit || used < 0 || remaining < 0 {
+				t.Errorf("Allowance(%d, %d) = %d, %d, %d: does not add up to the limit", limitMS, left, limit, used, remaining)
+			}
+			if usedMS > 0 && usedMS < limitMS && used != (usedMS+999)/1000 {
+				t.Errorf("%d ms used reads as %d s: a second begun is a second used", usedMS, used)
+			}
+		}
+	}
+}
