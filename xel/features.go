@@ -107,11 +107,12 @@ func writingVector(f features, text string) []float64 {
 	content := math.Max(1, float64(f.contentTokens))
 	_, sd := meanSD(f.sentLens)
 	meanLen, long := f.sentenceShape()
-	seen := map[string]int{}
+	seen := make(map[string]int, len(f.words))
 	var letters, longW, suff, ly, band3, common, lowerI, you, me, vagueN, bigramRep int
 	var letters2 float64
 	var long10, ing, perfPass, that, preps, prons int
-	longTypes, contentTypes, bigrams := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	longTypes, contentTypes := map[string]bool{}, make(map[string]bool, len(f.words)/2)
+	bigrams := make(map[string]bool, len(f.words))
 	misspelled := map[int]bool{}
 	for _, i := range f.misspelled {
 		misspelled[i] = true
@@ -240,9 +241,8 @@ func writingVector(f features, text string) []float64 {
 	}
 	commas = strings.Count(text, ",")
 	rich = strings.Count(text, ";") + strings.Count(text, ":") + strings.Count(text, "(") + strings.Count(text, "\"")
-	norm := " " + Normalize(text) + " "
 	for c := range f.connectives {
-		connTokens += strings.Count(norm, " "+c+" ")
+		connTokens += strings.Count(f.norm, " "+c+" ")
 	}
 	mis := float64(len(f.misspelled)) / n
 	v = append(v,

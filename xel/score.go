@@ -116,8 +116,9 @@ type features struct {
 	contentTokens int
 	rareContent   int // content words outside the most common band
 	longWords     int
-	misspelled    []int // indexes into words
-	repeats       int   // content tokens beyond the third use of their word
+	misspelled    []int  // indexes into words
+	repeats       int    // content tokens beyond the third use of their word
+	norm          string // " " + Normalize(text) + " "
 	connectives   map[string]bool
 	fillers       int
 	stutters      int // a word said twice in a row
@@ -196,6 +197,7 @@ func measure(text string) features {
 	}
 	f.types = len(seen)
 	norm := " " + Normalize(text) + " "
+	f.norm = norm
 	for _, c := range l.connectives {
 		if strings.Contains(norm, " "+c+" ") {
 			f.connectives[c] = true

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -104,6 +105,73 @@ func TestScorerRanksEssays(t *testing.T) {
 	t.Logf("Spearman rho between level labels and offline scores over %d essays: %.3f", len(ls), rho)
 	if rho < 0.7 {
 		t.Errorf("rho = %.3f, want at least 0.7", rho)
+	}
+}
+
+// TestCriteriaRankEssays: each writing criterion, too, rises with the
+// level on the labelled essays: less strictly than the overall score, as
+// each looks at one side of the text (an A2 text can be short and accurate).
+func TestCriteriaRankEssays(t *testing.T) {
+	ls, texts := loadEssays(t)
+	for _, c := range []struct {
+		name string
+		min  float64
+	}{{"vocabulary", 0.8}, {"coherence", 0.6}, {"grammar", 0.3}, {"task_achievement", 0.8}} {
+		var labels, scores []float64
+		for _, l := range ls {
+			e := xel.ScoreWriting(texts[l.File], xel.Target{Prompt: l.Prompt})
+			labels = append(labels, float64(slices.Index(xel.Levels, l.Level)))
+			scores = append(scores, float64(e.Criteria[c.name].Score))
+		}
+		rho := spearman(labels, scores)
+		t.Logf("%s: rho %.3f", c.name, rho)
+		if rho < c.min {
+			t.Errorf("%s: rho = %.3f, want at least %.1f", c.name, rho, c.min)
+		}
+	}
+}
+
+// TestScoreWritingSanity: changing one side of a text moves the matching
+// criterion the right way.
+func TestScoreWritingSanity(t *testing.T) {
+	clean := "My grandmother has lived in the same village all her life. She wakes up early, feeds the chickens and walks " +
+		"to the market, where she knows everyone. When I visit her, she tells me stories about her childhood, and I " +
+		"always learn something new. I admire her patience and her sense of humour, which she has never lost."
+	for _, tc := range []struct {
+		name, criterion, worse, better string
+	}{
+		{"errors lower grammar", "grammar",
+			"My grandmother live in the same village all her life. She wake up early, feed the chickens and walk " +
+				"to the market, where she know everyone. When I visit her, she tell me storys about her childhood, and i " +
+				"always learn something new. i admire her patience and her sense of humour, wich she has never lost.",
+			clean},
+		{"a wider range of words raises vocabulary", "vocabulary",
+			"My grandmother is in the same town all her life. She gets up early, gives food to the chickens and goes " +
+				"to the shop, where she knows everyone. When I go to her, she tells me things about when she was young, and I " +
+				"always learn something new. I like her because she is nice and funny, and she is always nice.",
+			clean},
+		{"linking words and paragraphs raise coherence", "coherence",
+			"My grandmother has lived in the same village all her life. She wakes up early. She feeds the chickens. She walks " +
+				"to the market. She knows everyone. I visit her. She tells me stories about her childhood. I " +
+				"learn something new. I admire her patience. I admire her sense of humour.",
+			"My grandmother has lived in the same village all her life. Every morning she wakes up early, feeds the chickens " +
+				"and then walks to the market, where she knows everyone.\n\nWhenever I visit her, she tells me stories about " +
+				"her childhood; as a result, I always learn something new. Above all, I admire her patience and, in " +
+				"addition, her sense of humour, which she has never lost."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := xel.ScoreWriting(tc.worse, xel.Target{}).Criteria[tc.criterion].Score
+			b := xel.ScoreWriting(tc.better, xel.Target{}).Criteria[tc.criterion].Score
+			t.Logf("%s: %d -> %d", tc.criterion, w, b)
+			if w >= b {
+				t.Errorf("%s: worse text %d >= better text %d", tc.criterion, w, b)
+			}
+		})
+	}
+	// The same text, the same evaluation.
+	a, b := xel.ScoreWriting(clean, xel.Target{}), xel.ScoreWriting(clean, xel.Target{})
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("two runs differ: %+v / %+v", a, b)
 	}
 }
 
