@@ -50,7 +50,7 @@ var (
 		"they doesnt": "they don't", "people doesnt": "people don't", "more easy": "easier", "more cheap": "cheaper", "more big": "bigger", "more fast": "faster",
 		"more hard": "harder", "more happy": "happier", "more busy": "busier", "more young": "younger",
 		"more old": "older", "more small": "smaller", "more long": "longer", "more short": "shorter",
-		"more nice": "nicer", "more good": "better", "more bad": "worse", "more strong": "stronger",
+		"more nice": "nicer", "more good": "better", "more bad": "worse", "more strong": "stronger", "more healthy": "healthier", "more early": "earlier", "more funny": "funnier", "more pretty": "prettier", "more lazy": "lazier", "more heavy": "heavier", "more quick": "quicker", "more safe": "safer", "more high": "higher", "more low": "lower", "more large": "larger", "more close": "closer", "more smart": "smarter", "more rich": "richer", "more hot": "hotter", "more cold": "colder", "more new": "newer", "more slow": "slower", "more late": "later",
 		"most biggest": "biggest", "most best": "best", "the most easy": "the easiest", "every days": "every day",
 		"every students": "every student", "each students": "each student", "many thing": "many things",
 		"many person": "many people", "many student": "many students", "many time": "many times",
@@ -132,7 +132,7 @@ func grammarChecks(words, raw []string) (out []Correction, errs, slips int) {
 		switch {
 		case prev == w && !(w == "had" || w == "that"):
 			slip(prev+" "+w, w, "the word is repeated")
-		case prev == "a" && len(w) > 1 && strings.ContainsRune("aeio", rune(w[0])) && w != "one" && w != "once":
+		case prev == "a" && len(w) > 1 && strings.ContainsRune("aeio", rune(w[0])) && !sayYou(w):
 			add("a "+w, "an "+w, "use an before a vowel sound")
 		case prev == "an" && len(w) > 1 && !strings.ContainsRune("aeiouh", rune(w[0])):
 			add("an "+w, "a "+w, "use a before a consonant sound")
@@ -179,6 +179,12 @@ var comparatives = func() map[string]bool {
 	}
 	return m
 }()
+
+// sayYou reports words spelt with a vowel but said with a "w" or "y"
+// sound, which take a: a one-off, a European.
+func sayYou(w string) bool {
+	return w == "one" || w == "once" || strings.HasPrefix(w, "one-") || strings.HasPrefix(w, "eu")
+}
 
 // negModal are the negative auxiliaries among modals.
 var negModal = map[string]bool{"dont": true, "doesnt": true, "didnt": true, "wont": true}
