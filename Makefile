@@ -6,3 +6,13 @@ BENCH_FLAGS ?=
 .PHONY: bench
 bench:
 	go -C bench run . $(BENCH_FLAGS)
+
+# Quality against human-judged data that is kept outside the repository
+# (licensed for evaluation only): Spearman's rho of the offline writing scorer
+# against human scores, on a fixed held-out part. See docs/evaluation.md.
+# The data folder defaults to ../shared/eval; override it with EVAL_DIR.
+EVAL_DIR ?= ../shared/eval
+
+.PHONY: eval
+eval:
+	go run ./cmd/xentree-eval writing -data $(EVAL_DIR)/ellipse-dev.csv
