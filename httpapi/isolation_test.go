@@ -98,6 +98,9 @@ var isolationCalls = map[string]struct{ query, body string }{
 	"GET /api/xp/learning-pulse":                                      {},
 	"GET /api/xp/streak-status":                                       {},
 	"GET /api/xp/weekly-activity":                                     {},
+	"GET /api/v1/admin/stats/engagement":                              {query: "organization_id={org}"},
+	"GET /api/v1/admin/stats/progress/members":                        {query: "org_id={org}&format=csv"},
+	"GET /api/v1/admin/stats/users/{user_id}":                         {query: "organization_id={org}"},
 	"GET /metrics":                                                    {},
 }
 
@@ -149,7 +152,7 @@ func newVictim(t *testing.T, env *testEnv) (xentree.User, auth.TokenResponse, vi
 	must(env.eng.WaitIndexed(ctx))
 	v := victim{ids: map[string]string{
 		"conversation_id": c.ID, "conv": c.ID, "note_id": n.ID, "document_id": d.ID, "session": ls.SessionID,
-		"transcript_id": tr.ID, "org_id": o.ID, "org": o.ID, "team_id": tm.ID, "target_user_id": member.ID,
+		"transcript_id": tr.ID, "org_id": o.ID, "org": o.ID, "team_id": tm.ID, "target_user_id": member.ID, "user_id": member.ID,
 		"key_id": k.ID, "itoken": g.Token, "jti": g.JTI,
 	}}
 	// Only what the victim wrote: a caller's own query may echo "quokka".

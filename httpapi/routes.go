@@ -56,6 +56,7 @@ func (a *api) routes() []route {
 	rs = append(rs, a.knowledgeRoutes()...)
 	rs = append(rs, a.integrationRoutes()...)
 	rs = append(rs, a.xelRoutes()...)
+	rs = append(rs, a.adminStatsRoutes()...)
 	return rs
 }
 
