@@ -16,3 +16,10 @@ EVAL_DIR ?= ../shared/eval
 .PHONY: eval
 eval:
 	go run ./cmd/xentree-eval writing -data $(EVAL_DIR)/ellipse-dev.csv
+
+# The OpenAPI document (openapi/openapi.json) and the client generated from it
+# (openapi/clienttest, its own Go module): rewrite both after a route change and
+# commit what changes. CI fails while either is stale.
+.PHONY: openapi
+openapi:
+	bash scripts/openapi.sh

@@ -1,13 +1,16 @@
 package httpapi
 
 import (
+	"net/http"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/xentree/xentree/internal/xtime"
+	"github.com/xentree/xentree/xel"
 )
 
 var pathParamRE = regexp.MustCompile(`\{([a-z_]+)\}`)
@@ -37,7 +40,7 @@ func buildOpenAPI(routes []route) map[string]any {
 			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
 		}
 		for _, q := range rt.Query {
-			params = append(params, map[string]any{"name": q, "in": "query", "required": q == "q", "schema": map[string]any{"type": "string"}})
+			params = append(params, queryParam(q))
 		}
 		if params != nil {
 			op["parameters"] = params
@@ -79,12 +82,24 @@ func buildOpenAPI(routes []route) map[string]any {
 		}
 		resp := map[string]any{"description": "success"}
 		if rt.Response != nil {
-			resp["content"] = map[string]any{"application/json": map[string]any{"schema": responseSchema(schemas, rt.Response)}}
+			content := map[string]any{"application/json": map[string]any{"schema": responseSchema(schemas, rt.Response)}}
+			if rt.Stream {
+				resp["description"] = "the answer as JSON, or as Server-Sent Events when the body's stream is true or Accept asks for text/event-stream"
+				content["text/event-stream"] = map[string]any{"schema": map[string]any{
+					"type": "string",
+					"description": "Server-Sent Events: `delta` events with data {\"content\": piece}, then one `done` event whose data is the JSON answer, " +
+						"or an `error` event whose data is the error envelope if the call fails after the stream began",
+				}}
+			}
+			resp["content"] = content
 		}
 		responses := map[string]any{strconv.Itoa(rt.Status): resp, "default": map[string]any{
-			"description": "error",
+			"description": "unexpected error (5xx): internal, or a dependency unavailable",
 			"content":     map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}},
 		}}
+		for _, status := range errorStatuses(rt) {
+			responses[strconv.Itoa(status)] = map[string]any{"$ref": "#/components/responses/" + errorResponses[status].name}
+		}
 		op["responses"] = responses
 		item[strings.ToLower(rt.Method)] = op
 	}
@@ -99,6 +114,20 @@ func buildOpenAPI(routes []route) map[string]any {
 			},
 		}},
 	}
+	responses := map[string]any{}
+	for status, r := range errorResponses {
+		resp := map[string]any{
+			"description": r.desc,
+			"content":     map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}},
+		}
+		switch status {
+		case http.StatusUnauthorized:
+			resp["headers"] = map[string]any{"WWW-Authenticate": map[string]any{"description": "Bearer realm=\"xentree\"", "schema": map[string]any{"type": "string"}}}
+		case http.StatusTooManyRequests:
+			resp["headers"] = map[string]any{"Retry-After": map[string]any{"description": "seconds to wait before retrying, when known", "schema": map[string]any{"type": "integer"}}}
+		}
+		responses[r.name] = resp
+	}
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{
@@ -107,10 +136,15 @@ func buildOpenAPI(routes []route) map[string]any {
 			"description": "The REST API of Xentree, an embeddable AI-learning backend. " +
 				"Errors use the envelope {\"detail\": {\"error\": code, \"message\": text}}. " +
 				"Lists return {items, next_cursor}. Times are RFC 3339 UTC with milliseconds.",
+			"license": map[string]any{"name": licenseName, "identifier": licenseID},
 		},
-		"paths": paths,
+		// Relative: the API is at the root of the server (or of the prefix it
+		// is mounted under) that serves this document.
+		"servers": []any{map[string]any{"url": "/", "description": "the server that serves this document"}},
+		"paths":   paths,
 		"components": map[string]any{
-			"schemas": schemas,
+			"schemas":   schemas,
+			"responses": responses,
 			"securitySchemes": map[string]any{
 				"bearer": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
 				"apiKey": map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key"},
@@ -145,6 +179,8 @@ func operationID(rt route) string {
 var (
 	timeType  = reflect.TypeOf(time.Time{})
 	xtimeType = reflect.TypeOf(xtime.Time{})
+	// choiceType encodes as a number or a string (xel.Choice.MarshalJSON).
+	choiceType = reflect.TypeOf(xel.Choice{})
 )
 
 // schemaRef returns a schema for t, registering named structs in schemas.
@@ -152,6 +188,11 @@ func schemaRef(schemas map[string]any, t reflect.Type) map[string]any {
 	switch t {
 	case timeType, xtimeType:
 		return map[string]any{"type": "string", "format": "date-time"}
+	case choiceType:
+		return map[string]any{"oneOf": []any{
+			map[string]any{"type": "integer", "minimum": 0, "description": "the option's 0-based index"},
+			map[string]any{"type": "string", "description": "the option's text, exactly as the module detail shows it"},
+		}}
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
@@ -239,4 +280,143 @@ func structSchema(schemas map[string]any, t reflect.Type) map[string]any {
 		s["required"] = required
 	}
 	return s
+}
+
+// The license the document states. The repository grants none yet, so this
+// says so rather than naming an open-source one; change both together.
+const (
+	licenseName = "Proprietary"
+	licenseID   = "LicenseRef-Xentree-Proprietary"
+)
+
+// queryParam describes a query parameter; the paging and counting ones are
+// integers.
+func queryParam(name string) map[string]any {
+	schema := map[string]any{"type": "string"}
+	p := map[string]any{"name": name, "in": "query", "required": name == "q", "schema": schema}
+	switch name {
+	case "limit":
+		schema["type"], schema["minimum"] = "integer", 1
+		p["description"] = "items per page: default 50, at most 200 (server settings)"
+	case "page":
+		schema["type"], schema["minimum"] = "integer", 1
+	case "offset":
+		schema["type"], schema["minimum"] = "integer", 0
+	case "cursor":
+		p["description"] = "the next_cursor of the previous page"
+	}
+	return p
+}
+
+// errorResponses are the 4xx answers an operation may list, each a shared
+// component carrying the error envelope.
+var errorResponses = map[int]struct{ name, desc string }{
+	http.StatusBadRequest:            {"BadRequest", "invalid_request: a malformed or invalid body, query or path value; field names the one at fault"},
+	http.StatusUnauthorized:          {"Unauthenticated", "unauthenticated: no credentials, or an expired, revoked or malformed token or API key"},
+	http.StatusForbidden:             {"Forbidden", "authenticated but not allowed: the caller's role, administrators only, an API key without the route's scope (INSUFFICIENT_API_KEY_SCOPE) or on a session-only route"},
+	http.StatusNotFound:              {"NotFound", "not_found: missing, or not visible to the caller"},
+	http.StatusConflict:              {"Conflict", "the request conflicts with the current state: a taken name, the last owner, no active session, a running reindex, a grant to renew"},
+	http.StatusRequestEntityTooLarge: {"PayloadTooLarge", "payload_too_large: the body, or a part of it, exceeds its limit"},
+	http.StatusUnsupportedMediaType:  {"UnsupportedMediaType", "the body's Content-Type is not one the operation reads"},
+	http.StatusTooManyRequests:       {"TooManyRequests", "rate_limited, or a quota such as live_quota_exceeded: retry after Retry-After seconds"},
+}
+
+// engineErrors lists, by "METHOD path", the 4xx statuses an operation's
+// Engine call returns beyond those its declaration implies (errorStatuses):
+// the throttles, the quotas, the conflicts, and not-found answers about
+// things the path does not name. TestOpenAPIEngineErrorsNameRoutes keeps
+// and notAnswered's keys true, and TestMain in this package fails when an API test
+// receives a 4xx the document does not list for its operation.
+var engineErrors = map[string][]int{
+	"POST /api/auth/register":       {http.StatusConflict, http.StatusTooManyRequests},
+	"POST /api/auth/login":          {http.StatusUnauthorized, http.StatusTooManyRequests},
+	"POST /api/auth/refresh":        {http.StatusUnauthorized, http.StatusTooManyRequests},
+	"PATCH /api/auth/me":            {http.StatusConflict},
+	"POST /api/core/chat":           {http.StatusConflict, http.StatusTooManyRequests}, // 409: an idempotency key reused for another message
+	"POST /api/core/search/reindex": {http.StatusConflict},
+	"POST /api/core/conversations/{conversation_id}/session/activity": {http.StatusConflict},
+	"POST /api/core/conversations/{conversation_id}/session/end":      {http.StatusConflict},
+	"POST /api/live/session/start":                                    {http.StatusTooManyRequests},
+	"POST /api/live/session/heartbeat":                                {http.StatusTooManyRequests},
+	"POST /api/organizations":                                         {http.StatusConflict},
+	"PATCH /api/organizations/{org_id}":                               {http.StatusConflict},
+	"POST /api/organizations/{org_id}/members":                        {http.StatusConflict},
+	"PATCH /api/organizations/{org_id}/members/{target_user_id}":      {http.StatusConflict},
+	"PUT /api/organizations/{org_id}/members/{target_user_id}":        {http.StatusConflict},
+	"DELETE /api/organizations/{org_id}/members/{target_user_id}":     {http.StatusConflict},
+	"POST /api/organizations/{org_id}/teams":                          {http.StatusConflict},
+	"PATCH /api/organizations/{org_id}/teams/{team_id}":               {http.StatusConflict},
+	"DELETE /api/integrations/google-calendar":                        {http.StatusNotFound},
+	"GET /api/integrations/google-calendar/events":                    {http.StatusNotFound, http.StatusConflict},
+	"POST /api/integrations/google-calendar/events":                   {http.StatusNotFound, http.StatusConflict},
+	"GET /api/integration/fingerprint":                                {http.StatusNotFound},
+}
+
+// notAnswered lists, by "METHOD path", the statuses the rules of
+// errorStatuses would list but the operation never answers.
+var notAnswered = map[string][]int{
+	// organization_id filters the list: an unknown one is an empty page.
+	"GET /api/api-keys": {http.StatusNotFound},
+	// Public: an unknown or malformed tenantId has an empty key set.
+	"GET /api/integration/jwks": {http.StatusBadRequest, http.StatusNotFound},
+	// A malformed tenantId is not found, like an unknown one.
+	"GET /api/integration/fingerprint": {http.StatusBadRequest},
+}
+
+// errorStatuses returns the 4xx statuses rt may answer, in order: those
+// its declaration implies, and those of engineErrors, less notAnswered.
+//   - 401 and 403 for every route that needs credentials (a key without the
+//     scope, a session-only route, administrators only, the caller's role);
+//   - 400 for a route that reads a body or a query; 413 and 415 for a body;
+//   - 404 for a route whose path, body or query names a resource by id.
+func errorStatuses(rt route) []int {
+	set := map[int]bool{}
+	if rt.Auth != public {
+		set[http.StatusUnauthorized], set[http.StatusForbidden] = true, true
+	}
+	if rt.Request != nil || len(rt.Query) > 0 {
+		set[http.StatusBadRequest] = true
+	}
+	if rt.Request != nil {
+		set[http.StatusRequestEntityTooLarge], set[http.StatusUnsupportedMediaType] = true, true
+	}
+	if namesResource(rt) {
+		set[http.StatusNotFound] = true
+	}
+	for _, s := range engineErrors[rt.Method+" "+rt.Path] {
+		set[s] = true
+	}
+	for _, s := range notAnswered[rt.Method+" "+rt.Path] {
+		delete(set, s)
+	}
+	out := make([]int, 0, len(set))
+	for s := range set {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// namesResource reports whether rt's path, query or body names a resource
+// by id (org_id, conversation_id, tenantId, ...), which may not exist or not
+// be visible to the caller.
+func namesResource(rt route) bool {
+	isID := func(name string) bool { return strings.HasSuffix(name, "_id") || strings.HasSuffix(name, "Id") }
+	if pathParamRE.MatchString(rt.Path) || slices.ContainsFunc(rt.Query, isID) {
+		return true
+	}
+	if rt.Request == nil {
+		return false
+	}
+	t := reflect.TypeOf(rt.Request)
+	if t.Kind() != reflect.Struct {
+		return false
+	}
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if isID(name) {
+			return true
+		}
+	}
+	return false
 }

@@ -64,3 +64,91 @@ func TestWrongMethodIs405WithAllow(t *testing.T) {
 		t.Errorf("DELETE /api/auth/me: %d Allow=%q", rec.Code, rec.Header().Get("Allow"))
 	}
 }
+
+// TestOpenAPIErrorTables keeps the tables of openapi.go about real routes
+// and statuses the document can describe.
+func TestOpenAPIErrorTables(t *testing.T) {
+	eng := xentreetest.NewEngine(t)
+	served := map[string]bool{}
+	for _, rt := range (&api{eng: eng}).routes() {
+		served[rt.Method+" "+rt.Path] = true
+	}
+	for name, table := range map[string]map[string][]int{"engineErrors": engineErrors, "notAnswered": notAnswered} {
+		for op, statuses := range table {
+			if !served[op] {
+				t.Errorf("%s names %q, which is not a route", name, op)
+			}
+			for _, s := range statuses {
+				if _, ok := errorResponses[s]; !ok {
+					t.Errorf("%s[%q] lists %d, which errorResponses does not describe", name, op, s)
+				}
+			}
+		}
+	}
+}
+
+// TestOpenAPIDocument checks what the linter and client generators rely on:
+// servers and license, integer paging parameters, the error responses of
+// authenticated operations, and chat's event stream.
+func TestOpenAPIDocument(t *testing.T) {
+	eng := xentreetest.NewEngine(t)
+	rec := httptest.NewRecorder()
+	New(eng, Config{}).ServeHTTP(rec, httptest.NewRequest("GET", "/api/openapi.json", nil))
+	var doc struct {
+		Info struct {
+			License struct{ Name, Identifier string } `json:"license"`
+		} `json:"info"`
+		Servers []struct{ URL string } `json:"servers"`
+		Paths   map[string]map[string]struct {
+			Security   []map[string][]string `json:"security"`
+			Parameters []struct {
+				Name, In string
+				Schema   struct{ Type string } `json:"schema"`
+			} `json:"parameters"`
+			Responses map[string]struct {
+				Ref     string                     `json:"$ref"`
+				Content map[string]json.RawMessage `json:"content"`
+			} `json:"responses"`
+		} `json:"paths"`
+		Components struct {
+			Responses map[string]json.RawMessage `json:"responses"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Info.License.Name == "" || doc.Info.License.Identifier == "" {
+		t.Errorf("info.license = %+v, want a name and an identifier", doc.Info.License)
+	}
+	if len(doc.Servers) == 0 || doc.Servers[0].URL == "" {
+		t.Errorf("servers = %+v, want one", doc.Servers)
+	}
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			name := strings.ToUpper(method) + " " + path
+			for _, p := range op.Parameters {
+				if p.In == "query" && (p.Name == "limit" || p.Name == "page" || p.Name == "offset") && p.Schema.Type != "integer" {
+					t.Errorf("%s: query %s is %q, want integer", name, p.Name, p.Schema.Type)
+				}
+			}
+			if len(op.Security) > 0 {
+				for _, status := range []string{"401", "403"} {
+					if op.Responses[status].Ref == "" {
+						t.Errorf("%s needs credentials but lists no %s", name, status)
+					}
+				}
+			}
+			for status, r := range op.Responses {
+				if ref, ok := strings.CutPrefix(r.Ref, "#/components/responses/"); ok && doc.Components.Responses[ref] == nil {
+					t.Errorf("%s %s refers to the missing response %q", name, status, ref)
+				}
+			}
+		}
+	}
+	chat := doc.Paths["/api/core/chat"]["post"].Responses["200"]
+	for _, ct := range []string{"application/json", "text/event-stream"} {
+		if chat.Content[ct] == nil {
+			t.Errorf("POST /api/core/chat 200 does not offer %s", ct)
+		}
+	}
+}

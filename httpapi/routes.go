@@ -34,11 +34,17 @@ type route struct {
 	Response any      // a value of the response body type, nil if none
 	Form     bool     // also accepts application/x-www-form-urlencoded
 	Upload   bool     // also accepts multipart/form-data with a file part
+	Stream   bool     // also answers text/event-stream (Server-Sent Events)
 	MaxBody  int64    // the body limit, if not Limits.MaxBodyBytes
 	Admin    bool     // instance admins only
 	Query    []string // query parameters, for the OpenAPI document
 	Handle   handler
 }
+
+// observeStatus, when set, sees the status of every answer a route gives.
+// Only this package's TestMain sets it, before any test runs: it checks
+// each 4xx against the statuses the OpenAPI document lists.
+var observeStatus func(rt route, status int)
 
 // handler serves one route for an authenticated (or public) caller; an
 // error it returns is written by the one error writer.
@@ -69,14 +75,19 @@ func (a *api) wrap(rt route) http.Handler {
 	}
 	name := rt.Method + " " + rt.Path
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if a.metrics != nil {
+		if a.metrics != nil || observeStatus != nil {
 			start := time.Now()
 			defer func() {
 				status := http.StatusOK
 				if sw, ok := w.(*statusWriter); ok && sw.status != 0 {
 					status = sw.status
 				}
-				a.metrics.observe(name, status, time.Since(start))
+				if a.metrics != nil {
+					a.metrics.observe(name, status, time.Since(start))
+				}
+				if observeStatus != nil {
+					observeStatus(rt, status)
+				}
 			}()
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)

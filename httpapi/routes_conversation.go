@@ -18,7 +18,7 @@ func (a *api) conversationRoutes() []route {
 		{Method: "GET", Path: "/api/core/providers", Summary: "List available AI providers", Tag: tag,
 			Auth: bearer, Scope: "conversations:read", Status: 200, Response: xentree.ProvidersResponse{}, Handle: a.providers},
 		{Method: "POST", Path: "/api/core/chat", Summary: "Generate an AI response (SSE when stream is true or Accept is text/event-stream)", Tag: tag,
-			Auth: bearer, Scope: "conversations:write", Status: 200, Request: conversation.ChatRequest{}, Response: conversation.ChatResponse{}, Handle: a.chat},
+			Auth: bearer, Scope: "conversations:write", Status: 200, Request: conversation.ChatRequest{}, Response: conversation.ChatResponse{}, Stream: true, Handle: a.chat},
 		{Method: "GET", Path: "/api/core/conversations", Summary: "List conversations for the current user, most recently updated first", Tag: tag,
 			Auth: bearer, Scope: "conversations:read", Status: 200, Response: listOf{conversation.Conversation{}}, Query: pageParams, Handle: paged(noArg, func(ctx context.Context, u xentree.User, _ string, p xentree.Page) (xentree.List[conversation.Conversation], error) {
 				return a.eng.ListConversations(ctx, u, p)

@@ -12,6 +12,7 @@
 //	xentree migrate status|up [--data DIR]
 //	xentree export --user EMAIL|ID --out FILE|- [--data DIR]
 //	xentree delete --user EMAIL|ID --yes [--data DIR]
+//	xentree openapi [--metrics on|off]
 //	xentree version
 //
 // Flags fall back to the environment: XENTREE_ADDR, XENTREE_DATA,
@@ -79,6 +80,7 @@ const usage = `usage:
   xentree migrate status|up [--data DIR]
   xentree export --user EMAIL|ID --out FILE|- [--data DIR]
   xentree delete --user EMAIL|ID --yes [--data DIR]
+  xentree openapi [--metrics on|off]
   xentree version`
 
 // run is main without the process: tests call it directly.
@@ -93,6 +95,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return userCmd(ctx, args[1:], stdout, stderr)
 	case "backup", "restore", "reindex", "migrate", "export", "delete":
 		return opsCmd(ctx, args[0], args[1:], stdout, stderr)
+	case "openapi":
+		return openapiCmd(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "xentree", version())
 		return nil
