@@ -18,6 +18,126 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// AdminstatsActivity defines model for AdminstatsActivity.
+type AdminstatsActivity struct {
+	Conversations  int `json:"conversations"`
+	Documents      int `json:"documents"`
+	LiveSeconds    int `json:"live_seconds"`
+	LiveSessions   int `json:"live_sessions"`
+	Messages       int `json:"messages"`
+	XelSubmissions int `json:"xel_submissions"`
+	XpEarned       int `json:"xp_earned"`
+}
+
+// AdminstatsAffiliation defines model for AdminstatsAffiliation.
+type AdminstatsAffiliation struct {
+	OrganizationId   string  `json:"organization_id"`
+	OrganizationName string  `json:"organization_name"`
+	Role             string  `json:"role"`
+	TeamId           *string `json:"team_id,omitempty"`
+	TeamName         *string `json:"team_name,omitempty"`
+}
+
+// AdminstatsDay defines model for AdminstatsDay.
+type AdminstatsDay struct {
+	ActiveMembers  int    `json:"active_members"`
+	Date           string `json:"date"`
+	LiveSeconds    int    `json:"live_seconds"`
+	Messages       int    `json:"messages"`
+	XelSubmissions int    `json:"xel_submissions"`
+	XpEarned       int    `json:"xp_earned"`
+}
+
+// AdminstatsEngagementStats defines model for AdminstatsEngagementStats.
+type AdminstatsEngagementStats struct {
+	Daily          []AdminstatsDay       `json:"daily"`
+	EndDate        string                `json:"end_date"`
+	OrganizationId string                `json:"organization_id"`
+	StartDate      string                `json:"start_date"`
+	TeamId         *string               `json:"team_id,omitempty"`
+	TopMembers     []AdminstatsTopMember `json:"top_members"`
+	Totals         AdminstatsTotals      `json:"totals"`
+}
+
+// AdminstatsMemberEngagement defines model for AdminstatsMemberEngagement.
+type AdminstatsMemberEngagement struct {
+	Affiliations  []AdminstatsAffiliation `json:"affiliations"`
+	Daily         []AdminstatsDay         `json:"daily"`
+	Email         string                  `json:"email"`
+	EndDate       string                  `json:"end_date"`
+	FullName      string                  `json:"full_name"`
+	LastActiveAt  *time.Time              `json:"last_active_at,omitempty"`
+	Modules       AdminstatsModules       `json:"modules"`
+	Organizations []string                `json:"organizations"`
+	StartDate     string                  `json:"start_date"`
+	Streak        AdminstatsStreak        `json:"streak"`
+	Teams         []string                `json:"teams"`
+	Totals        AdminstatsActivity      `json:"totals"`
+	UserId        string                  `json:"user_id"`
+	Username      string                  `json:"username"`
+}
+
+// AdminstatsMemberProgress defines model for AdminstatsMemberProgress.
+type AdminstatsMemberProgress struct {
+	Affiliations      []AdminstatsAffiliation `json:"affiliations"`
+	AverageScore      *float32                `json:"average_score,omitempty"`
+	Email             string                  `json:"email"`
+	FullName          string                  `json:"full_name"`
+	JoinedAt          time.Time               `json:"joined_at"`
+	LastActiveAt      *time.Time              `json:"last_active_at,omitempty"`
+	LiveSeconds       int                     `json:"live_seconds"`
+	Messages          int                     `json:"messages"`
+	ModulesCompleted  int                     `json:"modules_completed"`
+	ModulesInProgress int                     `json:"modules_in_progress"`
+	Organizations     []string                `json:"organizations"`
+	Role              string                  `json:"role"`
+	Teams             []string                `json:"teams"`
+	UserId            string                  `json:"user_id"`
+	Username          string                  `json:"username"`
+	XpEarned          int                     `json:"xp_earned"`
+}
+
+// AdminstatsMemberProgressPage defines model for AdminstatsMemberProgressPage.
+type AdminstatsMemberProgressPage struct {
+	Items []AdminstatsMemberProgress `json:"items"`
+	Limit int                        `json:"limit"`
+	Page  int                        `json:"page"`
+	Total int                        `json:"total"`
+}
+
+// AdminstatsModules defines model for AdminstatsModules.
+type AdminstatsModules struct {
+	Completed  int `json:"completed"`
+	InProgress int `json:"in_progress"`
+}
+
+// AdminstatsStreak defines model for AdminstatsStreak.
+type AdminstatsStreak struct {
+	Current int `json:"current"`
+	Longest int `json:"longest"`
+}
+
+// AdminstatsTopMember defines model for AdminstatsTopMember.
+type AdminstatsTopMember struct {
+	FullName string `json:"full_name"`
+	UserId   string `json:"user_id"`
+	XpEarned int    `json:"xp_earned"`
+}
+
+// AdminstatsTotals defines model for AdminstatsTotals.
+type AdminstatsTotals struct {
+	ActiveMembers  int `json:"active_members"`
+	Conversations  int `json:"conversations"`
+	Documents      int `json:"documents"`
+	LiveSeconds    int `json:"live_seconds"`
+	LiveSessions   int `json:"live_sessions"`
+	Members        int `json:"members"`
+	Messages       int `json:"messages"`
+	NewMembers     int `json:"new_members"`
+	XelSubmissions int `json:"xel_submissions"`
+	XpEarned       int `json:"xp_earned"`
+}
+
 // AiInfo defines model for AiInfo.
 type AiInfo struct {
 	Available    bool     `json:"available"`
@@ -995,6 +1115,38 @@ type GetOrganizationsOrgIdTeamsParams struct {
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// GetV1AdminStatsEngagementParams defines parameters for GetV1AdminStatsEngagement.
+type GetV1AdminStatsEngagementParams struct {
+	OrganizationId *string `form:"organization_id,omitempty" json:"organization_id,omitempty"`
+	TeamId         *string `form:"team_id,omitempty" json:"team_id,omitempty"`
+	StartDate      *string `form:"start_date,omitempty" json:"start_date,omitempty"`
+	EndDate        *string `form:"end_date,omitempty" json:"end_date,omitempty"`
+}
+
+// GetV1AdminStatsProgressMembersParams defines parameters for GetV1AdminStatsProgressMembers.
+type GetV1AdminStatsProgressMembersParams struct {
+	OrgId     *string `form:"org_id,omitempty" json:"org_id,omitempty"`
+	TeamId    *string `form:"team_id,omitempty" json:"team_id,omitempty"`
+	StartDate *string `form:"start_date,omitempty" json:"start_date,omitempty"`
+	EndDate   *string `form:"end_date,omitempty" json:"end_date,omitempty"`
+	Sort      *string `form:"sort,omitempty" json:"sort,omitempty"`
+	Order     *string `form:"order,omitempty" json:"order,omitempty"`
+	Page      *int    `form:"page,omitempty" json:"page,omitempty"`
+
+	// Limit items per page: default 50, at most 200 (server settings)
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+	Q      string  `form:"q" json:"q"`
+	Format *string `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// GetV1AdminStatsUsersUserIdParams defines parameters for GetV1AdminStatsUsersUserId.
+type GetV1AdminStatsUsersUserIdParams struct {
+	OrganizationId *string `form:"organization_id,omitempty" json:"organization_id,omitempty"`
+	TeamId         *string `form:"team_id,omitempty" json:"team_id,omitempty"`
+	StartDate      *string `form:"start_date,omitempty" json:"start_date,omitempty"`
+	EndDate        *string `form:"end_date,omitempty" json:"end_date,omitempty"`
+}
+
 // GetXelModulesParams defines parameters for GetXelModules.
 type GetXelModulesParams struct {
 	Level *string `form:"level,omitempty" json:"level,omitempty"`
@@ -1889,6 +2041,21 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/rag/query (the `PostRagQuery` operationId).
 	PostRagQuery(ctx context.Context, body PostRagQueryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetV1AdminStatsEngagement Engagement of an organization or team for a range of UTC days: totals, every day, top members (owners, admins, a team's manager)
+	//
+	// Corresponds with GET /api/v1/admin/stats/engagement (the `GetV1AdminStatsEngagement` operationId).
+	GetV1AdminStatsEngagement(ctx context.Context, params *GetV1AdminStatsEngagementParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetV1AdminStatsProgressMembers The member directory with the range's figures, sorted and paged; text/csv (every matching member) with format=csv or Accept: text/csv
+	//
+	// Corresponds with GET /api/v1/admin/stats/progress/members (the `GetV1AdminStatsProgressMembers` operationId).
+	GetV1AdminStatsProgressMembers(ctx context.Context, params *GetV1AdminStatsProgressMembersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetV1AdminStatsUsersUserId One member's engagement for a range of UTC days, streak and modules (404 unless a member the caller may see)
+	//
+	// Corresponds with GET /api/v1/admin/stats/users/{user_id} (the `GetV1AdminStatsUsersUserId` operationId).
+	GetV1AdminStatsUsersUserId(ctx context.Context, userId string, params *GetV1AdminStatsUsersUserIdParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetXelDashboard My XP, level, streak, weekly activity, modules and recent submissions
 	//
@@ -3624,6 +3791,51 @@ func (c *Client) PostRagQueryWithBody(ctx context.Context, contentType string, b
 // Corresponds with POST /api/rag/query (the `PostRagQuery` operationId).
 func (c *Client) PostRagQuery(ctx context.Context, body PostRagQueryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostRagQueryRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetV1AdminStatsEngagement Engagement of an organization or team for a range of UTC days: totals, every day, top members (owners, admins, a team's manager)
+//
+// Corresponds with GET /api/v1/admin/stats/engagement (the `GetV1AdminStatsEngagement` operationId).
+func (c *Client) GetV1AdminStatsEngagement(ctx context.Context, params *GetV1AdminStatsEngagementParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetV1AdminStatsEngagementRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetV1AdminStatsProgressMembers The member directory with the range's figures, sorted and paged; text/csv (every matching member) with format=csv or Accept: text/csv
+//
+// Corresponds with GET /api/v1/admin/stats/progress/members (the `GetV1AdminStatsProgressMembers` operationId).
+func (c *Client) GetV1AdminStatsProgressMembers(ctx context.Context, params *GetV1AdminStatsProgressMembersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetV1AdminStatsProgressMembersRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetV1AdminStatsUsersUserId One member's engagement for a range of UTC days, streak and modules (404 unless a member the caller may see)
+//
+// Corresponds with GET /api/v1/admin/stats/users/{user_id} (the `GetV1AdminStatsUsersUserId` operationId).
+func (c *Client) GetV1AdminStatsUsersUserId(ctx context.Context, userId string, params *GetV1AdminStatsUsersUserIdParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetV1AdminStatsUsersUserIdRequest(c.Server, userId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -6990,6 +7202,351 @@ func NewPostRagQueryRequestWithBody(server string, contentType string, body io.R
 	return req, nil
 }
 
+// NewGetV1AdminStatsEngagementRequest constructs an http.Request for the GetV1AdminStatsEngagement method
+func NewGetV1AdminStatsEngagementRequest(server string, params *GetV1AdminStatsEngagementParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/admin/stats/engagement")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.OrganizationId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organization_id", *params.OrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.TeamId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "team_id", *params.TeamId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartDate != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "start_date", *params.StartDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndDate != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "end_date", *params.EndDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetV1AdminStatsProgressMembersRequest constructs an http.Request for the GetV1AdminStatsProgressMembers method
+func NewGetV1AdminStatsProgressMembersRequest(server string, params *GetV1AdminStatsProgressMembersParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/admin/stats/progress/members")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.OrgId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "org_id", *params.OrgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.TeamId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "team_id", *params.TeamId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartDate != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "start_date", *params.StartDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndDate != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "end_date", *params.EndDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sort != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sort", *params.Sort, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Order != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order", *params.Order, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetV1AdminStatsUsersUserIdRequest constructs an http.Request for the GetV1AdminStatsUsersUserId method
+func NewGetV1AdminStatsUsersUserIdRequest(server string, userId string, params *GetV1AdminStatsUsersUserIdParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "user_id", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/admin/stats/users/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.OrganizationId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organization_id", *params.OrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.TeamId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "team_id", *params.TeamId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartDate != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "start_date", *params.StartDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.EndDate != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "end_date", *params.EndDate, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetXelDashboardRequest constructs an http.Request for the GetXelDashboard method
 func NewGetXelDashboardRequest(server string) (*http.Request, error) {
 	var err error
@@ -8110,6 +8667,27 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/rag/query (the `PostRagQuery` operationId).
 	PostRagQueryWithResponse(ctx context.Context, body PostRagQueryJSONRequestBody, reqEditors ...RequestEditorFn) (*PostRagQueryResponse, error)
+
+	// GetV1AdminStatsEngagementWithResponse Engagement of an organization or team for a range of UTC days: totals, every day, top members (owners, admins, a team's manager)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/admin/stats/engagement (the `GetV1AdminStatsEngagement` operationId).
+	GetV1AdminStatsEngagementWithResponse(ctx context.Context, params *GetV1AdminStatsEngagementParams, reqEditors ...RequestEditorFn) (*GetV1AdminStatsEngagementResponse, error)
+
+	// GetV1AdminStatsProgressMembersWithResponse The member directory with the range's figures, sorted and paged; text/csv (every matching member) with format=csv or Accept: text/csv
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/admin/stats/progress/members (the `GetV1AdminStatsProgressMembers` operationId).
+	GetV1AdminStatsProgressMembersWithResponse(ctx context.Context, params *GetV1AdminStatsProgressMembersParams, reqEditors ...RequestEditorFn) (*GetV1AdminStatsProgressMembersResponse, error)
+
+	// GetV1AdminStatsUsersUserIdWithResponse One member's engagement for a range of UTC days, streak and modules (404 unless a member the caller may see)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/admin/stats/users/{user_id} (the `GetV1AdminStatsUsersUserId` operationId).
+	GetV1AdminStatsUsersUserIdWithResponse(ctx context.Context, userId string, params *GetV1AdminStatsUsersUserIdParams, reqEditors ...RequestEditorFn) (*GetV1AdminStatsUsersUserIdResponse, error)
 
 	// GetXelDashboardWithResponse My XP, level, streak, weekly activity, modules and recent submissions
 	//
@@ -14242,6 +14820,255 @@ func (r PostRagQueryResponse) ContentType() string {
 	return ""
 }
 
+// GetV1AdminStatsEngagementResponse401Headers the declared response headers of an HTTP 401 response for GetV1AdminStatsEngagement
+type GetV1AdminStatsEngagementResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type GetV1AdminStatsEngagementResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AdminstatsEngagementStats
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthenticated
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetV1AdminStatsEngagementResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetV1AdminStatsEngagementResponse) GetJSON200() *AdminstatsEngagementStats {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetV1AdminStatsEngagementResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetV1AdminStatsEngagementResponse) GetJSON401() *Unauthenticated {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetV1AdminStatsEngagementResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetV1AdminStatsEngagementResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetV1AdminStatsEngagementResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetV1AdminStatsEngagementResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetV1AdminStatsEngagementResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetV1AdminStatsEngagementResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetV1AdminStatsEngagementResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetV1AdminStatsProgressMembersResponse401Headers the declared response headers of an HTTP 401 response for GetV1AdminStatsProgressMembers
+type GetV1AdminStatsProgressMembersResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type GetV1AdminStatsProgressMembersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AdminstatsMemberProgressPage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthenticated
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetV1AdminStatsProgressMembersResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetV1AdminStatsProgressMembersResponse) GetJSON200() *AdminstatsMemberProgressPage {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetV1AdminStatsProgressMembersResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetV1AdminStatsProgressMembersResponse) GetJSON401() *Unauthenticated {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetV1AdminStatsProgressMembersResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetV1AdminStatsProgressMembersResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetV1AdminStatsProgressMembersResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetV1AdminStatsProgressMembersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetV1AdminStatsProgressMembersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetV1AdminStatsProgressMembersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetV1AdminStatsProgressMembersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetV1AdminStatsUsersUserIdResponse401Headers the declared response headers of an HTTP 401 response for GetV1AdminStatsUsersUserId
+type GetV1AdminStatsUsersUserIdResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type GetV1AdminStatsUsersUserIdResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AdminstatsMemberEngagement
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthenticated
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetV1AdminStatsUsersUserIdResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetV1AdminStatsUsersUserIdResponse) GetJSON200() *AdminstatsMemberEngagement {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetV1AdminStatsUsersUserIdResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetV1AdminStatsUsersUserIdResponse) GetJSON401() *Unauthenticated {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetV1AdminStatsUsersUserIdResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetV1AdminStatsUsersUserIdResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetV1AdminStatsUsersUserIdResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetV1AdminStatsUsersUserIdResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetV1AdminStatsUsersUserIdResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetV1AdminStatsUsersUserIdResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetV1AdminStatsUsersUserIdResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetXelDashboardResponse401Headers the declared response headers of an HTTP 401 response for GetXelDashboard
 type GetXelDashboardResponse401Headers struct {
 	WWWAuthenticate *string
@@ -16314,6 +17141,45 @@ func (c *ClientWithResponses) PostRagQueryWithResponse(ctx context.Context, body
 		return nil, err
 	}
 	return ParsePostRagQueryResponse(rsp)
+}
+
+// GetV1AdminStatsEngagementWithResponse Engagement of an organization or team for a range of UTC days: totals, every day, top members (owners, admins, a team's manager)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/admin/stats/engagement (the `GetV1AdminStatsEngagement` operationId).
+func (c *ClientWithResponses) GetV1AdminStatsEngagementWithResponse(ctx context.Context, params *GetV1AdminStatsEngagementParams, reqEditors ...RequestEditorFn) (*GetV1AdminStatsEngagementResponse, error) {
+	rsp, err := c.GetV1AdminStatsEngagement(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetV1AdminStatsEngagementResponse(rsp)
+}
+
+// GetV1AdminStatsProgressMembersWithResponse The member directory with the range's figures, sorted and paged; text/csv (every matching member) with format=csv or Accept: text/csv
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/admin/stats/progress/members (the `GetV1AdminStatsProgressMembers` operationId).
+func (c *ClientWithResponses) GetV1AdminStatsProgressMembersWithResponse(ctx context.Context, params *GetV1AdminStatsProgressMembersParams, reqEditors ...RequestEditorFn) (*GetV1AdminStatsProgressMembersResponse, error) {
+	rsp, err := c.GetV1AdminStatsProgressMembers(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetV1AdminStatsProgressMembersResponse(rsp)
+}
+
+// GetV1AdminStatsUsersUserIdWithResponse One member's engagement for a range of UTC days, streak and modules (404 unless a member the caller may see)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/admin/stats/users/{user_id} (the `GetV1AdminStatsUsersUserId` operationId).
+func (c *ClientWithResponses) GetV1AdminStatsUsersUserIdWithResponse(ctx context.Context, userId string, params *GetV1AdminStatsUsersUserIdParams, reqEditors ...RequestEditorFn) (*GetV1AdminStatsUsersUserIdResponse, error) {
+	rsp, err := c.GetV1AdminStatsUsersUserId(ctx, userId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetV1AdminStatsUsersUserIdResponse(rsp)
 }
 
 // GetXelDashboardWithResponse My XP, level, streak, weekly activity, modules and recent submissions
@@ -21850,6 +22716,228 @@ func ParsePostRagQueryResponse(rsp *http.Response) (*PostRagQueryResponse, error
 	switch {
 	case rsp.StatusCode == 401:
 		var headers PostRagQueryResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetV1AdminStatsEngagementResponse parses an HTTP response from a GetV1AdminStatsEngagementWithResponse call
+func ParseGetV1AdminStatsEngagementResponse(rsp *http.Response) (*GetV1AdminStatsEngagementResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetV1AdminStatsEngagementResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AdminstatsEngagementStats
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetV1AdminStatsEngagementResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetV1AdminStatsProgressMembersResponse parses an HTTP response from a GetV1AdminStatsProgressMembersWithResponse call
+func ParseGetV1AdminStatsProgressMembersResponse(rsp *http.Response) (*GetV1AdminStatsProgressMembersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetV1AdminStatsProgressMembersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AdminstatsMemberProgressPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetV1AdminStatsProgressMembersResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetV1AdminStatsUsersUserIdResponse parses an HTTP response from a GetV1AdminStatsUsersUserIdWithResponse call
+func ParseGetV1AdminStatsUsersUserIdResponse(rsp *http.Response) (*GetV1AdminStatsUsersUserIdResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetV1AdminStatsUsersUserIdResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AdminstatsMemberEngagement
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetV1AdminStatsUsersUserIdResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
