@@ -1,5 +1,7 @@
 package xel
 
+import "math"
+
 // linear is a fitted linear model over the writing features: Intercept +
 // Σ Weights[name]·feature. Its prediction is on the human 1-5 scale of the
 // ELLIPSE corpus; scaleScore maps it to 0-100.
@@ -16,6 +18,25 @@ func (m linear) predict(x []float64) float64 {
 		s += m.Weights[name] * x[i]
 	}
 	return s
+}
+
+// clipToRange clips each feature to writingRange.
+func clipToRange(x []float64) []float64 {
+	for i, name := range WritingFeatureNames {
+		if r, ok := writingRange[name]; ok {
+			x[i] = min(max(x[i], r[0]), r[1])
+		}
+	}
+	return x
+}
+
+// shortFactor shrinks the scores of a text shorter than the shortest essay
+// the models were fitted on (46 words), in proportion to its length: the
+// features are clipped to that essay's, so the models alone would rate a
+// single word like a short essay.
+func shortFactor(words int) float64 {
+	shortest := math.Exp(writingRange["ln_words"][0]) - 1
+	return min(1, float64(words)/shortest)
 }
 
 // scaleScore maps the human 1-5 scale onto 0-100: 1 → 20, 3 → 60 (the
@@ -134,23 +155,85 @@ var writingModels = map[string]linear{
 		"contraction_rate":   7.82999,
 		"fragment_share":     -0.135395,
 	}},
-	"coherence": {Intercept: 4.8779, Weights: map[string]float64{ // Cohesion, λ=0, cv rho 0.481
-		"ln_words":          4.29877,
-		"ln_sentences":      -2.24838,
-		"ln_mean_sent_len":  -2.15827,
-		"long_sent_share":   -0.820328,
-		"ln_paragraphs":     -2.81032,
-		"lower_start_share": -0.83833,
-		"comma_rate":        -0.000284272,
-		"connective_types":  0.100694,
-		"connective_rate":   -0.066042,
-		"subordinator_rate": 0.407364,
-		"repeat_share":      0.823875,
-		"you_rate":          -1.59913,
-		"i_rate":            -2.24818,
-		"ln_para_len":       -2.03907,
-		"bigram_repeat":     -1.55386,
-		"question_rate":     0.00348138,
-		"fragment_share":    -0.835327,
+	"coherence": {Intercept: 3.46034, Weights: map[string]float64{ // Cohesion, λ=1, cv rho 0.477
+		"ln_words":          1.97408,
+		"ln_sentences":      -0.0934704,
+		"long_sent_share":   -1.02061,
+		"ln_paragraphs":     -2.38666,
+		"lower_start_share": -0.870492,
+		"comma_rate":        0.019655,
+		"connective_types":  0.106024,
+		"connective_rate":   -0.136603,
+		"subordinator_rate": 0.39701,
+		"repeat_share":      0.854277,
+		"you_rate":          -1.54391,
+		"i_rate":            -2.09315,
+		"ln_para_len":       -1.71243,
+		"bigram_repeat":     -1.50167,
+		"question_rate":     0.0796882,
+		"fragment_share":    -0.785403,
 	}},
+}
+
+// writingRange is each feature's range over the essays the models were
+// fitted on. ScoreWriting clips the features to it, so a text unlike any
+// of them (5,000 words of one word) is not extrapolated.
+var writingRange = map[string][2]float64{
+	"ln_words":           {3.85015, 7.14913},
+	"ln_sentences":       {0.693147, 4.68213},
+	"ln_mean_sent_len":   {2.32128, 6.19848},
+	"sd_sent_len":        {0, 396.865},
+	"long_sent_share":    {0, 1},
+	"ln_paragraphs":      {0.693147, 3.61092},
+	"guiraud":            {3.75821, 11.7044},
+	"mtld":               {0.196384, 1.08019},
+	"hapax_share":        {0.186813, 0.758621},
+	"rare_share":         {0, 0.241667},
+	"band3_share":        {0, 0.0941176},
+	"common_share":       {0.449198, 0.9},
+	"mean_word_len":      {3.32107, 5.25952},
+	"long_word_share":    {0.0349345, 0.32526},
+	"suffix_share":       {0, 0.084375},
+	"ly_share":           {0, 0.0621118},
+	"misspelled_rate":    {0, 0.189944},
+	"misspelled_sqrt":    {0, 0.435826},
+	"grammar_rate":       {0, 0.071161},
+	"lower_i_rate":       {0, 0.0845921},
+	"lower_start_share":  {0, 1},
+	"caps_error_rate":    {0, 0.737805},
+	"no_apostrophe_rate": {0, 0.0387097},
+	"spacing_rate":       {0, 0.092827},
+	"comma_rate":         {0, 18.5},
+	"rich_punct_rate":    {0, 3.5},
+	"connective_types":   {0, 22},
+	"connective_rate":    {0, 18},
+	"subordinator_rate":  {0, 2.5},
+	"repeat_share":       {0, 0.571429},
+	"you_rate":           {0, 0.197943},
+	"i_rate":             {0, 0.137587},
+	"ln_words_sq":        {1.1309e-06, 4.62187},
+	"long_types":         {0.175262, 3.86934},
+	"content_types":      {0.645942, 7.03507},
+	"ln_para_len":        {2.41653, 6.42972},
+	"bigram_repeat":      {0.0238095, 0.4687},
+	"vague_rate":         {0, 0.0853659},
+	"question_rate":      {0, 0.666667},
+	"exclaim_rate":       {0, 0.735849},
+	"contraction_rate":   {0, 0.0453258},
+	"fragment_share":     {0, 0.777778},
+	"word_len_sd":        {1.29722, 3.14354},
+	"ln_types":           {3.3673, 5.93225},
+	"long10_share":       {0, 0.120879},
+	"ing_rate":           {0, 0.131429},
+	"perfect_passive":    {0, 1},
+	"that_rate":          {0, 5.5},
+	"prep_rate":          {0, 0.147799},
+	"pronoun_rate":       {0, 0.120818},
+	"no_end_punct":       {0, 1},
+	"one_paragraph":      {0, 1},
+	"comma_sent_share":   {0, 1},
+	"misspelled_types":   {0, 3.61004},
+	"median_sent_len":    {2.19722, 6.19848},
+	"spacing_sqrt":       {0, 0.304675},
+	"slip_rate":          {0, 0.0326087},
 }

@@ -228,6 +228,8 @@ type Target struct {
 	TargetLevel string
 }
 
+// vocabulary, accuracy and coherence are ScoreSpeaking's hand-set
+// criteria; writing uses the fitted models in model.go.
 func (f features) vocabulary() (float64, string) {
 	n := float64(len(f.words))
 	if n == 0 {
@@ -241,16 +243,7 @@ func (f features) vocabulary() (float64, string) {
 	long := float64(f.longWords) / n
 	spelling := 1 - float64(len(f.misspelled))/n
 	score := 0.35*scale(guiraud, 3, 9.5) + 0.3*scale(rare, 0.05, 0.45) + 0.15*scale(long, 0.05, 0.3) + 0.2*scale(spelling, 0.85, 1)
-	comment := "A wide, precise range of words."
-	switch {
-	case score < 35:
-		comment = "A small range of everyday words, often repeated."
-	case score < 60:
-		comment = "Everyday vocabulary with some variety; try less common, more precise words."
-	case score < 80:
-		comment = "A good range of vocabulary, including some less common words."
-	}
-	return score, comment
+	return score, vocabularyComment(score)
 }
 
 func (f features) accuracy() (float64, string) {
@@ -360,10 +353,16 @@ func ScoreWriting(text string, t Target) Evaluation {
 			task = math.Min(100, task+10)
 		}
 	}
-	x := writingVector(f, text)
-	voc := scaleScore(writingModels["vocabulary"].predict(x))
-	gram := scaleScore(writingModels["grammar"].predict(x))
-	coh := scaleScore(writingModels["coherence"].predict(x))
+	if n == 0 {
+		none := Criterion{0, "There are no words to rate."}
+		crit := map[string]Criterion{"task_achievement": {0, taskComment}, "coherence": none, "vocabulary": none, "grammar": none}
+		return finish(KindWriting, 0, crit, f)
+	}
+	x := clipToRange(writingVector(f, text))
+	short := shortFactor(n)
+	voc := short * scaleScore(writingModels["vocabulary"].predict(x))
+	gram := short * scaleScore(writingModels["grammar"].predict(x))
+	coh := short * scaleScore(writingModels["coherence"].predict(x))
 	crit := map[string]Criterion{
 		"task_achievement": {clamp(task), taskComment},
 		"coherence":        {clamp(coh), f.coherenceComment(coh)},
@@ -375,7 +374,7 @@ func ScoreWriting(text string, t Target) Evaluation {
 	// text shorter than the task's minimum. A text that uses no word of the
 	// prompt loses task_achievement only: on the ELLIPSE essays a word
 	// check against a short prompt missed about a fifth of the on-topic ones.
-	overall := scaleScore(writingModels["overall"].predict(x)) - taskPenalty
+	overall := short*scaleScore(writingModels["overall"].predict(x)) - taskPenalty
 	return finish(KindWriting, clamp(overall), crit, f)
 }
 
@@ -513,7 +512,10 @@ func finish(kind string, overall int, crit map[string]Criterion, f features) Eva
 	for k := range crit {
 		names = append(names, k)
 	}
-	sort.Slice(names, func(i, j int) bool { return crit[names[i]].Score < crit[names[j]].Score })
+	sort.Slice(names, func(i, j int) bool {
+		a, b := crit[names[i]].Score, crit[names[j]].Score
+		return a < b || a == b && names[i] < names[j] // ties by name: the same feedback every run
+	})
 	for _, k := range names[:min(2, len(names))] {
 		e.Feedback = append(e.Feedback, crit[k].Comment)
 	}

@@ -210,6 +210,32 @@ func TestScoreWritingShape(t *testing.T) {
 	}
 }
 
+// TestScoreWritingDegenerate: texts unlike any essay the weights were
+// fitted on get low scores, not extrapolated ones.
+func TestScoreWritingDegenerate(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		max        int
+	}{
+		{"no words", " ... ", 0},
+		{"one word", "hello", 10},
+		{"one sentence", "I like my town because it is quiet.", 25},
+		{"one word 3,000 times", strings.Repeat("word ", 3000), 35},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := xel.ScoreWriting(tc.text, xel.Target{})
+			for k, c := range e.Criteria {
+				if c.Score < 0 || c.Score > 100 || c.Comment == "" {
+					t.Errorf("%s = %+v", k, c)
+				}
+			}
+			if e.OverallScore > tc.max {
+				t.Errorf("OverallScore = %d, want at most %d (%v)", e.OverallScore, tc.max, crit(e))
+			}
+		})
+	}
+}
+
 // BenchmarkScoreWriting300: the offline evaluation of a 300-word essay.
 func BenchmarkScoreWriting300(b *testing.B) {
 	ls, texts := loadEssays(b)

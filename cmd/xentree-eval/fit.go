@@ -23,7 +23,7 @@ var criterionFeatures = map[string][]string{
 	"grammar": {"ln_words", "ln_mean_sent_len", "sd_sent_len", "long_sent_share", "misspelled_rate", "misspelled_sqrt",
 		"grammar_rate", "lower_i_rate", "lower_start_share", "caps_error_rate", "no_apostrophe_rate", "spacing_rate",
 		"comma_rate", "rich_punct_rate", "subordinator_rate", "contraction_rate", "fragment_share"},
-	"coherence": {"ln_words", "ln_sentences", "ln_mean_sent_len", "long_sent_share", "ln_paragraphs", "ln_para_len",
+	"coherence": {"ln_words", "ln_sentences", "long_sent_share", "ln_paragraphs", "ln_para_len",
 		"connective_types", "connective_rate", "subordinator_rate", "comma_rate", "repeat_share", "bigram_repeat",
 		"lower_start_share", "fragment_share", "question_rate", "you_rate", "i_rate"},
 }
@@ -163,7 +163,9 @@ func solve(a [][]float64, b []float64) []float64 {
 }
 
 // crossValidate returns the mean Spearman rho over 5 folds (essay i of the
-// tuning part in fold i mod 5) of a ridge fit with the given penalty.
+// tuning part in fold i mod 5) of a ridge fit with the given penalty, the
+// held-out fold's features clipped to the range of the others, as
+// ScoreWriting clips them.
 func crossValidate(x [][]float64, y []float64, cols []string, lambda float64) float64 {
 	return crossValidateOn(x, y, y, cols, lambda)
 }
@@ -183,9 +185,14 @@ func crossValidateOn(x [][]float64, y, judge []float64, cols []string, lambda fl
 			}
 		}
 		m := fitRidge(tx, ty, cols, lambda)
+		lo, hi := featureRange(tx)
 		pred := make([]float64, len(vx))
 		for i, row := range vx {
-			pred[i] = m.predict(row)
+			c := make([]float64, len(row))
+			for j := range row {
+				c[j] = min(max(row[j], lo[j]), hi[j])
+			}
+			pred[i] = m.predict(c)
 		}
 		sum += spearman(pred, vy)
 	}
@@ -260,7 +267,29 @@ func fitWriting(tune []essay, out io.Writer) {
 		}
 		src.WriteString("\t}},\n")
 	}
+	src.WriteString("}\n\n")
+	src.WriteString("// writingRange is each feature's range over the essays the models were\n" +
+		"// fitted on. ScoreWriting clips the features to it, so a text unlike any\n" +
+		"// of them (5,000 words of one word) is not extrapolated.\n")
+	src.WriteString("var writingRange = map[string][2]float64{\n")
+	lo, hi := featureRange(x)
+	for j, name := range xel.WritingFeatureNames {
+		fmt.Fprintf(&src, "\t%q: {%.6g, %.6g},\n", name, lo[j], hi[j])
+	}
 	src.WriteString("}\n")
 	fmt.Fprintln(out, "\nWeights, for xel/model.go:")
 	fmt.Fprint(out, src.String())
+}
+
+// featureRange is the smallest and the largest value of each feature.
+func featureRange(x [][]float64) (lo, hi []float64) {
+	p := len(xel.WritingFeatureNames)
+	lo, hi = make([]float64, p), make([]float64, p)
+	for j := range p {
+		lo[j], hi[j] = math.Inf(1), math.Inf(-1)
+		for _, row := range x {
+			lo[j], hi[j] = math.Min(lo[j], row[j]), math.Max(hi[j], row[j])
+		}
+	}
+	return lo, hi
 }
