@@ -74,9 +74,20 @@ func (e *Engine) chat(ctx context.Context, user User, req conversation.ChatReque
 			return conversation.ChatResponse{}, errConversationNotFound
 		}
 		var history []conversation.Message
+		var done *store.Exchange
 		err := e.db.Read(ctx, func(tx *store.Tx) error {
 			if _, err := tx.ConversationGet(ctx, user.ID, convID); err != nil {
 				return notFoundAs(err, errConversationNotFound)
+			}
+			if req.IdempotencyKey != "" {
+				x, err := tx.ExchangeGet(ctx, convID, req.IdempotencyKey)
+				if err == nil {
+					done = &x
+					return nil
+				}
+				if !xerr.Is(err, xerr.NotFound) {
+					return err
+				}
 			}
 			var err error
 			history, err = tx.MessageRecent(ctx, convID, e.cfg.AI.MaxHistory)
@@ -84,6 +95,9 @@ func (e *Engine) chat(ctx context.Context, user User, req conversation.ChatReque
 		})
 		if err != nil {
 			return conversation.ChatResponse{}, err
+		}
+		if done != nil {
+			return replayExchange(req, *done, fn)
 		}
 		for _, m := range history {
 			aiReq.Messages = append(aiReq.Messages, ai.Message{Role: m.Role, Content: m.Content})
@@ -157,8 +171,27 @@ func (e *Engine) chat(ctx context.Context, user User, req conversation.ChatReque
 			if err := tx.ConversationTouch(sctx, convID, 2); err != nil {
 				return err
 			}
+			if req.IdempotencyKey != "" {
+				if err := tx.ExchangeInsert(sctx, convID, req.IdempotencyKey, q.ID, m.ID); xerr.Is(err, xerr.Conflict) {
+					return errKeyTaken
+				} else if err != nil {
+					return err
+				}
+			}
 			return tx.OutboxIndex(sctx, conversation.TypeMessage, m.ID)
 		})
+		if serr == errKeyTaken {
+			// A request with the same key (a retry that overlapped this
+			// one) stored its exchange first: answer with that one, and
+			// append nothing.
+			var x store.Exchange
+			if serr = e.db.Read(sctx, func(tx *store.Tx) (err error) {
+				x, err = tx.ExchangeGet(sctx, convID, req.IdempotencyKey)
+				return err
+			}); serr == nil {
+				return replayExchange(req, x, nil)
+			}
+		}
 		if xerr.Is(serr, xerr.NotFound) {
 			// The conversation was deleted while the answer was generated.
 			serr = errConversationNotFound
@@ -170,6 +203,30 @@ func (e *Engine) chat(ctx context.Context, user User, req conversation.ChatReque
 	}
 	if err != nil {
 		return out, providerError(err)
+	}
+	return out, nil
+}
+
+// errKeyTaken says an exchange with the request's idempotency key was
+// stored while this one was generated.
+var errKeyTaken = &xerr.Error{Kind: xerr.Conflict, Message: "idempotency key taken"}
+
+// replayExchange answers a request whose idempotency key was used before
+// in its conversation with the exchange stored then; nothing is appended.
+// The key must come with the same message: reusing it for another is a
+// Conflict, as the question it stands for cannot be both.
+func replayExchange(req conversation.ChatRequest, x store.Exchange, fn func(string) error) (conversation.ChatResponse, error) {
+	if x.Question.Content != req.Message {
+		return conversation.ChatResponse{}, &xerr.Error{Kind: xerr.Conflict, Code: "idempotency_key_reused", Field: "idempotency_key",
+			Message: "this idempotency key was used for another message in this conversation"}
+	}
+	a := x.Answer
+	out := conversation.ChatResponse{Content: a.Content, Provider: a.Provider, Model: a.Model, Usage: x.Usage,
+		ConversationID: a.ConversationID, MessageID: a.ID, Citations: a.Citations, Incomplete: a.Incomplete}
+	if fn != nil && a.Content != "" {
+		if err := fn(a.Content); err != nil {
+			return out, providerError(err)
+		}
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package xentree_test
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -291,5 +292,58 @@ func TestChatProviderFailureStoresNothing(t *testing.T) {
 	}
 	if got, _ := eng.GetConversation(ctx, u, c.ID); got.MessageCount != 2 {
 		t.Errorf("message_count = %d, want 2", got.MessageCount)
+	}
+}
+
+// Requests with one idempotency key append one exchange, however many
+// arrive and however they overlap; the key with another message conflicts.
+func TestChatIdempotencyKey(t *testing.T) {
+	eng := xentreetest.NewEngine(t)
+	user, _ := xentreetest.CreateUser(t, eng, "")
+	c, err := eng.CreateConversation(ctx, user, conversation.CreateRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := conversation.ChatRequest{Message: "What is osmosis?", ConversationID: c.ID, IdempotencyKey: "k-1"}
+	const n = 8
+	resps := make([]conversation.ChatResponse, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i%2 == 0 {
+				resps[i], errs[i] = eng.Chat(ctx, user, req)
+				return
+			}
+			var b strings.Builder
+			resps[i], errs[i] = eng.ChatStream(ctx, user, req, func(d string) error { b.WriteString(d); return nil })
+			if errs[i] == nil && b.String() != resps[i].Content {
+				t.Errorf("streamed %q, answered %q", b.String(), resps[i].Content)
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil || resps[i].MessageID != resps[0].MessageID || resps[i].Content != resps[0].Content || resps[i].MessageID == "" {
+			t.Errorf("request %d: %+v %v, want the exchange of %+v", i, resps[i], errs[i], resps[0])
+		}
+	}
+	msgs, err := eng.ListMessages(ctx, user, c.ID, xentree.Page{})
+	if err != nil || len(msgs.Items) != 2 {
+		t.Fatalf("%d messages after %d requests with one key, want 2 (%v)", len(msgs.Items), n, err)
+	}
+
+	req.Message = "Something else"
+	_, err = eng.Chat(ctx, user, req)
+	if xentree.KindOf(err) != xentree.KindConflict || xentree.ErrorCode(err) != "idempotency_key_reused" {
+		t.Errorf("key reused for another message: %v", err)
+	}
+	// Keys are per conversation: the same key elsewhere is a new exchange.
+	c2, _ := eng.CreateConversation(ctx, user, conversation.CreateRequest{})
+	req.ConversationID = c2.ID
+	if r, err := eng.Chat(ctx, user, req); err != nil || r.MessageID == resps[0].MessageID {
+		t.Errorf("the key in another conversation: %+v %v", r, err)
 	}
 }

@@ -105,7 +105,15 @@ type ChatRequest struct {
 	Model               string        `json:"model,omitempty"`
 	UseKnowledge        bool          `json:"use_knowledge,omitempty"`
 	Stream              bool          `json:"stream,omitempty"`
+	// IdempotencyKey makes appending to ConversationID safe to retry: a
+	// request with a key already used in the conversation replays the
+	// stored exchange instead of appending another. Over REST it may also
+	// come as the Idempotency-Key or Last-Event-ID header.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
 }
+
+// MaxIdempotencyKey bounds an idempotency key, in characters.
+const MaxIdempotencyKey = 200
 
 // Validate checks a ChatRequest's shape.
 func (r *ChatRequest) Validate(l Limits) error {
@@ -127,6 +135,9 @@ func (r *ChatRequest) Validate(l Limits) error {
 		if err := textrule.Body("conversation_history", h.Content, l.MaxMessageBytes); err != nil {
 			return err
 		}
+	}
+	if err := textrule.Line("idempotency_key", r.IdempotencyKey, MaxIdempotencyKey); err != nil {
+		return err
 	}
 	if r.UserLanguage != "" {
 		return textrule.Language("user_language", r.UserLanguage)

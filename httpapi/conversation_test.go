@@ -136,7 +136,7 @@ func TestConversationRoutes(t *testing.T) {
 }
 
 // sseEvent is one parsed Server-Sent Event.
-type sseEvent struct{ name, data string }
+type sseEvent struct{ id, name, data string }
 
 func readSSE(t *testing.T, body io.Reader, each func(sseEvent) bool) {
 	t.Helper()
@@ -145,6 +145,8 @@ func readSSE(t *testing.T, body io.Reader, each func(sseEvent) bool) {
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
+		case strings.HasPrefix(line, "id: "):
+			ev.id = strings.TrimPrefix(line, "id: ")
 		case strings.HasPrefix(line, "event: "):
 			ev.name = strings.TrimPrefix(line, "event: ")
 		case strings.HasPrefix(line, "data: "):
@@ -220,6 +222,90 @@ func TestChatStreamSSE(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 400 || resp.Header.Get("Content-Type") != "application/json" {
 		t.Errorf("invalid stream request: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
+
+// A reconnect that sends back the stream's event id (as an SSE client does
+// by itself with Last-Event-ID), or a retry with the same Idempotency-Key,
+// replays the stored exchange instead of appending it again.
+func TestChatRetryDoesNotAppendTwice(t *testing.T) {
+	env := newEnv(t)
+	srv := httptest.NewServer(env.h)
+	defer srv.Close()
+	u, tok := xentreetest.CreateUser(t, env.eng, "ada@example.com")
+	c, _ := env.eng.CreateConversation(context.Background(), u, conversation.CreateRequest{})
+	post := func(body string, headers ...string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest("POST", srv.URL+"/api/core/chat", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	stream := func(headers ...string) (ids map[string]bool, content string, done map[string]any) {
+		t.Helper()
+		ids = map[string]bool{}
+		var b strings.Builder
+		readSSE(t, post(`{"message":"hello there","stream":true,"conversation_id":"`+c.ID+`"}`, headers...).Body, func(ev sseEvent) bool {
+			ids[ev.id] = true
+			switch ev.name {
+			case "delta":
+				var d struct{ Content string }
+				json.Unmarshal([]byte(ev.data), &d)
+				b.WriteString(d.Content)
+			case "done":
+				json.Unmarshal([]byte(ev.data), &done)
+			}
+			return true
+		})
+		return ids, b.String(), done
+	}
+	count := func() int {
+		t.Helper()
+		l, err := env.eng.ListMessages(context.Background(), u, c.ID, xentree.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(l.Items)
+	}
+
+	ids, content, done := stream()
+	var id string
+	for k := range ids {
+		id = k
+	}
+	if len(ids) != 1 || id == "" || done == nil || done["content"] != content || count() != 2 {
+		t.Fatalf("first stream: event ids %v, done %v, %d messages", ids, done, count())
+	}
+	again, replayed, done2 := stream("Last-Event-ID", id)
+	if !again[id] || len(again) != 1 || replayed != content || done2["message_id"] != done["message_id"] || done2["content"] != content {
+		t.Errorf("reconnect: ids %v, content %q, done %v; want the first exchange %v", again, replayed, done2, done)
+	}
+	if n := count(); n != 2 {
+		t.Errorf("the reconnect appended: %d messages, want 2", n)
+	}
+
+	// Plain JSON with the Idempotency-Key header.
+	var first, second map[string]any
+	json.NewDecoder(post(`{"message":"one more","conversation_id":"`+c.ID+`"}`, "Idempotency-Key", "retry-1").Body).Decode(&first)
+	json.NewDecoder(post(`{"message":"one more","conversation_id":"`+c.ID+`"}`, "Idempotency-Key", "retry-1").Body).Decode(&second)
+	if first["message_id"] == nil || first["message_id"] != second["message_id"] || count() != 4 {
+		t.Errorf("retried with a key: %v then %v, %d messages, want 4", first, second, count())
+	}
+	// The same key for another message is a conflict, not a replay.
+	resp := post(`{"message":"something else","conversation_id":"`+c.ID+`","idempotency_key":"retry-1"}`)
+	if b, _ := io.ReadAll(resp.Body); resp.StatusCode != 409 || !strings.Contains(string(b), "idempotency_key_reused") {
+		t.Errorf("key reused for another message: %d %s", resp.StatusCode, b)
+	}
+	if n := count(); n != 4 {
+		t.Errorf("%d messages after the conflict, want 4", n)
 	}
 }
 

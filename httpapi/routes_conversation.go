@@ -9,6 +9,7 @@ import (
 
 	"github.com/xentree/xentree"
 	"github.com/xentree/xentree/conversation"
+	"github.com/xentree/xentree/internal/ids"
 	"github.com/xentree/xentree/internal/xerr"
 )
 
@@ -182,7 +183,21 @@ func (a *api) chat(w http.ResponseWriter, r *http.Request, u xentree.User) error
 	if err := decodeJSON(r, &req, false); err != nil {
 		return err
 	}
-	if !req.Stream && !strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+	// A retry names the exchange it repeats: by the body's key, the usual
+	// Idempotency-Key header, or, for an SSE client reconnecting by itself,
+	// the Last-Event-ID it last saw (every event's id is the key).
+	for _, h := range []string{"Idempotency-Key", "Last-Event-ID"} {
+		if req.IdempotencyKey == "" {
+			req.IdempotencyKey = strings.TrimSpace(r.Header.Get(h))
+		}
+	}
+	sse := req.Stream || strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+	if sse && req.IdempotencyKey == "" && req.ConversationID != "" {
+		// So that a reconnect, which sends the id back, replays instead of
+		// appending the exchange again.
+		req.IdempotencyKey = ids.New()
+	}
+	if !sse {
 		resp, err := a.eng.Chat(r.Context(), u, req)
 		if err != nil {
 			return err
@@ -202,9 +217,13 @@ func (a *api) chat(w http.ResponseWriter, r *http.Request, u xentree.User) error
 		h.Set("X-Accel-Buffering", "no") // proxies must not buffer the stream
 		w.WriteHeader(http.StatusOK)
 	}
+	id := ""
+	if req.ConversationID != "" {
+		id = req.IdempotencyKey
+	}
 	resp, err := a.eng.ChatStream(r.Context(), u, req, func(delta string) error {
 		start()
-		if err := writeEvent(w, "delta", map[string]string{"content": delta}); err != nil {
+		if err := writeEvent(w, id, "delta", map[string]string{"content": delta}); err != nil {
 			return err
 		}
 		return rc.Flush()
@@ -215,20 +234,26 @@ func (a *api) chat(w http.ResponseWriter, r *http.Request, u xentree.User) error
 	start()
 	if err != nil {
 		_, body := a.errorBody(r, err)
-		_ = writeEvent(w, "error", body)
+		_ = writeEvent(w, id, "error", body)
 	} else {
-		_ = writeEvent(w, "done", resp)
+		_ = writeEvent(w, id, "done", resp)
 	}
 	_ = rc.Flush()
 	return nil
 }
 
-func writeEvent(w http.ResponseWriter, event string, v any) error {
+// writeEvent writes one SSE event; id, when not empty, is its id line.
+func writeEvent(w http.ResponseWriter, id, event string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	buf := make([]byte, 0, len(b)+len(event)+16)
+	buf := make([]byte, 0, len(b)+len(id)+len(event)+24)
+	if id != "" {
+		buf = append(buf, "id: "...)
+		buf = append(buf, id...)
+		buf = append(buf, '\n')
+	}
 	buf = append(buf, "event: "...)
 	buf = append(buf, event...)
 	buf = append(buf, "\ndata: "...)

@@ -98,10 +98,16 @@ func (tx *Tx) MessageInsert(ctx context.Context, userID string, m *conversation.
 const messageCols = `id, conversation_id, role, content, provider, model, incomplete, citations, created_at`
 
 func scanMessage(row interface{ Scan(...any) error }) (conversation.Message, error) {
+	return scanMessageWith(row)
+}
+
+// scanMessageWith scans messageCols, then any further columns into extra.
+func scanMessageWith(row interface{ Scan(...any) error }, extra ...any) (conversation.Message, error) {
 	var m conversation.Message
 	var cites sql.NullString
 	var created int64
-	if err := row.Scan(&m.ID, &m.ConversationID, &m.Role, &m.Content, &m.Provider, &m.Model, &m.Incomplete, &cites, &created); err != nil {
+	dst := append([]any{&m.ID, &m.ConversationID, &m.Role, &m.Content, &m.Provider, &m.Model, &m.Incomplete, &cites, &created}, extra...)
+	if err := row.Scan(dst...); err != nil {
 		return m, err
 	}
 	m.CreatedAt = xtime.FromMillis(created)
@@ -111,6 +117,45 @@ func scanMessage(row interface{ Scan(...any) error }) (conversation.Message, err
 		}
 	}
 	return m, nil
+}
+
+// Exchange is a chat exchange stored under an idempotency key: the question,
+// its answer and the answer's usage (nil when the provider reported none).
+type Exchange struct {
+	Question, Answer conversation.Message
+	Usage            *conversation.Usage
+}
+
+// ExchangeGet returns the exchange appended to conversationID under key, or
+// NotFound.
+func (tx *Tx) ExchangeGet(ctx context.Context, conversationID, key string) (Exchange, error) {
+	var x Exchange
+	var qID, aID string
+	if err := tx.queryRow(ctx, `SELECT question_id, answer_id FROM chat_exchanges WHERE conversation_id = ? AND idempotency_key = ?`,
+		conversationID, key).Scan(&qID, &aID); err != nil {
+		return x, mapErr(err)
+	}
+	var err error
+	if x.Question, err = scanMessage(tx.queryRow(ctx, `SELECT `+messageCols+` FROM messages WHERE id = ?`, qID)); err != nil {
+		return x, mapErr(err)
+	}
+	var pt, ct sql.NullInt64
+	row := tx.queryRow(ctx, `SELECT `+messageCols+`, prompt_tokens, completion_tokens FROM messages WHERE id = ?`, aID)
+	if x.Answer, err = scanMessageWith(row, &pt, &ct); err != nil {
+		return x, mapErr(err)
+	}
+	if pt.Valid || ct.Valid {
+		x.Usage = &conversation.Usage{PromptTokens: int(pt.Int64), CompletionTokens: int(ct.Int64), TotalTokens: int(pt.Int64 + ct.Int64)}
+	}
+	return x, nil
+}
+
+// ExchangeInsert records that questionID and answerID were appended to
+// conversationID under key: Conflict when the key is already taken there.
+func (tx *Tx) ExchangeInsert(ctx context.Context, conversationID, key, questionID, answerID string) error {
+	_, err := tx.exec(ctx, `INSERT INTO chat_exchanges (conversation_id, idempotency_key, question_id, answer_id, created_at)
+		VALUES (?, ?, ?, ?, ?)`, conversationID, key, questionID, answerID, tx.NowMillis())
+	return mapErr(err)
 }
 
 // MessageList returns up to limit messages of a conversation, oldest first.
