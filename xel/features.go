@@ -9,7 +9,9 @@ import (
 
 // WritingFeatureNames names the measurements WritingFeatures returns, in
 // order. The offline writing scorer is a linear combination of them.
-var WritingFeatureNames = []string{
+func WritingFeatureNames() []string { return slices.Clone(featureNames) }
+
+var featureNames = []string{
 	"ln_words",           // ln(1 + words): how much was written
 	"ln_sentences",       // ln(1 + sentences)
 	"ln_mean_sent_len",   // ln(1 + mean words a sentence): long run-ons are a learner's mark
@@ -70,7 +72,7 @@ var WritingFeatureNames = []string{
 }
 
 // WritingFeatures returns the measurements of a text that the offline
-// writing scorer combines, named by WritingFeatureNames. It is exported so
+// writing scorer combines, named by WritingFeatureNames(). It is exported so
 // that cmd/xentree-eval can refit the scorer's weights on human-judged
 // essays; it is deterministic and does no I/O.
 func WritingFeatures(text string) []float64 {
@@ -93,15 +95,14 @@ var (
 	fragmentStart = map[string]bool{"because": true, "and": true, "but": true, "so": true, "or": true}
 	noApostrophe  = map[string]bool{"dont": true, "cant": true, "im": true, "didnt": true, "doesnt": true, "wont": true,
 		"isnt": true, "wasnt": true, "arent": true, "couldnt": true, "wouldnt": true, "shouldnt": true, "ive": true,
-		"thats": true, "theyre": true, "youre": true, "whats": true, "lets": false, "hasnt": true, "havent": true}
+		"thats": true, "theyre": true, "youre": true, "whats": true, "hasnt": true, "havent": true}
 )
 
 func writingVector(f features, text string) []float64 {
 	l := lex()
 	n := float64(len(f.words))
-	v := make([]float64, 0, len(WritingFeatureNames))
 	if n == 0 {
-		return make([]float64, len(WritingFeatureNames))
+		return make([]float64, len(featureNames))
 	}
 	sents := math.Max(1, float64(f.sentences))
 	content := math.Max(1, float64(f.contentTokens))
@@ -245,7 +246,7 @@ func writingVector(f features, text string) []float64 {
 		connTokens += strings.Count(f.norm, " "+c+" ")
 	}
 	mis := float64(len(f.misspelled)) / n
-	v = append(v,
+	v := append(make([]float64, 0, len(featureNames)),
 		math.Log1p(n),
 		math.Log1p(float64(f.sentences)),
 		math.Log1p(meanLen),

@@ -10,11 +10,11 @@ type linear struct {
 	Weights   map[string]float64
 }
 
-// predict sums in the fixed order of WritingFeatureNames, so a score is the
+// predict sums in the fixed order of featureNames, so a score is the
 // same on every run.
 func (m linear) predict(x []float64) float64 {
 	s := m.Intercept
-	for i, name := range WritingFeatureNames {
+	for i, name := range featureNames {
 		s += m.Weights[name] * x[i]
 	}
 	return s
@@ -22,7 +22,7 @@ func (m linear) predict(x []float64) float64 {
 
 // clipToRange clips each feature to writingRange.
 func clipToRange(x []float64) []float64 {
-	for i, name := range WritingFeatureNames {
+	for i, name := range featureNames {
 		if r, ok := writingRange[name]; ok {
 			x[i] = min(max(x[i], r[0]), r[1])
 		}

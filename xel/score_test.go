@@ -236,6 +236,14 @@ func TestScoreWritingDegenerate(t *testing.T) {
 	}
 }
 
+func TestWritingFeaturesNamed(t *testing.T) {
+	for _, text := range []string{"", "One sentence here.", strings.Repeat("A longer text, with commas; and more. ", 20)} {
+		if got, want := len(xel.WritingFeatures(text)), len(xel.WritingFeatureNames()); got != want {
+			t.Errorf("len(WritingFeatures(%.10q)) = %d, want %d", text, got, want)
+		}
+	}
+}
+
 // BenchmarkScoreWriting300: the offline evaluation of a 300-word essay.
 func BenchmarkScoreWriting300(b *testing.B) {
 	ls, texts := loadEssays(b)

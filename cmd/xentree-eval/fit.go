@@ -11,12 +11,15 @@ import (
 	"github.com/xentree/xentree/xel"
 )
 
+// featureNames are the offline scorer's features, in order.
+var featureNames = xel.WritingFeatureNames()
+
 // criterionFeatures are the features each score of the offline scorer is
 // fitted on: the overall score on all of them, each criterion on its own
 // subset, so that its score (and its comment) says something about that
 // criterion rather than about the essay as a whole.
 var criterionFeatures = map[string][]string{
-	"overall": xel.WritingFeatureNames,
+	"overall": featureNames,
 	"vocabulary": {"ln_words", "guiraud", "mtld", "hapax_share", "rare_share", "band3_share", "common_share",
 		"mean_word_len", "long_word_share", "suffix_share", "ly_share", "misspelled_rate", "misspelled_sqrt", "repeat_share",
 		"long_types", "content_types", "bigram_repeat", "vague_rate", "word_len_sd"},
@@ -40,7 +43,7 @@ type linear struct {
 
 func (m linear) predict(x []float64) float64 {
 	s := m.Intercept
-	for i, name := range xel.WritingFeatureNames {
+	for i, name := range featureNames {
 		s += m.Weights[name] * x[i]
 	}
 	return s
@@ -54,7 +57,7 @@ func (m linear) predict(x []float64) float64 {
 func fitRidge(x [][]float64, y []float64, cols []string, lambda float64) linear {
 	idx := make([]int, len(cols))
 	for j, c := range cols {
-		idx[j] = slices.Index(xel.WritingFeatureNames, c)
+		idx[j] = slices.Index(featureNames, c)
 		if idx[j] < 0 {
 			panic("no feature " + c)
 		}
@@ -213,7 +216,7 @@ func fitWriting(tune []essay, out io.Writer) {
 		fmt.Fprintf(out, " %10s", p.Human)
 	}
 	fmt.Fprintln(out)
-	for j, name := range xel.WritingFeatureNames {
+	for j, name := range featureNames {
 		fmt.Fprintf(out, "%-20s", name)
 		for _, p := range pairs {
 			col, y := make([]float64, len(x)), make([]float64, len(x))
@@ -234,7 +237,7 @@ func fitWriting(tune []essay, out io.Writer) {
 	}
 	fmt.Fprint(out, "\noverall fitted on the mean of all seven human scores, judged on Overall:")
 	for _, l := range ridgeLambdas {
-		fmt.Fprintf(out, "  λ=%g %.3f", l, crossValidateOn(x, comp, ov, xel.WritingFeatureNames, l))
+		fmt.Fprintf(out, "  λ=%g %.3f", l, crossValidateOn(x, comp, ov, featureNames, l))
 	}
 	fmt.Fprintln(out)
 	fmt.Fprintln(out, "\nRidge fits, 5-fold cross-validated rho on the tuning part by penalty:")
@@ -260,7 +263,7 @@ func fitWriting(tune []essay, out io.Writer) {
 		fmt.Fprintf(&src, "\t%q: {Intercept: %.6g, Weights: map[string]float64{ // %s, λ=%g, cv rho %.3f\n", p.Ours, m.Intercept, p.Human, best, bestRho)
 		names := slices.Clone(cols)
 		sort.SliceStable(names, func(i, j int) bool {
-			return slices.Index(xel.WritingFeatureNames, names[i]) < slices.Index(xel.WritingFeatureNames, names[j])
+			return slices.Index(featureNames, names[i]) < slices.Index(featureNames, names[j])
 		})
 		for _, c := range names {
 			fmt.Fprintf(&src, "\t\t%q: %.6g,\n", c, m.Weights[c])
@@ -273,7 +276,7 @@ func fitWriting(tune []essay, out io.Writer) {
 		"// of them (5,000 words of one word) is not extrapolated.\n")
 	src.WriteString("var writingRange = map[string][2]float64{\n")
 	lo, hi := featureRange(x)
-	for j, name := range xel.WritingFeatureNames {
+	for j, name := range featureNames {
 		fmt.Fprintf(&src, "\t%q: {%.6g, %.6g},\n", name, lo[j], hi[j])
 	}
 	src.WriteString("}\n")
@@ -283,7 +286,7 @@ func fitWriting(tune []essay, out io.Writer) {
 
 // featureRange is the smallest and the largest value of each feature.
 func featureRange(x [][]float64) (lo, hi []float64) {
-	p := len(xel.WritingFeatureNames)
+	p := len(featureNames)
 	lo, hi = make([]float64, p), make([]float64, p)
 	for j := range p {
 		lo[j], hi[j] = math.Inf(1), math.Inf(-1)
