@@ -19,23 +19,28 @@ import (
 )
 
 // statsAccess checks that user may see the statistics of orgID (limited to
-// teamID if not "") and returns the scope for rng: owners and admins see
-// every member, a team's manager their team, members are Forbidden and
-// non-members get NotFound. An API key needs api:read (checked by the
-// caller first) and acts within its own organization.
-func statsAccess(ctx context.Context, tx *store.Tx, user User, orgID, teamID string, rng adminstats.Range) (store.StatsScope, error) {
+// teamID if not "") and returns the scope for rng and the organization's
+// name: owners and admins see every member, a team's manager their team,
+// members are Forbidden and non-members get NotFound. An API key needs
+// api:read (checked by the caller first) and acts within its own
+// organization.
+func statsAccess(ctx context.Context, tx *store.Tx, user User, orgID, teamID string, rng adminstats.Range) (store.StatsScope, string, error) {
 	actor, err := membership(ctx, tx, user, orgID)
 	if err != nil {
-		return store.StatsScope{}, err
+		return store.StatsScope{}, "", err
 	}
 	team, err := adminstats.Scope(actor, teamID)
 	if err != nil {
-		return store.StatsScope{}, err
+		return store.StatsScope{}, "", err
 	}
 	if err := checkTeam(ctx, tx, orgID, teamID); err != nil {
-		return store.StatsScope{}, err
+		return store.StatsScope{}, "", err
 	}
-	return store.StatsScope{OrgID: orgID, TeamID: team, Start: rng.Start.UnixMilli(), End: rng.End.UnixMilli()}, nil
+	o, err := tx.OrgForMember(ctx, orgID, user.ID)
+	if err != nil {
+		return store.StatsScope{}, "", err
+	}
+	return store.StatsScope{OrgID: orgID, TeamID: team, Start: rng.Start.UnixMilli(), End: rng.End.UnixMilli()}, o.Name, nil
 }
 
 // viewer is whose administered organizations a member's affiliations may
@@ -64,7 +69,7 @@ func (e *Engine) EngagementStats(ctx context.Context, user User, req adminstats.
 	out := adminstats.EngagementStats{OrganizationID: req.OrganizationID, StartDate: rng.StartDate(), EndDate: rng.EndDate(),
 		TopMembers: []adminstats.TopMember{}}
 	err = e.db.Read(ctx, func(tx *store.Tx) error {
-		scope, err := statsAccess(ctx, tx, user, req.OrganizationID, req.TeamID, rng)
+		scope, _, err := statsAccess(ctx, tx, user, req.OrganizationID, req.TeamID, rng)
 		if err != nil {
 			return err
 		}
@@ -83,21 +88,23 @@ func (e *Engine) EngagementStats(ctx context.Context, user User, req adminstats.
 				out.Totals.NewMembers++
 			}
 		}
-		byUser, err := activityByUser(ctx, tx, scope)
+		act, err := loadActivity(ctx, tx, scope, &rng)
 		if err != nil {
 			return err
 		}
-		for id, a := range byUser {
+		var liveMS int64
+		for id, a := range act.users {
 			if _, ok := names[id]; !ok {
-				continue // left between the two queries of this snapshot: cannot happen, but never count a stranger
+				continue // cannot happen in one snapshot, but never count a stranger
 			}
 			out.Totals.ActiveMembers++
 			out.Totals.Activity = addActivity(out.Totals.Activity, a.Activity)
+			liveMS += a.liveMS
 			if a.XPEarned > 0 {
 				out.TopMembers = append(out.TopMembers, adminstats.TopMember{UserID: id, FullName: names[id], XPEarned: a.XPEarned})
 			}
 		}
-		out.Totals.LiveSeconds = liveSeconds(sumLiveMS(byUser))
+		out.Totals.LiveSeconds = liveSeconds(liveMS)
 		slices.SortFunc(out.TopMembers, func(a, b adminstats.TopMember) int {
 			if a.XPEarned != b.XPEarned {
 				return b.XPEarned - a.XPEarned
@@ -105,8 +112,8 @@ func (e *Engine) EngagementStats(ctx context.Context, user User, req adminstats.
 			return strings.Compare(a.UserID, b.UserID)
 		})
 		out.TopMembers = out.TopMembers[:min(len(out.TopMembers), adminstats.TopMembers)]
-		out.Daily, err = daily(ctx, tx, scope, rng)
-		return err
+		out.Daily = act.days
+		return nil
 	})
 	return out, err
 }
@@ -126,7 +133,7 @@ func (e *Engine) MemberEngagement(ctx context.Context, user User, userID string,
 	}
 	out := adminstats.MemberEngagement{StartDate: rng.StartDate(), EndDate: rng.EndDate()}
 	err = e.db.Read(ctx, func(tx *store.Tx) error {
-		scope, err := statsAccess(ctx, tx, user, req.OrganizationID, req.TeamID, rng)
+		scope, orgName, err := statsAccess(ctx, tx, user, req.OrganizationID, req.TeamID, rng)
 		if err != nil {
 			return err
 		}
@@ -143,22 +150,20 @@ func (e *Engine) MemberEngagement(ctx context.Context, user User, userID string,
 		}
 		m := members[0]
 		out.UserID, out.Email, out.Username, out.FullName = m.UserID, m.Email, m.Username, m.FullName
-		affs, err := affiliations(ctx, tx, scope, viewer(user))
+		affs, err := affiliations(ctx, tx, scope, viewer(user), orgName, members)
 		if err != nil {
 			return err
 		}
 		out.Affiliated = affs[m.UserID].Empty()
-		byUser, err := activityByUser(ctx, tx, scope)
+		act, err := loadActivity(ctx, tx, scope, &rng)
 		if err != nil {
 			return err
 		}
-		if a := byUser[m.UserID]; a != nil {
+		out.Daily = act.days
+		if a := act.users[m.UserID]; a != nil {
 			out.Totals = a.Activity
 			out.Totals.LiveSeconds = liveSeconds(a.liveMS)
 			out.LastActiveAt = xtime.PtrFromMillis(a.last)
-		}
-		if out.Daily, err = daily(ctx, tx, scope, rng); err != nil {
-			return err
 		}
 		mods, err := e.moduleStanding(ctx, tx, scope)
 		if err != nil {
@@ -237,7 +242,7 @@ func (e *Engine) directory(ctx context.Context, user User, req *adminstats.Direc
 	var rows []adminstats.MemberProgress
 	total := 0
 	err = e.db.Read(ctx, func(tx *store.Tx) error {
-		scope, err := statsAccess(ctx, tx, user, req.OrgID, req.TeamID, rng)
+		scope, orgName, err := statsAccess(ctx, tx, user, req.OrgID, req.TeamID, rng)
 		if err != nil {
 			return err
 		}
@@ -247,32 +252,42 @@ func (e *Engine) directory(ctx context.Context, user User, req *adminstats.Direc
 		}
 		match := adminstats.Matcher(req.Q)
 		rows = make([]adminstats.MemberProgress, 0, len(members))
+		byUser := make(map[string]store.StatsMember, len(members))
 		for _, m := range members {
 			if match(m.FullName, m.Username, m.Email) {
+				byUser[m.UserID] = m
 				rows = append(rows, adminstats.MemberProgress{UserID: m.UserID, Email: m.Email, Username: m.Username,
 					FullName: m.FullName, Role: m.Role, JoinedAt: xtime.FromMillis(m.JoinedAt)})
 			}
 		}
 		total = len(rows)
-		// Sorted by a figure, everyone's figures come first; sorted by an
-		// account field, only the rows answered need them.
-		byFigure := adminstats.ByActivity(req.Sort)
-		if byFigure {
-			if err := e.fillFigures(ctx, tx, scope, rows); err != nil {
-				return err
-			}
+		// What decides the order is loaded for everyone before sorting; the
+		// rest only for the rows answered (all of them for the CSV).
+		first := figureSet(0)
+		switch {
+		case all:
+			first = withActivity | withModules
+		case req.Sort == adminstats.SortModulesCompleted:
+			first = withModules
+		case adminstats.ByActivity(req.Sort):
+			first = withActivity
+		}
+		if err := e.fillFigures(ctx, tx, scope, rows, first); err != nil {
+			return err
 		}
 		adminstats.SortMembers(rows, req.Sort, req.Order)
 		if !all {
 			from, to := adminstats.PageBounds(req.Page, req.Limit, len(rows))
 			rows = rows[from:to:to]
 		}
-		if !byFigure {
-			if err := e.fillFigures(ctx, tx, scope, rows); err != nil {
-				return err
-			}
+		if err := e.fillFigures(ctx, tx, scope, rows, (withActivity|withModules)&^first); err != nil {
+			return err
 		}
-		affs, err := affiliations(ctx, tx, only(scope, rows), viewer(user))
+		answered := make([]store.StatsMember, len(rows))
+		for i := range rows {
+			answered[i] = byUser[rows[i].UserID]
+		}
+		affs, err := affiliations(ctx, tx, only(scope, rows), viewer(user), orgName, answered)
 		if err != nil {
 			return err
 		}
@@ -299,22 +314,40 @@ func only(s store.StatsScope, rows []adminstats.MemberProgress) store.StatsScope
 	return s
 }
 
-// fillFigures sets the range's figures on rows, which are members of s.
-func (e *Engine) fillFigures(ctx context.Context, tx *store.Tx, s store.StatsScope, rows []adminstats.MemberProgress) error {
-	s = only(s, rows)
-	byUser, err := activityByUser(ctx, tx, s)
-	if err != nil {
-		return err
+// figureSet says which of a directory row's figures to load.
+type figureSet int
+
+const (
+	withActivity figureSet = 1 << iota // XP, messages, Live, scores, last activity
+	withModules                        // the module standing at the range's end
+)
+
+// fillFigures loads the figures in what for rows, which are members of s.
+func (e *Engine) fillFigures(ctx context.Context, tx *store.Tx, s store.StatsScope, rows []adminstats.MemberProgress, what figureSet) error {
+	if what == 0 || len(rows) == 0 {
+		return nil
 	}
-	mods, err := e.moduleStanding(ctx, tx, s)
+	s = only(s, rows)
+	if what&withModules != 0 {
+		mods, err := e.moduleStanding(ctx, tx, s)
+		if err != nil {
+			return err
+		}
+		for i := range rows {
+			md := mods[rows[i].UserID]
+			rows[i].ModulesCompleted, rows[i].ModulesInProgress = md.Completed, md.InProgress
+		}
+	}
+	if what&withActivity == 0 {
+		return nil
+	}
+	act, err := loadActivity(ctx, tx, s, nil)
 	if err != nil {
 		return err
 	}
 	for i := range rows {
 		r := &rows[i]
-		md := mods[r.UserID]
-		r.ModulesCompleted, r.ModulesInProgress = md.Completed, md.InProgress
-		a := byUser[r.UserID]
+		a := act.users[r.UserID]
 		if a == nil {
 			continue
 		}
@@ -338,18 +371,39 @@ type memberActivity struct {
 	last     int64 // Unix ms of the latest event
 }
 
-// activityByUser loads every member's activity in s, one query for all kinds.
-func activityByUser(ctx context.Context, tx *store.Tx, s store.StatsScope) (map[string]*memberActivity, error) {
-	counts, err := tx.StatsActivityByUser(ctx, s)
+// activity is what the members of a scope did in a range: per member, and
+// (when loaded by day) one entry per day of the range, zeros included.
+type activity struct {
+	users map[string]*memberActivity
+	days  []adminstats.Day
+}
+
+// loadActivity reads the activity of the members of s in one query; with
+// rng, by day too.
+func loadActivity(ctx context.Context, tx *store.Tx, s store.StatsScope, rng *adminstats.Range) (activity, error) {
+	counts, err := tx.StatsActivity(ctx, s, rng != nil)
 	if err != nil {
-		return nil, err
+		return activity{}, err
 	}
-	out := map[string]*memberActivity{}
+	act := activity{users: map[string]*memberActivity{}}
+	var liveMS []int64
+	type dayUser struct {
+		day  int
+		user string
+	}
+	active := map[dayUser]bool{}
+	if rng != nil {
+		act.days = make([]adminstats.Day, rng.Days())
+		for i := range act.days {
+			act.days[i].Date = rng.Date(i)
+		}
+		liveMS = make([]int64, len(act.days))
+	}
 	for _, c := range counts {
-		a := out[c.Key]
+		a := act.users[c.UserID]
 		if a == nil {
 			a = &memberActivity{}
-			out[c.Key] = a
+			act.users[c.UserID] = a
 		}
 		n := int(c.N)
 		switch c.Kind {
@@ -368,8 +422,28 @@ func activityByUser(ctx context.Context, tx *store.Tx, s store.StatsScope) (map[
 			a.Documents += n
 		}
 		a.last = max(a.last, c.Last)
+		if rng == nil || c.Day < 0 || c.Day >= len(act.days) {
+			continue
+		}
+		d := &act.days[c.Day]
+		switch c.Kind {
+		case store.StatsMessage:
+			d.Messages += n
+		case store.StatsLive:
+			liveMS[c.Day] += c.V1
+		case store.StatsXEL:
+			d.XELSubmissions += n
+			d.XPEarned += int(c.V1)
+		}
+		if k := (dayUser{c.Day, c.UserID}); !active[k] {
+			active[k] = true
+			d.ActiveMembers++
+		}
 	}
-	return out, nil
+	for i := range liveMS {
+		act.days[i].LiveSeconds = liveSeconds(liveMS[i])
+	}
+	return act, nil
 }
 
 func addActivity(a, b adminstats.Activity) adminstats.Activity {
@@ -382,59 +456,14 @@ func addActivity(a, b adminstats.Activity) adminstats.Activity {
 	return a
 }
 
-func sumLiveMS(byUser map[string]*memberActivity) int64 {
-	var ms int64
-	for _, a := range byUser {
-		ms += a.liveMS
-	}
-	return ms
-}
-
 // liveSeconds is charged milliseconds as whole seconds, rounded down, as
 // the Live quota counts them.
 func liveSeconds(ms int64) int64 { return ms / 1000 }
 
-// daily returns one entry per day of rng, zeros included.
-func daily(ctx context.Context, tx *store.Tx, s store.StatsScope, rng adminstats.Range) ([]adminstats.Day, error) {
-	out := make([]adminstats.Day, rng.Days())
-	for i := range out {
-		out[i].Date = rng.Date(i)
-	}
-	counts, err := tx.StatsActivityByDay(ctx, s)
-	if err != nil {
-		return nil, err
-	}
-	liveMS := make([]int64, len(out))
-	for _, c := range counts {
-		if c.Day < 0 || c.Day >= len(out) {
-			continue
-		}
-		d := &out[c.Day]
-		switch c.Kind {
-		case store.StatsMessage:
-			d.Messages += int(c.N)
-		case store.StatsLive:
-			liveMS[c.Day] += c.V1
-		case store.StatsXEL:
-			d.XELSubmissions += int(c.N)
-			d.XPEarned += int(c.V1)
-		}
-	}
-	active, err := tx.StatsActiveByDay(ctx, s)
-	if err != nil {
-		return nil, err
-	}
-	for i := range out {
-		out[i].ActiveMembers = active[i]
-		out[i].LiveSeconds = liveSeconds(liveMS[i])
-	}
-	return out, nil
-}
-
 // moduleStanding counts, per member of s, the curriculum's modules they had
 // completed (every task passed) and were in (a task tried) at the range's end.
 func (e *Engine) moduleStanding(ctx context.Context, tx *store.Tx, s store.StatsScope) (map[string]adminstats.Modules, error) {
-	rows, err := tx.StatsModules(ctx, s)
+	rows, err := tx.StatsModules(ctx, s, s.End > tx.NowMillis())
 	if err != nil {
 		return nil, err
 	}
@@ -456,23 +485,50 @@ func (e *Engine) moduleStanding(ctx context.Context, tx *store.Tx, s store.Stats
 	return out, nil
 }
 
-// affiliations loads the memberships of the members of s that the viewer
-// may see: in s's organization, and in those the viewer administers.
-func affiliations(ctx context.Context, tx *store.Tx, s store.StatsScope, viewerID string) (map[string]adminstats.Affiliated, error) {
-	rows, err := tx.StatsAffiliations(ctx, s, viewerID)
+// affiliations returns, per member of members (who are members of s), the
+// memberships the viewer may see: in s's organization, named orgName, and
+// in the other organizations the viewer administers; by organization name.
+func affiliations(ctx context.Context, tx *store.Tx, s store.StatsScope, viewerID, orgName string, members []store.StatsMember) (map[string]adminstats.Affiliated, error) {
+	teams, err := tx.StatsTeamNames(ctx, s.OrgID)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]adminstats.Affiliated{}
-	for _, r := range rows {
-		a := out[r.UserID]
-		af := adminstats.Affiliation{OrganizationID: r.OrgID, OrganizationName: r.OrgName, Role: r.Role}
-		if r.TeamID != "" {
-			teamID, teamName := r.TeamID, r.TeamName
-			af.TeamID, af.TeamName = &teamID, &teamName
+	all := make(map[string][]adminstats.Affiliation, len(members))
+	for _, m := range members {
+		all[m.UserID] = []adminstats.Affiliation{affiliation(s.OrgID, orgName, m.TeamID, teams[m.TeamID], m.Role)}
+	}
+	if viewerID != "" {
+		rows, err := tx.StatsAffiliations(ctx, s, viewerID)
+		if err != nil {
+			return nil, err
 		}
-		a.Add(af)
-		out[r.UserID] = a
+		for _, r := range rows {
+			if list, ok := all[r.UserID]; ok {
+				all[r.UserID] = append(list, affiliation(r.OrgID, r.OrgName, r.TeamID, r.TeamName, r.Role))
+			}
+		}
+	}
+	out := make(map[string]adminstats.Affiliated, len(all))
+	for id, list := range all {
+		slices.SortFunc(list, func(a, b adminstats.Affiliation) int {
+			if c := strings.Compare(a.OrganizationName, b.OrganizationName); c != 0 {
+				return c
+			}
+			return strings.Compare(a.OrganizationID, b.OrganizationID)
+		})
+		var a adminstats.Affiliated
+		for _, af := range list {
+			a.Add(af)
+		}
+		out[id] = a
 	}
 	return out, nil
+}
+
+func affiliation(orgID, orgName, teamID, teamName, role string) adminstats.Affiliation {
+	af := adminstats.Affiliation{OrganizationID: orgID, OrganizationName: orgName, Role: role}
+	if teamID != "" {
+		af.TeamID, af.TeamName = &teamID, &teamName
+	}
+	return af
 }

@@ -35,7 +35,7 @@ func (s StatsScope) members() (string, []any) {
 	return q, args
 }
 
-// StatsMember is a member in scope with their account.
+// StatsMember is a member in scope with their account and team.
 type StatsMember struct {
 	UserID, Email, Username, FullName, Role, TeamID string
 	JoinedAt                                        int64
@@ -51,6 +51,25 @@ func (tx *Tx) StatsMembers(ctx context.Context, s StatsScope) ([]StatsMember, er
 			err := row.Scan(&m.UserID, &m.Email, &m.Username, &m.FullName, &m.Role, &m.TeamID, &m.JoinedAt)
 			return m, err
 		})
+}
+
+// StatsTeamNames returns the names of orgID's teams by id: a handful of
+// rows, read once rather than joined to every member.
+func (tx *Tx) StatsTeamNames(ctx context.Context, orgID string) (map[string]string, error) {
+	rows, err := tx.query(ctx, `SELECT id, name FROM teams WHERE org_id = ?`, orgID)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, mapErr(err)
+		}
+		out[id] = name
+	}
+	return out, mapErr(rows.Err())
 }
 
 // Kinds of activity counted by the statistics.
@@ -86,46 +105,47 @@ var statsSources = []statsSource{
 	{StatsDocument, `JOIN documents x ON x.org_id = m.org_id AND x.user_id = m.user_id`, `x.created_at`, `0`, `0`},
 }
 
-// statsUnion builds one SELECT per source, joined with op (UNION ALL or
-// UNION): each is `SELECT <cols(src)> FROM memberships m <join> WHERE
-// <scope> AND <time in range> <tail>`.
-func (s StatsScope) statsUnion(op string, cols func(statsSource) string, tail string, lead []any) (string, []any) {
+// statsQuery builds one SELECT per source, joined with UNION ALL: each is
+// `SELECT <cols(src)> FROM memberships m <join> WHERE <scope> AND <time in
+// range> <group>`, its arguments lead first.
+func (s StatsScope) statsQuery(cols func(statsSource) string, group string, lead []any) (string, []any) {
 	cond, margs := s.members()
 	parts := make([]string, len(statsSources))
 	var args []any
 	for i, src := range statsSources {
 		parts[i] = `SELECT ` + cols(src) + ` FROM memberships m ` + src.join + ` WHERE ` + cond +
-			` AND ` + src.at + ` >= ? AND ` + src.at + ` < ?` + tail
+			` AND ` + src.at + ` >= ? AND ` + src.at + ` < ?` + group
 		args = append(args, lead...)
 		args = append(args, margs...)
 		args = append(args, s.Start, s.End)
 	}
-	return strings.Join(parts, ` `+op+` `), args
+	return strings.Join(parts, ` UNION ALL `), args
 }
 
-// StatsCount is the activity of one kind by one member, or on one day.
+// StatsCount is the activity of one kind by one member in the range, or
+// on one day of it.
 type StatsCount struct {
 	Kind   string
-	Key    string // the member's id (ActivityByUser), or "" (ActivityByDay)
-	Day    int    // days since the scope's start (ActivityByDay)
-	N      int64  // events
-	V1, V2 int64  // sums of the source's values
-	Last   int64  // the latest event's time
+	UserID string
+	Day    int   // days since the scope's start; 0 when not by day
+	N      int64 // events
+	V1, V2 int64 // sums of the source's values
+	Last   int64 // the latest event's time
 }
 
-func scanCount(row interface{ Scan(...any) error }) (StatsCount, error) {
-	var c StatsCount
-	err := row.Scan(&c.Kind, &c.Key, &c.Day, &c.N, &c.V1, &c.V2, &c.Last)
-	return c, err
-}
-
-// StatsActivityByUser returns, per member in scope and kind of activity,
-// what they did in the range. Members without any activity have no rows.
-func (tx *Tx) StatsActivityByUser(ctx context.Context, s StatsScope) ([]StatsCount, error) {
-	q, args := s.statsUnion(`UNION ALL`, func(src statsSource) string {
-		return `'` + src.kind + `', m.user_id, 0, COUNT(*), COALESCE(SUM(` + src.v1 + `), 0), COALESCE(SUM(` + src.v2 + `), 0), MAX(` + src.at + `)`
-	}, ` GROUP BY m.user_id`, nil)
-	return queryAll(ctx, tx, q, args, scanCount)
+// activityQuery is StatsActivity's SQL.
+func (s StatsScope) activityQuery(byDay bool) (string, []any) {
+	group, lead := ` GROUP BY m.user_id`, []any(nil)
+	if byDay {
+		group, lead = ` GROUP BY m.user_id, d`, []any{s.Start}
+	}
+	return s.statsQuery(func(src statsSource) string {
+		day := `0`
+		if byDay {
+			day = dayOf(src.at)
+		}
+		return `'` + src.kind + `', m.user_id, ` + day + ` AS d, COUNT(*), COALESCE(SUM(` + src.v1 + `), 0), COALESCE(SUM(` + src.v2 + `), 0), MAX(` + src.at + `)`
+	}, group, lead)
 }
 
 // dayOf is the SQL for the UTC day of an event at column at, counted from
@@ -135,57 +155,47 @@ func (tx *Tx) StatsActivityByUser(ctx context.Context, s StatsScope) ([]StatsCou
 // functions, and events bucket by UTC whoever stored them.
 func dayOf(at string) string { return `(` + at + ` - ?) / 86400000` }
 
-// StatsActivityByDay returns, per day of the range and kind of activity,
-// what the members in scope did; days without activity have no rows.
-func (tx *Tx) StatsActivityByDay(ctx context.Context, s StatsScope) ([]StatsCount, error) {
-	q, args := s.statsUnion(`UNION ALL`, func(src statsSource) string {
-		return `'` + src.kind + `', '', ` + dayOf(src.at) + ` AS d, COUNT(*), COALESCE(SUM(` + src.v1 + `), 0), COALESCE(SUM(` + src.v2 + `), 0), MAX(` + src.at + `)`
-	}, ` GROUP BY d`, []any{s.Start})
-	return queryAll(ctx, tx, q, args, scanCount)
-}
-
-// StatsActiveByDay returns, per day of the range (days since its start),
-// how many members in scope did anything that day.
-func (tx *Tx) StatsActiveByDay(ctx context.Context, s StatsScope) (map[int]int, error) {
-	// UNION (not ALL) keeps each (member, day) once across every source.
-	q, args := s.statsUnion(`UNION`, func(src statsSource) string {
-		return `m.user_id, ` + dayOf(src.at) + ` AS d`
-	}, ``, []any{s.Start})
-	rows, err := tx.query(ctx, `SELECT d, COUNT(*) FROM (`+q+`) a GROUP BY d`, args...)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	out := map[int]int{}
-	for rows.Next() {
-		var d, n int
-		if err := rows.Scan(&d, &n); err != nil {
-			return nil, mapErr(err)
-		}
-		out[d] = n
-	}
-	return out, mapErr(rows.Err())
+// StatsActivity returns what each member in scope did in the range, per
+// kind of activity, and per day too when byDay is set. Members without any
+// activity have no rows. One query reaches every member once per source,
+// so a dashboard's totals, days and active members all come from it.
+func (tx *Tx) StatsActivity(ctx context.Context, s StatsScope, byDay bool) ([]StatsCount, error) {
+	q, args := s.activityQuery(byDay)
+	return queryAll(ctx, tx, q, args, func(row interface{ Scan(...any) error }) (StatsCount, error) {
+		var c StatsCount
+		err := row.Scan(&c.Kind, &c.UserID, &c.Day, &c.N, &c.V1, &c.V2, &c.Last)
+		return c, err
+	})
 }
 
 // StatsModule is a member's standing in one XEL module: the tasks they had
-// passed and tried before the scope's end.
+// passed and tried.
 type StatsModule struct {
 	UserID, ModuleID  string
 	Passed, Attempted int
 }
 
-// StatsModules returns the XEL standing, per member in scope and module
-// tried, as it was at the end of the range.
-func (tx *Tx) StatsModules(ctx context.Context, s StatsScope) ([]StatsModule, error) {
+// StatsModules returns the XEL standing per member in scope and module
+// tried, as it was at the end of the range: replayed from the submissions
+// before it, or, when the range reaches the present (current), read from
+// the best result per task, which is the same and a row per task.
+func (tx *Tx) StatsModules(ctx context.Context, s StatsScope, current bool) ([]StatsModule, error) {
 	cond, args := s.members()
-	return queryAll(ctx, tx, `SELECT m.user_id, x.module_id, COUNT(DISTINCT CASE WHEN x.passed = 1 THEN x.task_id END), COUNT(DISTINCT x.task_id)
+	q := `SELECT m.user_id, x.module_id, COUNT(DISTINCT CASE WHEN x.passed = 1 THEN x.task_id END), COUNT(DISTINCT x.task_id)
 		FROM memberships m JOIN xel_submissions x ON x.user_id = m.user_id
-		WHERE `+cond+` AND x.created_at < ? GROUP BY m.user_id, x.module_id`, append(args, s.End),
-		func(row interface{ Scan(...any) error }) (StatsModule, error) {
-			var sm StatsModule
-			err := row.Scan(&sm.UserID, &sm.ModuleID, &sm.Passed, &sm.Attempted)
-			return sm, err
-		})
+		WHERE ` + cond + ` AND x.created_at < ? GROUP BY m.user_id, x.module_id`
+	if current {
+		q = `SELECT m.user_id, x.module_id, SUM(CASE WHEN x.passed = 1 THEN 1 ELSE 0 END), COUNT(*)
+			FROM memberships m JOIN xel_task_progress x ON x.user_id = m.user_id
+			WHERE ` + cond + ` GROUP BY m.user_id, x.module_id`
+	} else {
+		args = append(args, s.End)
+	}
+	return queryAll(ctx, tx, q, args, func(row interface{ Scan(...any) error }) (StatsModule, error) {
+		var sm StatsModule
+		err := row.Scan(&sm.UserID, &sm.ModuleID, &sm.Passed, &sm.Attempted)
+		return sm, err
+	})
 }
 
 // StatsAffiliation is one membership of a member in scope.
@@ -194,17 +204,16 @@ type StatsAffiliation struct {
 }
 
 // StatsAffiliations returns the memberships of the members in scope in the
-// scope's organization and in every organization viewerID is an owner or
-// admin of ("" for none: an API key sees its own organization only), by
-// member, then organization name.
+// other organizations viewerID is an owner or admin of, in no order. (Their
+// membership of the scope's organization is in StatsMembers.)
 func (tx *Tx) StatsAffiliations(ctx context.Context, s StatsScope, viewerID string) ([]StatsAffiliation, error) {
 	cond, args := s.members()
 	return queryAll(ctx, tx, `SELECT a.user_id, a.org_id, o.name, COALESCE(a.team_id, ''), COALESCE(t.name, ''), a.role
-		FROM memberships m JOIN memberships a ON a.user_id = m.user_id
+		FROM memberships v JOIN memberships a ON a.org_id = v.org_id
+		JOIN memberships m ON m.user_id = a.user_id
 		JOIN organizations o ON o.id = a.org_id LEFT JOIN teams t ON t.id = a.team_id
-		WHERE `+cond+` AND (a.org_id = m.org_id OR a.org_id IN
-			(SELECT v.org_id FROM memberships v WHERE v.user_id = ? AND v.role IN ('owner', 'admin')))
-		ORDER BY a.user_id, o.name, a.org_id`, append(args, viewerID),
+		WHERE v.user_id = ? AND v.role IN ('owner', 'admin') AND v.org_id <> ? AND `+cond,
+		append([]any{viewerID, s.OrgID}, args...),
 		func(row interface{ Scan(...any) error }) (StatsAffiliation, error) {
 			var a StatsAffiliation
 			err := row.Scan(&a.UserID, &a.OrgID, &a.OrgName, &a.TeamID, &a.TeamName, &a.Role)
