@@ -52,6 +52,14 @@ func viewer(user User) string {
 	return user.ID
 }
 
+// statsRange checks req and reads its range of days against today.
+func (e *Engine) statsRange(req adminstats.Request) (adminstats.Range, error) {
+	if err := req.Validate(); err != nil {
+		return adminstats.Range{}, err
+	}
+	return adminstats.ParseRange(req.StartDate, req.EndDate, e.cfg.Clock.Now())
+}
+
 // EngagementStats returns the engagement dashboard of an organization, or
 // of one of its teams, for a range of UTC days: totals, one entry per day
 // (zeros included) and the five members who earned the most XP.
@@ -59,10 +67,7 @@ func (e *Engine) EngagementStats(ctx context.Context, user User, req adminstats.
 	if err := user.Allow(auth.ScopeAPIRead); err != nil {
 		return adminstats.EngagementStats{}, err
 	}
-	if err := req.Validate(); err != nil {
-		return adminstats.EngagementStats{}, err
-	}
-	rng, err := adminstats.ParseRange(req.StartDate, req.EndDate, e.cfg.Clock.Now())
+	rng, err := e.statsRange(req)
 	if err != nil {
 		return adminstats.EngagementStats{}, err
 	}
@@ -124,10 +129,7 @@ func (e *Engine) MemberEngagement(ctx context.Context, user User, userID string,
 	if err := user.Allow(auth.ScopeAPIRead); err != nil {
 		return adminstats.MemberEngagement{}, err
 	}
-	if err := req.Validate(); err != nil {
-		return adminstats.MemberEngagement{}, err
-	}
-	rng, err := adminstats.ParseRange(req.StartDate, req.EndDate, e.cfg.Clock.Now())
+	rng, err := e.statsRange(req)
 	if err != nil {
 		return adminstats.MemberEngagement{}, err
 	}
