@@ -18,11 +18,9 @@ import (
 const systemPrompt = "You are Xentree, a patient learning assistant. Answer clearly and concisely, " +
 	"check understanding with a short follow-up question when it helps, and say so when you are not sure."
 
-// ProvidersResponse lists the AI providers a client may choose.
-type ProvidersResponse struct {
-	Default   string    `json:"default"`
-	Providers []ai.Info `json:"providers"`
-}
+// ProvidersResponse lists the AI providers a client may choose:
+// ai.ProvidersResponse.
+type ProvidersResponse = ai.ProvidersResponse
 
 // ListProviders describes the configured AI providers; "auto" picks Default.
 func (e *Engine) ListProviders(ctx context.Context, user User) ProvidersResponse {

@@ -29,9 +29,4 @@ const (
 func KindOf(err error) Kind { return xerr.KindOf(err) }
 
 // ErrorCode returns err's public code ("not_found", "live_quota_exceeded", ...).
-func ErrorCode(err error) string {
-	if e := xerr.As(err); e != nil {
-		return e.PublicCode()
-	}
-	return "internal"
-}
+func ErrorCode(err error) string { return xerr.CodeOf(err) }

@@ -440,20 +440,11 @@ func (e *Engine) RotateIntegrationKey(ctx context.Context, user User, req integr
 	return integration.KeyRotateResponse{KeyID: kid}, err
 }
 
-// JWK is one public key of a JWK Set (RFC 7517).
-type JWK struct {
-	Kty string `json:"kty"`
-	Use string `json:"use"`
-	Alg string `json:"alg"`
-	Kid string `json:"kid"`
-	N   string `json:"n"`
-	E   string `json:"e"`
-}
+// JWK is one public key of a JWK Set (RFC 7517): integration.JWK.
+type JWK = integration.JWK
 
-// JWKS is a JWK Set.
-type JWKS struct {
-	Keys []JWK `json:"keys"`
-}
+// JWKS is a JWK Set: integration.JWKS.
+type JWKS = integration.JWKS
 
 // IntegrationJWKS returns a tenant's public keys: the active one and those
 // rotated out whose tokens may still be valid. Public: an unknown tenant

@@ -3,20 +3,17 @@ package xentree
 import (
 	"github.com/xentree/xentree/internal/cursor"
 	"github.com/xentree/xentree/internal/xerr"
+	"github.com/xentree/xentree/list"
 )
 
 // Page asks for one page of a list: Limit items (0 for the default) after
-// the opaque Cursor of the previous page ("" for the first).
-type Page struct {
-	Limit  int
-	Cursor string
-}
+// the opaque Cursor of the previous page ("" for the first). It is
+// list.Page, which a REST-only program can use without this package.
+type Page = list.Page
 
-// List is a page of items and the cursor of the next page (nil at the end).
-type List[T any] struct {
-	Items      []T     `json:"items"`
-	NextCursor *string `json:"next_cursor"`
-}
+// List is a page of items and the cursor of the next page (nil at the end):
+// list.List.
+type List[T any] = list.List[T]
 
 // page validates p and returns the decoded position and the limit.
 func (e *Engine) page(p Page) (*cursor.Position, int, error) {

@@ -99,6 +99,13 @@ type Info struct {
 	Available    bool     `json:"available"`
 }
 
+// ProvidersResponse lists the AI providers a client may choose; "auto"
+// picks Default. It is what GET /api/core/providers answers.
+type ProvidersResponse struct {
+	Default   string `json:"default"`
+	Providers []Info `json:"providers"`
+}
+
 // Auto asks the router for the configured default provider.
 const Auto = "auto"
 

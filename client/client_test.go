@@ -18,6 +18,7 @@ import (
 	"github.com/xentree/xentree"
 	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/client"
+	"github.com/xentree/xentree/client/local"
 	"github.com/xentree/xentree/conversation"
 	"github.com/xentree/xentree/httpapi"
 	"github.com/xentree/xentree/knowledge"
@@ -44,13 +45,13 @@ func sides(t *testing.T) []side {
 	_, tok := xentreetest.CreateUser(t, remoteEng, "ada@example.com")
 	srv := serve(t, remoteEng)
 	return []side{
-		{name: "Local", eng: localEng, api: client.Local(localEng, u),
+		{name: "Local", eng: localEng, api: local.New(localEng, u),
 			asKey: func(t *testing.T, key string) client.API {
 				ku, err := localEng.AuthenticateAPIKey(context.Background(), key, "127.0.0.1")
 				if err != nil {
 					t.Fatalf("AuthenticateAPIKey: %v", err)
 				}
-				return client.Local(localEng, ku)
+				return local.New(localEng, ku)
 			}},
 		{name: "Remote", eng: remoteEng, api: newRemote(t, srv.URL, client.WithToken(tok.AccessToken)),
 			asKey: func(t *testing.T, key string) client.API { return newRemote(t, srv.URL, client.WithAPIKey(key)) }},

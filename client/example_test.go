@@ -12,11 +12,14 @@ import (
 	"github.com/xentree/xentree/client"
 	"github.com/xentree/xentree/conversation"
 	"github.com/xentree/xentree/httpapi"
+	"github.com/xentree/xentree/list"
 )
 
 // A program talks to a Xentree server through client.API; pointed at an
-// engine in the same process with client.Local(eng, user) instead, the
-// rest stays the same. Here the server is httpapi in a test server.
+// engine in the same process with local.New(eng, user) (package
+// client/local) instead, the rest stays the same. Here the server is httpapi
+// in a test server; the client side needs only client, list and the domain
+// packages, so a REST-only program links none of the engine.
 func Example() {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "xentree-client")
@@ -50,8 +53,8 @@ func Example() {
 	}
 	fmt.Println(conv.Title, conv.MessageCount)
 
-	_, err = api.ListMessages(ctx, "no-such-conversation", xentree.Page{})
-	fmt.Println(xentree.KindOf(err) == xentree.KindNotFound, xentree.ErrorCode(err))
+	_, err = api.ListMessages(ctx, "no-such-conversation", list.Page{})
+	fmt.Println(client.KindOf(err) == client.KindNotFound, client.ErrorCode(err))
 	// Output:
 	// Biology 1
 	// true not_found

@@ -15,11 +15,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/xentree/xentree"
 	"github.com/xentree/xentree/ai"
 	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/internal/xerr"
 	"github.com/xentree/xentree/knowledge"
+	"github.com/xentree/xentree/list"
 )
 
 // Remote is the API of a Xentree server, over its REST API. It is safe for
@@ -416,7 +416,7 @@ func query(kv ...string) url.Values {
 }
 
 // paged is query plus the page's limit and cursor.
-func paged(p xentree.Page, kv ...string) url.Values {
+func paged(p list.Page, kv ...string) url.Values {
 	return query(append(kv, "limit", num(p.Limit), "cursor", p.Cursor)...)
 }
 

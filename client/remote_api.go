@@ -5,11 +5,12 @@ import (
 
 	"context"
 
-	"github.com/xentree/xentree"
+	"github.com/xentree/xentree/ai"
 	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/conversation"
 	"github.com/xentree/xentree/integration"
 	"github.com/xentree/xentree/knowledge"
+	"github.com/xentree/xentree/list"
 	"github.com/xentree/xentree/live"
 	"github.com/xentree/xentree/org"
 	"github.com/xentree/xentree/xel"
@@ -36,8 +37,8 @@ func (c *Remote) Logout(ctx context.Context, req auth.LogoutRequest) error {
 	return nil
 }
 
-func (c *Remote) ListProviders(ctx context.Context) (xentree.ProvidersResponse, error) {
-	return do[xentree.ProvidersResponse](ctx, c, "GET", "/api/core/providers", nil, nil)
+func (c *Remote) ListProviders(ctx context.Context) (ai.ProvidersResponse, error) {
+	return do[ai.ProvidersResponse](ctx, c, "GET", "/api/core/providers", nil, nil)
 }
 func (c *Remote) Chat(ctx context.Context, req conversation.ChatRequest) (conversation.ChatResponse, error) {
 	req.Stream = false // the server would answer with events
@@ -54,8 +55,8 @@ func (c *Remote) ChatStream(ctx context.Context, req conversation.ChatRequest, f
 	defer resp.Body.Close()
 	return readChat(ctx, resp.Body, fn)
 }
-func (c *Remote) ListConversations(ctx context.Context, p xentree.Page) (xentree.List[conversation.Conversation], error) {
-	return do[xentree.List[conversation.Conversation]](ctx, c, "GET", "/api/core/conversations", paged(p), nil)
+func (c *Remote) ListConversations(ctx context.Context, p list.Page) (list.List[conversation.Conversation], error) {
+	return do[list.List[conversation.Conversation]](ctx, c, "GET", "/api/core/conversations", paged(p), nil)
 }
 func (c *Remote) CreateConversation(ctx context.Context, req conversation.CreateRequest) (conversation.Conversation, error) {
 	return do[conversation.Conversation](ctx, c, "POST", "/api/core/conversations", nil, req)
@@ -66,8 +67,8 @@ func (c *Remote) GetConversation(ctx context.Context, id string) (conversation.C
 func (c *Remote) DeleteConversation(ctx context.Context, id string) error {
 	return exec(ctx, c, "DELETE", "/api/core/conversations/"+esc(id), nil, nil)
 }
-func (c *Remote) ListMessages(ctx context.Context, id string, p xentree.Page) (xentree.List[conversation.Message], error) {
-	return do[xentree.List[conversation.Message]](ctx, c, "GET", "/api/core/conversations/"+esc(id)+"/messages", paged(p), nil)
+func (c *Remote) ListMessages(ctx context.Context, id string, p list.Page) (list.List[conversation.Message], error) {
+	return do[list.List[conversation.Message]](ctx, c, "GET", "/api/core/conversations/"+esc(id)+"/messages", paged(p), nil)
 }
 func (c *Remote) Search(ctx context.Context, req conversation.SearchRequest) (conversation.SearchResponse, error) {
 	q := query("q", req.Query, "types", strings.Join(req.Types, ","), "limit", num(req.Limit), "offset", num(req.Offset))
@@ -94,8 +95,8 @@ func (c *Remote) ConversationSessionStatus(ctx context.Context, id string) (conv
 func (c *Remote) session(ctx context.Context, method, id, op string) (conversation.Session, error) {
 	return do[conversation.Session](ctx, c, method, "/api/core/conversations/"+esc(id)+"/session/"+op, nil, nil)
 }
-func (c *Remote) ListNotes(ctx context.Context, conversationID string, p xentree.Page) (xentree.List[conversation.Note], error) {
-	return do[xentree.List[conversation.Note]](ctx, c, "GET", "/api/core/notes", paged(p, "conversation_id", conversationID), nil)
+func (c *Remote) ListNotes(ctx context.Context, conversationID string, p list.Page) (list.List[conversation.Note], error) {
+	return do[list.List[conversation.Note]](ctx, c, "GET", "/api/core/notes", paged(p, "conversation_id", conversationID), nil)
 }
 func (c *Remote) CreateNote(ctx context.Context, req conversation.NoteCreateRequest) (conversation.Note, error) {
 	return do[conversation.Note](ctx, c, "POST", "/api/core/notes", nil, req)
@@ -122,8 +123,8 @@ func (c *Remote) EndLiveSession(ctx context.Context, req live.SessionRequest) (l
 func (c *Remote) SetLiveNickname(ctx context.Context, req live.NicknameRequest) (live.NicknameRequest, error) {
 	return do[live.NicknameRequest](ctx, c, "PUT", "/api/live/nickname", nil, req)
 }
-func (c *Remote) ListLiveTranscripts(ctx context.Context, p xentree.Page) (xentree.List[live.Transcript], error) {
-	return do[xentree.List[live.Transcript]](ctx, c, "GET", "/api/live/transcripts", paged(p), nil)
+func (c *Remote) ListLiveTranscripts(ctx context.Context, p list.Page) (list.List[live.Transcript], error) {
+	return do[list.List[live.Transcript]](ctx, c, "GET", "/api/live/transcripts", paged(p), nil)
 }
 func (c *Remote) SaveLiveTranscript(ctx context.Context, req live.SaveTranscriptRequest) (live.Transcript, error) {
 	return do[live.Transcript](ctx, c, "POST", "/api/live/transcripts", nil, req)
@@ -132,8 +133,8 @@ func (c *Remote) GetLiveTranscript(ctx context.Context, id string) (live.Transcr
 	return do[live.Transcript](ctx, c, "GET", "/api/live/transcripts/"+esc(id), nil, nil)
 }
 
-func (c *Remote) ListOrganizations(ctx context.Context, p xentree.Page) (xentree.List[org.Organization], error) {
-	return do[xentree.List[org.Organization]](ctx, c, "GET", "/api/organizations", paged(p), nil)
+func (c *Remote) ListOrganizations(ctx context.Context, p list.Page) (list.List[org.Organization], error) {
+	return do[list.List[org.Organization]](ctx, c, "GET", "/api/organizations", paged(p), nil)
 }
 func (c *Remote) CreateOrganization(ctx context.Context, req org.CreateRequest) (org.Organization, error) {
 	return do[org.Organization](ctx, c, "POST", "/api/organizations", nil, req)
@@ -147,8 +148,8 @@ func (c *Remote) UpdateOrganization(ctx context.Context, orgID string, req org.U
 func (c *Remote) DeleteOrganization(ctx context.Context, orgID string) error {
 	return exec(ctx, c, "DELETE", "/api/organizations/"+esc(orgID), nil, nil)
 }
-func (c *Remote) ListMembers(ctx context.Context, orgID string, p xentree.Page) (xentree.List[org.Member], error) {
-	return do[xentree.List[org.Member]](ctx, c, "GET", "/api/organizations/"+esc(orgID)+"/members", paged(p), nil)
+func (c *Remote) ListMembers(ctx context.Context, orgID string, p list.Page) (list.List[org.Member], error) {
+	return do[list.List[org.Member]](ctx, c, "GET", "/api/organizations/"+esc(orgID)+"/members", paged(p), nil)
 }
 func (c *Remote) AddMember(ctx context.Context, orgID string, req org.AddMemberRequest) (org.Member, error) {
 	return do[org.Member](ctx, c, "POST", "/api/organizations/"+esc(orgID)+"/members", nil, req)
@@ -165,8 +166,8 @@ func (c *Remote) RemoveMember(ctx context.Context, orgID, userID string) error {
 func memberPath(orgID, userID string) string {
 	return "/api/organizations/" + esc(orgID) + "/members/" + esc(userID)
 }
-func (c *Remote) ListTeams(ctx context.Context, orgID string, p xentree.Page) (xentree.List[org.Team], error) {
-	return do[xentree.List[org.Team]](ctx, c, "GET", "/api/organizations/"+esc(orgID)+"/teams", paged(p), nil)
+func (c *Remote) ListTeams(ctx context.Context, orgID string, p list.Page) (list.List[org.Team], error) {
+	return do[list.List[org.Team]](ctx, c, "GET", "/api/organizations/"+esc(orgID)+"/teams", paged(p), nil)
 }
 func (c *Remote) CreateTeam(ctx context.Context, orgID string, req org.TeamRequest) (org.Team, error) {
 	return do[org.Team](ctx, c, "POST", "/api/organizations/"+esc(orgID)+"/teams", nil, req)
@@ -177,8 +178,8 @@ func (c *Remote) UpdateTeam(ctx context.Context, orgID, teamID string, req org.T
 func (c *Remote) DeleteTeam(ctx context.Context, orgID, teamID string) error {
 	return exec(ctx, c, "DELETE", "/api/organizations/"+esc(orgID)+"/teams/"+esc(teamID), nil, nil)
 }
-func (c *Remote) ListAPIKeys(ctx context.Context, orgID string, p xentree.Page) (xentree.List[org.APIKey], error) {
-	return do[xentree.List[org.APIKey]](ctx, c, "GET", "/api/api-keys", paged(p, "organization_id", orgID), nil)
+func (c *Remote) ListAPIKeys(ctx context.Context, orgID string, p list.Page) (list.List[org.APIKey], error) {
+	return do[list.List[org.APIKey]](ctx, c, "GET", "/api/api-keys", paged(p, "organization_id", orgID), nil)
 }
 func (c *Remote) CreateAPIKey(ctx context.Context, req org.CreateKeyRequest) (org.APIKey, error) {
 	return do[org.APIKey](ctx, c, "POST", "/api/api-keys", nil, req)
@@ -193,8 +194,8 @@ func (c *Remote) SearchKnowledge(ctx context.Context, req knowledge.SearchReques
 func (c *Remote) QueryKnowledge(ctx context.Context, req knowledge.RAGRequest) (knowledge.RAGResponse, error) {
 	return do[knowledge.RAGResponse](ctx, c, "POST", "/api/rag/query", nil, req)
 }
-func (c *Remote) ListDocuments(ctx context.Context, orgID string, p xentree.Page) (xentree.List[knowledge.Document], error) {
-	return do[xentree.List[knowledge.Document]](ctx, c, "GET", "/api/knowledge/documents", paged(p, "organization_id", orgID), nil)
+func (c *Remote) ListDocuments(ctx context.Context, orgID string, p list.Page) (list.List[knowledge.Document], error) {
+	return do[list.List[knowledge.Document]](ctx, c, "GET", "/api/knowledge/documents", paged(p, "organization_id", orgID), nil)
 }
 
 // CreateDocument sends JSON, or, when req.File is set, a multipart upload.
@@ -208,8 +209,8 @@ func (c *Remote) DeleteDocument(ctx context.Context, id string) error {
 	return exec(ctx, c, "DELETE", "/api/knowledge/documents/"+esc(id), nil, nil)
 }
 
-func (c *Remote) ListIntegrations(ctx context.Context) (xentree.List[integration.Integration], error) {
-	return do[xentree.List[integration.Integration]](ctx, c, "GET", "/api/integrations", nil, nil)
+func (c *Remote) ListIntegrations(ctx context.Context) (list.List[integration.Integration], error) {
+	return do[list.List[integration.Integration]](ctx, c, "GET", "/api/integrations", nil, nil)
 }
 func (c *Remote) AuthorizeGoogleCalendar(ctx context.Context, req integration.AuthorizeRequest) (integration.AuthorizeResponse, error) {
 	return do[integration.AuthorizeResponse](ctx, c, "POST", "/api/integrations/google-calendar/authorize", nil, req)
@@ -242,18 +243,18 @@ func (c *Remote) RotateIntegrationToken(ctx context.Context, req integration.Rot
 func (c *Remote) RotateIntegrationKey(ctx context.Context, req integration.KeyRotateRequest) (integration.KeyRotateResponse, error) {
 	return do[integration.KeyRotateResponse](ctx, c, "POST", "/api/integration/keys/rotate", nil, req)
 }
-func (c *Remote) ListIntegrationTokenRevocations(ctx context.Context, tenantID string, p xentree.Page) (xentree.List[integration.Revocation], error) {
-	return do[xentree.List[integration.Revocation]](ctx, c, "GET", "/api/admin/integration-token-revocations", paged(p, "tenantId", tenantID), nil)
+func (c *Remote) ListIntegrationTokenRevocations(ctx context.Context, tenantID string, p list.Page) (list.List[integration.Revocation], error) {
+	return do[list.List[integration.Revocation]](ctx, c, "GET", "/api/admin/integration-token-revocations", paged(p, "tenantId", tenantID), nil)
 }
-func (c *Remote) IntegrationJWKS(ctx context.Context, tenantID string) (xentree.JWKS, error) {
-	return do[xentree.JWKS](ctx, c, "GET", "/api/integration/jwks", query("tenantId", tenantID), nil)
+func (c *Remote) IntegrationJWKS(ctx context.Context, tenantID string) (integration.JWKS, error) {
+	return do[integration.JWKS](ctx, c, "GET", "/api/integration/jwks", query("tenantId", tenantID), nil)
 }
 func (c *Remote) IntegrationFingerprint(ctx context.Context, tenantID string) (integration.FingerprintResponse, error) {
 	return do[integration.FingerprintResponse](ctx, c, "GET", "/api/integration/fingerprint", query("tenantId", tenantID), nil)
 }
 
-func (c *Remote) ListModules(ctx context.Context, level, skill string) (xentree.List[xel.ModuleSummary], error) {
-	return do[xentree.List[xel.ModuleSummary]](ctx, c, "GET", "/api/xel/modules", query("level", level, "skill", skill), nil)
+func (c *Remote) ListModules(ctx context.Context, level, skill string) (list.List[xel.ModuleSummary], error) {
+	return do[list.List[xel.ModuleSummary]](ctx, c, "GET", "/api/xel/modules", query("level", level, "skill", skill), nil)
 }
 func (c *Remote) GetModule(ctx context.Context, id string) (xel.ModuleDetail, error) {
 	return do[xel.ModuleDetail](ctx, c, "GET", "/api/xel/modules/"+esc(id), nil, nil)

@@ -107,6 +107,15 @@ func (e *Error) PublicCode() string {
 	return "internal"
 }
 
+// CodeOf returns err's public code: PublicCode, or "internal" for an error
+// Xentree did not classify.
+func CodeOf(err error) string {
+	if e := As(err); e != nil {
+		return e.PublicCode()
+	}
+	return "internal"
+}
+
 // New returns an error of kind k with a client-safe message.
 func New(k Kind, msg string) *Error { return &Error{Kind: k, Message: msg} }
 

@@ -147,6 +147,12 @@ type AiInfo struct {
 	Name         string   `json:"name"`
 }
 
+// AiProvidersResponse defines model for AiProvidersResponse.
+type AiProvidersResponse struct {
+	Default   string   `json:"default"`
+	Providers []AiInfo `json:"providers"`
+}
+
 // AuthLoginRequest defines model for AuthLoginRequest.
 type AuthLoginRequest struct {
 	Password string `json:"password"`
@@ -208,6 +214,7 @@ type AuthUpdateMeRequest struct {
 type ConversationChatRequest struct {
 	ConversationHistory *[]ConversationHistoryItem `json:"conversation_history,omitempty"`
 	ConversationId      *string                    `json:"conversation_id,omitempty"`
+	IdempotencyKey      *string                    `json:"idempotency_key,omitempty"`
 	Message             string                     `json:"message"`
 	Model               *string                    `json:"model,omitempty"`
 	Provider            *string                    `json:"provider,omitempty"`
@@ -448,6 +455,21 @@ type IntegrationIntegration struct {
 	Status       string    `json:"status"`
 }
 
+// IntegrationJWK defines model for IntegrationJWK.
+type IntegrationJWK struct {
+	Alg string `json:"alg"`
+	E   string `json:"e"`
+	Kid string `json:"kid"`
+	Kty string `json:"kty"`
+	N   string `json:"n"`
+	Use string `json:"use"`
+}
+
+// IntegrationJWKS defines model for IntegrationJWKS.
+type IntegrationJWKS struct {
+	Keys []IntegrationJWK `json:"keys"`
+}
+
 // IntegrationKeyRotateRequest defines model for IntegrationKeyRotateRequest.
 type IntegrationKeyRotateRequest struct {
 	TenantId string `json:"tenantId"`
@@ -502,21 +524,6 @@ type IntegrationVerifyResponse struct {
 	Claims *IntegrationClaims `json:"claims,omitempty"`
 	Reason *string            `json:"reason,omitempty"`
 	Valid  bool               `json:"valid"`
-}
-
-// JWK defines model for JWK.
-type JWK struct {
-	Alg string `json:"alg"`
-	E   string `json:"e"`
-	Kid string `json:"kid"`
-	Kty string `json:"kty"`
-	N   string `json:"n"`
-	Use string `json:"use"`
-}
-
-// JWKS defines model for JWKS.
-type JWKS struct {
-	Keys []JWK `json:"keys"`
 }
 
 // KnowledgeCreateRequest defines model for KnowledgeCreateRequest.
@@ -756,12 +763,6 @@ type OrgUpdateRequest struct {
 	Description *string `json:"description,omitempty"`
 	Name        *string `json:"name,omitempty"`
 	Slug        *string `json:"slug,omitempty"`
-}
-
-// ProvidersResponse defines model for ProvidersResponse.
-type ProvidersResponse struct {
-	Default   string   `json:"default"`
-	Providers []AiInfo `json:"providers"`
 }
 
 // XelCorrection defines model for XelCorrection.
@@ -10867,7 +10868,7 @@ type GetCoreProvidersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ProvidersResponse
+	JSON200 *AiProvidersResponse
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthenticated
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -10879,7 +10880,7 @@ type GetCoreProvidersResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetCoreProvidersResponse) GetJSON200() *ProvidersResponse {
+func (r GetCoreProvidersResponse) GetJSON200() *AiProvidersResponse {
 	return r.JSON200
 }
 
@@ -11304,13 +11305,13 @@ type GetIntegrationJwksResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *JWKS
+	JSON200 *IntegrationJWKS
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetIntegrationJwksResponse) GetJSON200() *JWKS {
+func (r GetIntegrationJwksResponse) GetJSON200() *IntegrationJWKS {
 	return r.JSON200
 }
 
@@ -19220,7 +19221,7 @@ func ParseGetCoreProvidersResponse(rsp *http.Response) (*GetCoreProvidersRespons
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest ProvidersResponse
+		var dest AiProvidersResponse
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -19602,7 +19603,7 @@ func ParseGetIntegrationJwksResponse(rsp *http.Response) (*GetIntegrationJwksRes
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest JWKS
+		var dest IntegrationJWKS
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

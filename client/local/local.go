@@ -1,10 +1,18 @@
-package client
+// Package local is client.API in process: each method calls the
+// *xentree.Engine method of the same name for the user it was given, with
+// no HTTP and no serialization, and errors are the Engine's own. A program
+// written against client.API switches between a server (client.New) and an
+// engine of its own (local.New) by its constructor. It lives apart from
+// package client so that a program that only talks REST does not link the
+// engine.
+package local
 
 import (
 	"context"
 
 	"github.com/xentree/xentree"
 	"github.com/xentree/xentree/auth"
+	"github.com/xentree/xentree/client"
 	"github.com/xentree/xentree/conversation"
 	"github.com/xentree/xentree/integration"
 	"github.com/xentree/xentree/knowledge"
@@ -13,16 +21,16 @@ import (
 	"github.com/xentree/xentree/xel"
 )
 
-// Local returns the API of eng for user, in process: no serialization, and
+// New returns the API of eng for user, in process: no serialization, and
 // errors are the Engine's own.
-func Local(eng *xentree.Engine, user xentree.User) API { return local{eng, user} }
+func New(eng *xentree.Engine, user xentree.User) client.API { return local{eng, user} }
 
 type local struct {
 	e *xentree.Engine
 	u xentree.User
 }
 
-var _ API = local{}
+var _ client.API = local{}
 
 func (l local) Me(ctx context.Context) (auth.Profile, error) { return l.e.Me(ctx, l.u) }
 func (l local) UpdateMe(ctx context.Context, req auth.UpdateMeRequest) (auth.Profile, error) {
