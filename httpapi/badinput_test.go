@@ -245,6 +245,11 @@ func badBodies(t *testing.T, route string, typ reflect.Type, oversize int64) []b
 			vals = []struct{ name, raw string }{{"1e400", `1e400`}, {"-1e400", `-1e400`}, {"a string", `"1"`}}
 		case "bool":
 			vals = []struct{ name, raw string }{{"a string", `"true"`}, {"a number", `1`}}
+		case "choice":
+			vals = []struct{ name, raw string }{
+				{"a bool", `true`}, {"an object", `{}`}, {"null", `null`}, {"a fraction", `1.5`}, {"a huge number", `1e400`},
+				{"invalid UTF-8", "\"a\xffb\""}, {"NUL escape", `"a\u0000b"`}, {"lone surrogate escape", `"a\ud800b"`},
+			}
 		case "time":
 			vals = []struct{ name, raw string }{{"a number", `1e400`}, {"not a time", `"yesterday"`}, {"invalid UTF-8", "\"\xff\""}, {"year 99999", `"99999-01-01T00:00:00Z"`}}
 		default:
@@ -254,7 +259,7 @@ func badBodies(t *testing.T, route string, typ reflect.Type, oversize int64) []b
 			// A string the decoder refuses is named with its array indexes,
 			// a type error as encoding/json names it, without.
 			field := l.field()
-			if l.kind == "string" && v.raw[0] == '"' {
+			if (l.kind == "string" || l.kind == "choice") && v.raw[0] == '"' {
 				field = l.indexed()
 			}
 			cases = append(cases, badBody{name: l.field() + " " + v.name, body: l.wrap(v.raw), status: 400, field: field})
@@ -336,8 +341,12 @@ func jsonLeaves(typ reflect.Type, prefix *jsonLeaf) []jsonLeaf {
 		l.path, l.array = append(l.path, name), append(l.array, isArray)
 		switch k := ft.Kind(); {
 		case reflect.PointerTo(ft).Implements(unmarshaler):
-			l.kind = "time"
-			if ft.Name() != "Time" {
+			switch ft {
+			case reflect.TypeFor[xtime.Time]():
+				l.kind = "time"
+			case reflect.TypeFor[xel.Choice]():
+				l.kind = "choice" // a number or a string
+			default:
 				l.kind = "unmarshaler " + ft.String()
 			}
 		case k == reflect.Struct:

@@ -300,7 +300,7 @@ func TestChatRetryDoesNotAppendTwice(t *testing.T) {
 		t.Errorf("retried with a key: %v then %v, %d messages, want 4", first, second, count())
 	}
 	// The same key for another message is a conflict, not a replay.
-	resp := post(`{"message":"something else","conversation_id":"`+c.ID+`","idempotency_key":"retry-1"}`)
+	resp := post(`{"message":"something else","conversation_id":"` + c.ID + `","idempotency_key":"retry-1"}`)
 	if b, _ := io.ReadAll(resp.Body); resp.StatusCode != 409 || !strings.Contains(string(b), "idempotency_key_reused") {
 		t.Errorf("key reused for another message: %d %s", resp.StatusCode, b)
 	}

@@ -240,6 +240,9 @@ func typeMessage(typ *json.UnmarshalTypeError) string {
 	if typ.Type == xtimeType {
 		return "must be an RFC 3339 timestamp such as 2026-04-16T10:00:00Z"
 	}
+	if typ.Type == choiceType {
+		return "items must be option texts or 0-based option indexes, not " + typ.Value
+	}
 	kind := jsonKind(typ.Type.Kind().String())
 	if num, ok := strings.CutPrefix(typ.Value, "number "); ok {
 		if kind == "an integer" && strings.ContainsAny(num, ".eE") {

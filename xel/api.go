@@ -3,6 +3,7 @@ package xel
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -101,7 +102,7 @@ type Choice struct {
 type choiceKind uint8
 
 const (
-	choiceNone choiceKind = iota // neither a number nor a string: refused by Validate
+	choiceNone choiceKind = iota // the zero Choice: refused by Validate
 	choiceIndex
 	choiceText
 )
@@ -129,22 +130,33 @@ func (c Choice) MarshalJSON() ([]byte, error) {
 	return json.Marshal(c.index)
 }
 
-// UnmarshalJSON reads a number or a string. Anything else is kept as an
-// invalid choice for Validate to refuse with the field named, instead of a
-// decoder error that cannot say which field it was.
+// UnmarshalJSON reads a number or a string; anything else is a type error
+// the decoder names the field with.
 func (c *Choice) UnmarshalJSON(b []byte) error {
 	*c = Choice{}
-	if string(bytes.TrimSpace(b)) == "null" { // which json.Unmarshal takes as "leave it be"
-		return nil
-	}
-	if err := json.Unmarshal(b, &c.text); err == nil {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
 		c.kind = choiceText
+		return json.Unmarshal(b, &c.text)
+	}
+	if err := json.Unmarshal(b, &c.index); err == nil && len(b) > 0 && b[0] != 'n' { // null leaves an int be
+		c.kind = choiceIndex
 		return nil
 	}
-	if err := json.Unmarshal(b, &c.index); err == nil {
-		c.kind = choiceIndex
+	value := "number " + string(b)
+	switch {
+	case len(b) == 0:
+		value = "nothing"
+	case b[0] == 'n':
+		value = "null"
+	case b[0] == 't' || b[0] == 'f':
+		value = "bool"
+	case b[0] == '{':
+		value = "object"
+	case b[0] == '[':
+		value = "array"
 	}
-	return nil
+	return &json.UnmarshalTypeError{Value: value, Type: reflect.TypeFor[Choice]()}
 }
 
 // SubmitRequest answers a task (XELTaskSubmissionRequest): selected_options
@@ -153,10 +165,10 @@ func (c *Choice) UnmarshalJSON(b []byte) error {
 type SubmitRequest struct {
 	Answer           string   `json:"answer,omitempty"`
 	SelectedOptions  []Choice `json:"selected_options,omitempty"`
-	Transcript       string  `json:"transcript,omitempty"`
-	DurationSeconds  float64 `json:"duration_seconds,omitempty"`
-	TimeSpentSeconds float64 `json:"time_spent_seconds,omitempty"`
-	Provider         string  `json:"provider,omitempty"`
+	Transcript       string   `json:"transcript,omitempty"`
+	DurationSeconds  float64  `json:"duration_seconds,omitempty"`
+	TimeSpentSeconds float64  `json:"time_spent_seconds,omitempty"`
+	Provider         string   `json:"provider,omitempty"`
 }
 
 // Validate checks that the answer has the shape t's type needs.
@@ -175,7 +187,7 @@ func (r SubmitRequest) Validate(t *TaskDef) error {
 		}
 		for _, c := range r.SelectedOptions {
 			switch {
-			case c.kind == choiceNone:
+			case c.kind == choiceNone: // a zero Choice{} from Go
 				return xerr.InvalidField("selected_options", "items must be option texts or 0-based option indexes")
 			case c.kind != r.SelectedOptions[0].kind:
 				return xerr.InvalidField("selected_options", "give option texts or option indexes, not a mix")
