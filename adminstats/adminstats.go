@@ -141,6 +141,22 @@ func RequestFromQuery(v url.Values) Request {
 		StartDate: strings.TrimSpace(v.Get("start_date")), EndDate: strings.TrimSpace(v.Get("end_date"))}
 }
 
+// Query is the query string RequestFromQuery reads r from.
+func (r Request) Query() url.Values {
+	return values("organization_id", r.OrganizationID, "team_id", r.TeamID, "start_date", r.StartDate, "end_date", r.EndDate)
+}
+
+// values makes a query of the key, value pairs whose value is not "".
+func values(kv ...string) url.Values {
+	v := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			v.Set(kv[i], kv[i+1])
+		}
+	}
+	return v
+}
+
 // Validate checks what can be checked without the store.
 func (r Request) Validate() error {
 	if r.OrganizationID == "" {
@@ -187,6 +203,18 @@ func DirectoryFromQuery(v url.Values) (DirectoryRequest, error) {
 		*f.dst = n
 	}
 	return r, nil
+}
+
+// Query is the query string DirectoryFromQuery reads r from.
+func (r DirectoryRequest) Query() url.Values {
+	v := values("org_id", r.OrgID, "team_id", r.TeamID, "start_date", r.StartDate, "end_date", r.EndDate,
+		"sort", r.Sort, "order", r.Order, "q", r.Q)
+	for name, n := range map[string]int{"page": r.Page, "limit": r.Limit} {
+		if n != 0 {
+			v.Set(name, strconv.Itoa(n))
+		}
+	}
+	return v
 }
 
 // Normalize fills the defaults and trims q.

@@ -33,7 +33,9 @@ package client
 
 import (
 	"context"
+	"io"
 
+	"github.com/xentree/xentree/adminstats"
 	"github.com/xentree/xentree/ai"
 	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/conversation"
@@ -130,6 +132,13 @@ type API interface {
 	// IntegrationJWKS and IntegrationFingerprint are public: no user needed.
 	IntegrationJWKS(ctx context.Context, tenantID string) (integration.JWKS, error)
 	IntegrationFingerprint(ctx context.Context, tenantID string) (integration.FingerprintResponse, error)
+
+	// Admin stats and the member directory (owners, admins, a team's manager).
+	EngagementStats(ctx context.Context, req adminstats.Request) (adminstats.EngagementStats, error)
+	MemberEngagement(ctx context.Context, userID string, req adminstats.Request) (adminstats.MemberEngagement, error)
+	MemberProgress(ctx context.Context, req adminstats.DirectoryRequest) (adminstats.MemberProgressPage, error)
+	// ExportMemberProgress writes the whole filtered directory to w as CSV.
+	ExportMemberProgress(ctx context.Context, req adminstats.DirectoryRequest, w io.Writer) error
 
 	// Xentree English.
 	ListModules(ctx context.Context, level, skill string) (list.List[xel.ModuleSummary], error)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/xentree/xentree"
+	"github.com/xentree/xentree/adminstats"
 	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/client"
 	"github.com/xentree/xentree/client/local"
@@ -150,6 +151,20 @@ func TestLocalAndRemoteAgree(t *testing.T) {
 		}},
 		{"ListOrganizations", func(api client.API, s *state) (any, error) { return api.ListOrganizations(ctx, xentree.Page{}) }},
 		{"ListMembers", func(api client.API, s *state) (any, error) { return api.ListMembers(ctx, s.org.ID, xentree.Page{}) }},
+		{"EngagementStats", func(api client.API, s *state) (any, error) {
+			return api.EngagementStats(ctx, adminstats.Request{OrganizationID: s.org.ID, StartDate: "2026-01-01", EndDate: "2026-01-31"})
+		}},
+		{"MemberProgress", func(api client.API, s *state) (any, error) {
+			return api.MemberProgress(ctx, adminstats.DirectoryRequest{OrgID: s.org.ID, Sort: "email", Order: "desc", Limit: 10})
+		}},
+		{"ExportMemberProgress", func(api client.API, s *state) (any, error) {
+			var b strings.Builder
+			err := api.ExportMemberProgress(ctx, adminstats.DirectoryRequest{OrgID: s.org.ID}, &b)
+			if err == nil && !strings.Contains(b.String(), "ada@example.com") {
+				return nil, fmt.Errorf("CSV without the member: %q", b.String())
+			}
+			return b.String(), err
+		}},
 		{"CreateDocument", func(api client.API, s *state) (any, error) {
 			return api.CreateDocument(ctx, knowledge.CreateRequest{Title: "Plants",
 				Content: "Photosynthesis turns light, water and carbon dioxide into sugar. It happens in the chloroplasts of leaves."})

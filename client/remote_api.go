@@ -1,14 +1,16 @@
 package client
 
 import (
+	"context"
+	"io"
 	"strings"
 
-	"context"
-
+	"github.com/xentree/xentree/adminstats"
 	"github.com/xentree/xentree/ai"
 	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/conversation"
 	"github.com/xentree/xentree/integration"
+	"github.com/xentree/xentree/internal/xerr"
 	"github.com/xentree/xentree/knowledge"
 	"github.com/xentree/xentree/list"
 	"github.com/xentree/xentree/live"
@@ -253,6 +255,28 @@ func (c *Remote) IntegrationFingerprint(ctx context.Context, tenantID string) (i
 	return do[integration.FingerprintResponse](ctx, c, "GET", "/api/integration/fingerprint", query("tenantId", tenantID), nil)
 }
 
+func (c *Remote) EngagementStats(ctx context.Context, req adminstats.Request) (adminstats.EngagementStats, error) {
+	return do[adminstats.EngagementStats](ctx, c, "GET", "/api/v1/admin/stats/engagement", req.Query(), nil)
+}
+func (c *Remote) MemberEngagement(ctx context.Context, userID string, req adminstats.Request) (adminstats.MemberEngagement, error) {
+	return do[adminstats.MemberEngagement](ctx, c, "GET", "/api/v1/admin/stats/users/"+esc(userID), req.Query(), nil)
+}
+func (c *Remote) MemberProgress(ctx context.Context, req adminstats.DirectoryRequest) (adminstats.MemberProgressPage, error) {
+	return do[adminstats.MemberProgressPage](ctx, c, "GET", "/api/v1/admin/stats/progress/members", req.Query(), nil)
+}
+func (c *Remote) ExportMemberProgress(ctx context.Context, req adminstats.DirectoryRequest, w io.Writer) error {
+	q := req.Query()
+	q.Set("format", "csv")
+	resp, err := c.send(ctx, request{method: "GET", path: "/api/v1/admin/stats/progress/members", query: q, authed: true})
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(w, resp.Body); err != nil {
+		return xerr.Wrap(xerr.Unavailable, err, "client: the CSV export broke off")
+	}
+	return nil
+}
 func (c *Remote) ListModules(ctx context.Context, level, skill string) (list.List[xel.ModuleSummary], error) {
 	return do[list.List[xel.ModuleSummary]](ctx, c, "GET", "/api/xel/modules", query("level", level, "skill", skill), nil)
 }

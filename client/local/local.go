@@ -9,8 +9,10 @@ package local
 
 import (
 	"context"
+	"io"
 
 	"github.com/xentree/xentree"
+	"github.com/xentree/xentree/adminstats"
 	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/client"
 	"github.com/xentree/xentree/conversation"
@@ -259,4 +261,17 @@ func (l local) XPLearningPulse(ctx context.Context) (xel.LearningPulse, error) {
 }
 func (l local) XPPublicProfile(ctx context.Context, username string) (xel.PublicProfile, error) {
 	return l.e.XPPublicProfile(ctx, username)
+}
+
+func (l local) EngagementStats(ctx context.Context, req adminstats.Request) (adminstats.EngagementStats, error) {
+	return l.e.EngagementStats(ctx, l.u, req)
+}
+func (l local) MemberEngagement(ctx context.Context, userID string, req adminstats.Request) (adminstats.MemberEngagement, error) {
+	return l.e.MemberEngagement(ctx, l.u, userID, req)
+}
+func (l local) MemberProgress(ctx context.Context, req adminstats.DirectoryRequest) (adminstats.MemberProgressPage, error) {
+	return l.e.MemberProgress(ctx, l.u, req)
+}
+func (l local) ExportMemberProgress(ctx context.Context, req adminstats.DirectoryRequest, w io.Writer) error {
+	return l.e.ExportMemberProgress(ctx, l.u, req, w)
 }
