@@ -40,7 +40,11 @@ func buildOpenAPI(routes []route) map[string]any {
 			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
 		}
 		for _, q := range rt.Query {
-			params = append(params, queryParam(q))
+			p := queryParam(q, slices.Contains(rt.Required, q))
+			if d, ok := rt.QueryDoc[q]; ok {
+				p["description"] = d
+			}
+			params = append(params, p)
 		}
 		if params != nil {
 			op["parameters"] = params
@@ -90,6 +94,10 @@ func buildOpenAPI(routes []route) map[string]any {
 					"description": "Server-Sent Events: `delta` events with data {\"content\": piece}, then one `done` event whose data is the JSON answer, " +
 						"or an `error` event whose data is the error envelope if the call fails after the stream began",
 				}}
+			}
+			if rt.CSV {
+				resp["description"] = "the answer as JSON, or as CSV when format is csv or Accept asks for text/csv"
+				content["text/csv"] = map[string]any{"schema": map[string]any{"type": "string", "description": "a header row, then one row per item"}}
 			}
 			resp["content"] = content
 		}
@@ -291,9 +299,9 @@ const (
 
 // queryParam describes a query parameter; the paging and counting ones are
 // integers.
-func queryParam(name string) map[string]any {
+func queryParam(name string, required bool) map[string]any {
 	schema := map[string]any{"type": "string"}
-	p := map[string]any{"name": name, "in": "query", "required": name == "q", "schema": schema}
+	p := map[string]any{"name": name, "in": "query", "required": required, "schema": schema}
 	switch name {
 	case "limit":
 		schema["type"], schema["minimum"] = "integer", 1

@@ -28,16 +28,19 @@ type route struct {
 	Summary  string
 	Tag      string
 	Auth     authMode
-	Scope    string   // the API key scope the route requires, "" if keys may not call it
-	Status   int      // success status
-	Request  any      // a value of the request body type, nil if none
-	Response any      // a value of the response body type, nil if none
-	Form     bool     // also accepts application/x-www-form-urlencoded
-	Upload   bool     // also accepts multipart/form-data with a file part
-	Stream   bool     // also answers text/event-stream (Server-Sent Events)
-	MaxBody  int64    // the body limit, if not Limits.MaxBodyBytes
-	Admin    bool     // instance admins only
-	Query    []string // query parameters, for the OpenAPI document
+	Scope    string            // the API key scope the route requires, "" if keys may not call it
+	Status   int               // success status
+	Request  any               // a value of the request body type, nil if none
+	Response any               // a value of the response body type, nil if none
+	Form     bool              // also accepts application/x-www-form-urlencoded
+	Upload   bool              // also accepts multipart/form-data with a file part
+	Stream   bool              // also answers text/event-stream (Server-Sent Events)
+	CSV      bool              // also answers text/csv
+	MaxBody  int64             // the body limit, if not Limits.MaxBodyBytes
+	Admin    bool              // instance admins only
+	Query    []string          // query parameters, for the OpenAPI document
+	Required []string          // those of Query the route cannot do without
+	QueryDoc map[string]string // descriptions of query parameters, where the generic one would mislead
 	Handle   handler
 }
 

@@ -12,6 +12,12 @@ import (
 	"github.com/xentree/xentree/internal/xerr"
 )
 
+// dateDocs describe the date-only range every stats route reads.
+var dateDocs = map[string]string{
+	"start_date": "YYYY-MM-DD, a UTC day, inclusive (default: 29 days before end_date)",
+	"end_date":   "YYYY-MM-DD, a UTC day, inclusive: the range ends at the next day's 00:00Z (default: today, UTC)",
+}
+
 func (a *api) adminStatsRoutes() []route {
 	const tag = "Admin stats"
 	e := a.eng
@@ -21,20 +27,30 @@ func (a *api) adminStatsRoutes() []route {
 	return []route{
 		{Method: "GET", Path: "/api/v1/admin/stats/engagement", Tag: tag,
 			Summary: "Engagement of an organization or team for a range of UTC days: totals, every day, top members (owners, admins, a team's manager)",
-			Auth:    bearer, Scope: auth.ScopeAPIRead, Status: 200, Response: adminstats.EngagementStats{}, Query: dates,
+			Auth:    bearer, Scope: auth.ScopeAPIRead, Status: 200, Response: adminstats.EngagementStats{}, Query: dates, Required: dates[:1], QueryDoc: dateDocs,
 			Handle: reply(func(r *http.Request, u xentree.User) (adminstats.EngagementStats, error) {
 				return e.EngagementStats(r.Context(), u, adminstats.RequestFromQuery(r.URL.Query()))
 			})},
 		{Method: "GET", Path: "/api/v1/admin/stats/users/{user_id}", Tag: tag,
 			Summary: "One member's engagement for a range of UTC days, streak and modules (404 unless a member the caller may see)",
-			Auth:    bearer, Scope: auth.ScopeAPIRead, Status: 200, Response: adminstats.MemberEngagement{}, Query: dates,
+			Auth:    bearer, Scope: auth.ScopeAPIRead, Status: 200, Response: adminstats.MemberEngagement{}, Query: dates, Required: dates[:1], QueryDoc: dateDocs,
 			Handle: reply(func(r *http.Request, u xentree.User) (adminstats.MemberEngagement, error) {
 				return e.MemberEngagement(r.Context(), u, r.PathValue("user_id"), adminstats.RequestFromQuery(r.URL.Query()))
 			})},
 		{Method: "GET", Path: "/api/v1/admin/stats/progress/members", Tag: tag,
 			Summary: "The member directory with the range's figures, sorted and paged; text/csv (every matching member) with format=csv or Accept: text/csv",
-			Auth:    bearer, Scope: auth.ScopeAPIRead, Status: 200, Response: adminstats.MemberProgressPage{},
-			Query:  []string{"org_id", "team_id", "start_date", "end_date", "sort", "order", "page", "limit", "q", "format"},
+			Auth:    bearer, Scope: auth.ScopeAPIRead, Status: 200, Response: adminstats.MemberProgressPage{}, CSV: true,
+			Query:    []string{"org_id", "team_id", "start_date", "end_date", "sort", "order", "page", "limit", "q", "format"},
+			Required: []string{"org_id"},
+			QueryDoc: map[string]string{
+				"start_date": dateDocs["start_date"], "end_date": dateDocs["end_date"],
+				"sort":   "name (default), email, joined_at, xp_earned, modules_completed, average_score, live_seconds or last_active_at; ties break by user_id",
+				"order":  "asc (default) or desc",
+				"page":   "from 1 (default 1)",
+				"limit":  "members per page: default " + strconv.Itoa(adminstats.DefaultLimit) + ", at most " + strconv.Itoa(adminstats.MaxLimit),
+				"q":      "matches name, username or email, case-insensitive",
+				"format": "json (default) or csv: every matching member, not one page",
+			},
 			Handle: a.memberProgress},
 	}
 }

@@ -36,7 +36,7 @@ func (a *api) conversationRoutes() []route {
 			Auth: bearer, Scope: "conversations:read", Status: 200, Response: listOf{conversation.Message{}}, Query: pageParams, Handle: paged(pathValue("conversation_id"), a.eng.ListMessages)},
 		{Method: "GET", Path: "/api/core/search", Summary: "Search indexed user content", Tag: tag,
 			Auth: bearer, Scope: "conversations:read", Status: 200, Response: conversation.SearchResponse{},
-			Query: []string{"q", "types", "limit", "offset"}, Handle: a.search},
+			Query: []string{"q", "types", "limit", "offset"}, Required: []string{"q"}, Handle: a.search},
 		{Method: "GET", Path: "/api/core/search/status", Summary: "Search index status (admins)", Tag: tag,
 			Auth: bearer, Scope: "api:admin", Admin: true, Status: 200, Response: conversation.SearchStatus{}, Handle: a.searchStatus},
 		{Method: "POST", Path: "/api/core/search/reindex", Summary: "Rebuild the search index from the store in the background (admins)", Tag: tag,

@@ -58,18 +58,18 @@ func (a *api) integrationRoutes() []route {
 			Auth: bearer, Scope: write, Status: 200, Request: integration.RotateRequest{}, Response: integration.GrantResponse{},
 			Handle: withBody(200, false, e.RotateIntegrationToken)},
 		{Method: "GET", Path: "/api/admin/integration-token-revocations", Summary: "A tenant's revoked integration tokens, newest first (admins of the tenant)", Tag: tag,
-			Auth: bearer, Scope: read, Status: 200, Response: listOf{integration.Revocation{}}, Query: append([]string{"tenantId"}, pageParams...),
+			Auth: bearer, Scope: read, Status: 200, Response: listOf{integration.Revocation{}}, Query: append([]string{"tenantId"}, pageParams...), Required: []string{"tenantId"},
 			Handle: paged(func(r *http.Request) string { return r.URL.Query().Get("tenantId") }, e.ListIntegrationTokenRevocations)},
 		{Method: "POST", Path: "/api/integration/keys/rotate", Summary: "Replace a tenant's signing key; the old public key stays in the JWKS until its tokens expire", Tag: tag,
 			Auth: bearer, Scope: write, Status: 200, Request: integration.KeyRotateRequest{}, Response: integration.KeyRotateResponse{},
 			Handle: withBody(200, false, e.RotateIntegrationKey)},
 		{Method: "GET", Path: "/api/integration/jwks", Summary: "A tenant's public keys as a JWK Set", Tag: tag,
-			Auth: public, Status: 200, Response: xentree.JWKS{}, Query: []string{"tenantId"},
+			Auth: public, Status: 200, Response: xentree.JWKS{}, Query: []string{"tenantId"}, Required: []string{"tenantId"},
 			Handle: reply(func(r *http.Request, _ xentree.User) (xentree.JWKS, error) {
 				return e.IntegrationJWKS(r.Context(), r.URL.Query().Get("tenantId"))
 			})},
 		{Method: "GET", Path: "/api/integration/fingerprint", Summary: "SHA-256 of a tenant's active public key", Tag: tag,
-			Auth: public, Status: 200, Response: integration.FingerprintResponse{}, Query: []string{"tenantId"},
+			Auth: public, Status: 200, Response: integration.FingerprintResponse{}, Query: []string{"tenantId"}, Required: []string{"tenantId"},
 			Handle: reply(func(r *http.Request, _ xentree.User) (integration.FingerprintResponse, error) {
 				return e.IntegrationFingerprint(r.Context(), r.URL.Query().Get("tenantId"))
 			})},

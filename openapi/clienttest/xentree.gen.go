@@ -980,7 +980,7 @@ type UnsupportedMediaType = Error
 
 // GetAdminIntegrationTokenRevocationsParams defines parameters for GetAdminIntegrationTokenRevocations.
 type GetAdminIntegrationTokenRevocationsParams struct {
-	TenantId *string `form:"tenantId,omitempty" json:"tenantId,omitempty"`
+	TenantId string `form:"tenantId" json:"tenantId"`
 
 	// Limit items per page: default 50, at most 200 (server settings)
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
@@ -1041,12 +1041,12 @@ type GetCoreSearchParams struct {
 
 // GetIntegrationFingerprintParams defines parameters for GetIntegrationFingerprint.
 type GetIntegrationFingerprintParams struct {
-	TenantId *string `form:"tenantId,omitempty" json:"tenantId,omitempty"`
+	TenantId string `form:"tenantId" json:"tenantId"`
 }
 
 // GetIntegrationJwksParams defines parameters for GetIntegrationJwks.
 type GetIntegrationJwksParams struct {
-	TenantId *string `form:"tenantId,omitempty" json:"tenantId,omitempty"`
+	TenantId string `form:"tenantId" json:"tenantId"`
 }
 
 // GetIntegrationsGoogleCalendarCallbackParams defines parameters for GetIntegrationsGoogleCalendarCallback.
@@ -1118,34 +1118,56 @@ type GetOrganizationsOrgIdTeamsParams struct {
 
 // GetV1AdminStatsEngagementParams defines parameters for GetV1AdminStatsEngagement.
 type GetV1AdminStatsEngagementParams struct {
-	OrganizationId *string `form:"organization_id,omitempty" json:"organization_id,omitempty"`
+	OrganizationId string  `form:"organization_id" json:"organization_id"`
 	TeamId         *string `form:"team_id,omitempty" json:"team_id,omitempty"`
-	StartDate      *string `form:"start_date,omitempty" json:"start_date,omitempty"`
-	EndDate        *string `form:"end_date,omitempty" json:"end_date,omitempty"`
+
+	// StartDate YYYY-MM-DD, a UTC day, inclusive (default: 29 days before end_date)
+	StartDate *string `form:"start_date,omitempty" json:"start_date,omitempty"`
+
+	// EndDate YYYY-MM-DD, a UTC day, inclusive: the range ends at the next day's 00:00Z (default: today, UTC)
+	EndDate *string `form:"end_date,omitempty" json:"end_date,omitempty"`
 }
 
 // GetV1AdminStatsProgressMembersParams defines parameters for GetV1AdminStatsProgressMembers.
 type GetV1AdminStatsProgressMembersParams struct {
-	OrgId     *string `form:"org_id,omitempty" json:"org_id,omitempty"`
-	TeamId    *string `form:"team_id,omitempty" json:"team_id,omitempty"`
-	StartDate *string `form:"start_date,omitempty" json:"start_date,omitempty"`
-	EndDate   *string `form:"end_date,omitempty" json:"end_date,omitempty"`
-	Sort      *string `form:"sort,omitempty" json:"sort,omitempty"`
-	Order     *string `form:"order,omitempty" json:"order,omitempty"`
-	Page      *int    `form:"page,omitempty" json:"page,omitempty"`
+	OrgId  string  `form:"org_id" json:"org_id"`
+	TeamId *string `form:"team_id,omitempty" json:"team_id,omitempty"`
 
-	// Limit items per page: default 50, at most 200 (server settings)
-	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
-	Q      string  `form:"q" json:"q"`
+	// StartDate YYYY-MM-DD, a UTC day, inclusive (default: 29 days before end_date)
+	StartDate *string `form:"start_date,omitempty" json:"start_date,omitempty"`
+
+	// EndDate YYYY-MM-DD, a UTC day, inclusive: the range ends at the next day's 00:00Z (default: today, UTC)
+	EndDate *string `form:"end_date,omitempty" json:"end_date,omitempty"`
+
+	// Sort name (default), email, joined_at, xp_earned, modules_completed, average_score, live_seconds or last_active_at; ties break by user_id
+	Sort *string `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// Order asc (default) or desc
+	Order *string `form:"order,omitempty" json:"order,omitempty"`
+
+	// Page from 1 (default 1)
+	Page *int `form:"page,omitempty" json:"page,omitempty"`
+
+	// Limit members per page: default 25, at most 200
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Q matches name, username or email, case-insensitive
+	Q *string `form:"q,omitempty" json:"q,omitempty"`
+
+	// Format json (default) or csv: every matching member, not one page
 	Format *string `form:"format,omitempty" json:"format,omitempty"`
 }
 
 // GetV1AdminStatsUsersUserIdParams defines parameters for GetV1AdminStatsUsersUserId.
 type GetV1AdminStatsUsersUserIdParams struct {
-	OrganizationId *string `form:"organization_id,omitempty" json:"organization_id,omitempty"`
+	OrganizationId string  `form:"organization_id" json:"organization_id"`
 	TeamId         *string `form:"team_id,omitempty" json:"team_id,omitempty"`
-	StartDate      *string `form:"start_date,omitempty" json:"start_date,omitempty"`
-	EndDate        *string `form:"end_date,omitempty" json:"end_date,omitempty"`
+
+	// StartDate YYYY-MM-DD, a UTC day, inclusive (default: 29 days before end_date)
+	StartDate *string `form:"start_date,omitempty" json:"start_date,omitempty"`
+
+	// EndDate YYYY-MM-DD, a UTC day, inclusive: the range ends at the next day's 00:00Z (default: today, UTC)
+	EndDate *string `form:"end_date,omitempty" json:"end_date,omitempty"`
 }
 
 // GetXelModulesParams defines parameters for GetXelModules.
@@ -4063,16 +4085,12 @@ func NewGetAdminIntegrationTokenRevocationsRequest(server string, params *GetAdm
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
-		if params.TenantId != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "tenantId", *params.TenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "tenantId", params.TenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
 			}
-
 		}
 
 		if params.Limit != nil {
@@ -5320,16 +5338,12 @@ func NewGetIntegrationFingerprintRequest(server string, params *GetIntegrationFi
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
-		if params.TenantId != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "tenantId", *params.TenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "tenantId", params.TenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
 			}
-
 		}
 
 		if encoded := queryValues.Encode(); encoded != "" {
@@ -5414,16 +5428,12 @@ func NewGetIntegrationJwksRequest(server string, params *GetIntegrationJwksParam
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
-		if params.TenantId != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "tenantId", *params.TenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "tenantId", params.TenantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
 			}
-
 		}
 
 		if encoded := queryValues.Encode(); encoded != "" {
@@ -7231,16 +7241,12 @@ func NewGetV1AdminStatsEngagementRequest(server string, params *GetV1AdminStatsE
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
-		if params.OrganizationId != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organization_id", *params.OrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organization_id", params.OrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
 			}
-
 		}
 
 		if params.TeamId != nil {
@@ -7321,16 +7327,12 @@ func NewGetV1AdminStatsProgressMembersRequest(server string, params *GetV1AdminS
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
-		if params.OrgId != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "org_id", *params.OrgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "org_id", params.OrgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
 			}
-
 		}
 
 		if params.TeamId != nil {
@@ -7417,12 +7419,16 @@ func NewGetV1AdminStatsProgressMembersRequest(server string, params *GetV1AdminS
 
 		}
 
-		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-			return nil, err
-		} else {
-			for _, qp := range strings.Split(queryFrag, "&") {
-				rawQueryFragments = append(rawQueryFragments, qp)
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
 			}
+
 		}
 
 		if params.Format != nil {
@@ -7486,16 +7492,12 @@ func NewGetV1AdminStatsUsersUserIdRequest(server string, userId string, params *
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
-		if params.OrganizationId != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organization_id", *params.OrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organization_id", params.OrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
 			}
-
 		}
 
 		if params.TeamId != nil {
@@ -22859,6 +22861,9 @@ func ParseGetV1AdminStatsProgressMembersResponse(rsp *http.Response) (*GetV1Admi
 			return nil, err
 		}
 		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
 
 	}
 
