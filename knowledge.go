@@ -210,9 +210,9 @@ func (e *Engine) knowledgeScope(ctx context.Context, user User, orgID string) (o
 	return user.ID, orgs, err
 }
 
-// SearchKnowledge retrieves the chunks that best match the query (BM25,
-// titles and headings weighing double) among the documents the caller may
-// see. Every hit is confirmed against the store before it is returned.
+// SearchKnowledge retrieves the chunks that best match the query (BM25 over
+// each chunk's title, headings and text as one text, English stemming) among
+// the documents the caller may see. Every hit is confirmed against the store before it is returned.
 func (e *Engine) SearchKnowledge(ctx context.Context, user User, req knowledge.SearchRequest) (knowledge.SearchResponse, error) {
 	if err := user.Allow(auth.ScopeRAGRead); err != nil {
 		return knowledge.SearchResponse{}, err

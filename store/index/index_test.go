@@ -52,6 +52,9 @@ func TestConformance(t *testing.T) {
 		{name: "type filter", opts: SearchOptions{Query: "photosynthesis", OwnerID: "alice", Types: []string{"message"}}, want: []string{"a1"}},
 		{name: "phrase", opts: SearchOptions{Query: "powerhouse of the cell", Phrase: true, OwnerID: "alice"}, want: []string{"a2"}},
 		{name: "phrase order matters", opts: SearchOptions{Query: "cell the of powerhouse", Phrase: true, OwnerID: "alice"}, want: nil},
+		{name: "title words are text", opts: SearchOptions{Query: "biology", OwnerID: "alice"}, want: []string{"a2"}},
+		{name: "phrase in a title", opts: SearchOptions{Query: "cell biology", Phrase: true, OwnerID: "alice"}, want: []string{"a2"}},
+		{name: "a phrase never spans title and body", opts: SearchOptions{Query: "biology mitochondria", Phrase: true, OwnerID: "alice"}, want: nil},
 		{name: "highlight", opts: SearchOptions{Query: "mitochondria", OwnerID: "alice", Highlight: true}, want: []string{"a2"}, snippet: "<mark>Mitochondria</mark>"},
 		{name: "deleted never shows", opts: SearchOptions{Query: "draft", OwnerID: "alice"}, want: nil},
 		{name: "only stop words", opts: SearchOptions{Query: "the of and", OwnerID: "alice"}, want: nil},
@@ -137,29 +140,46 @@ func TestDocumentFilterAndPosition(t *testing.T) {
 	}
 }
 
-// TestStaleMapping: an index built with an older mapping (TF-IDF scoring)
-// is reported stale until Rebuild replaces it.
+// TestStaleMapping: an index built with an older mapping (TF-IDF scoring;
+// title and body in separate fields) is reported stale until Rebuild
+// replaces it.
 func TestStaleMapping(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "ix")
-	old := newMapping().(*mapping.IndexMappingImpl)
-	old.ScoringModel = ""
-	b, err := bleve.New(path, old)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.Close()
-	ix, err := Open(path, time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
-	if !ix.Stale() {
-		t.Fatal("an index with the old scoring is not stale")
-	}
-	if err := ix.Rebuild(context.Background(), func(func(Doc) error) error { return nil }, nil); err != nil {
-		t.Fatal(err)
-	}
-	if ix.Stale() {
-		t.Fatal("still stale after a rebuild")
+	for _, tc := range []struct {
+		name string
+		old  func(*mapping.IndexMappingImpl)
+	}{
+		{"TF-IDF scoring", func(m *mapping.IndexMappingImpl) { m.ScoringModel = "" }},
+		{"separate title and body fields", func(m *mapping.IndexMappingImpl) {
+			dm := m.DefaultMapping
+			text := dm.Properties[scopedText].Fields[0]
+			delete(dm.Properties, scopedText)
+			dm.AddFieldMappingsAt("stitle", text)
+			dm.AddFieldMappingsAt("sbody", text)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "ix")
+			old := newMapping().(*mapping.IndexMappingImpl)
+			tc.old(old)
+			b, err := bleve.New(path, old)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.Close()
+			ix, err := Open(path, time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ix.Close()
+			if !ix.Stale() {
+				t.Fatal("an index with the old mapping is not stale")
+			}
+			if err := ix.Rebuild(context.Background(), func(func(Doc) error) error { return nil }, nil); err != nil {
+				t.Fatal(err)
+			}
+			if ix.Stale() {
+				t.Fatal("still stale after a rebuild")
+			}
+		})
 	}
 }
