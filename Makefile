@@ -9,13 +9,16 @@ bench:
 
 # Quality against human-judged data that is kept outside the repository
 # (licensed for evaluation only): Spearman's rho of the offline writing scorer
-# against human scores, on a fixed held-out part. See docs/evaluation.md.
+# against human scores, on a fixed held-out part; knowledge search on the CISI
+# collection (nDCG@10, recall@10, MAP) beside a plain BM25 baseline computed
+# in the same run, and the project's own retrieval set. See docs/evaluation.md.
 # The data folder defaults to ../shared/eval; override it with EVAL_DIR.
 EVAL_DIR ?= ../shared/eval
 
 .PHONY: eval
 eval:
 	go run ./cmd/xentree-eval writing -data $(EVAL_DIR)/ellipse-dev.csv
+	go run ./cmd/xentree-eval retrieval -data $(EVAL_DIR)/cisi
 
 # The OpenAPI document (openapi/openapi.json) and the client generated from it
 # (openapi/clienttest, its own Go module): rewrite both after a route change and

@@ -3,6 +3,7 @@
 // licensed for evaluation only and is never copied into the project).
 //
 //	xentree-eval writing [-data DIR/ellipse-dev.csv] [-fit] [-provider NAME -n N]
+//	xentree-eval retrieval [-data DIR/cisi] [-authors] [-own knowledge/testdata/eval]
 //
 // writing: the offline writing scorer (xel.ScoreWriting) against the human
 // scores of the ELLIPSE corpus: Spearman's rho of the overall score against
@@ -12,6 +13,12 @@
 // refits those weights on the tuning part and prints them as Go source;
 // -provider routes the essays through an AI provider configured from the
 // environment instead (see docs/evaluation.md).
+//
+// retrieval: knowledge search (Engine.SearchKnowledge) on the CISI test
+// collection, through the public API of an Engine in a temporary folder,
+// beside a plain BM25 baseline computed in the same run over the same
+// documents: nDCG@10, recall@10 and MAP over the first 50 documents. It
+// also prints the project's own retrieval figures (recall@5, MRR).
 //
 // EVAL_DIR overrides the data folder.
 package main
@@ -27,6 +34,7 @@ import (
 )
 
 const usage = `usage: xentree-eval writing [-data FILE] [-fit] [-provider NAME] [-n N]
+       xentree-eval retrieval [-data DIR] [-authors] [-own DIR]
 
 Data comes from $EVAL_DIR (default ../shared/eval).`
 
@@ -46,6 +54,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	switch args[0] {
 	case "writing":
 		return writingCmd(ctx, args[1:], out)
+	case "retrieval":
+		return retrievalCmd(ctx, args[1:], out)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprintln(out, usage)
 		return nil

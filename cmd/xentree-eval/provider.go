@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"sync"
 
 	"github.com/xentree/xentree"
-	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/xel"
 )
 
@@ -43,29 +41,11 @@ func aiFromEnv() xentree.AIConfig {
 // fails twice the Engine falls back to the offline scorer, and such essays
 // are counted and left out of the provider's figures.
 func providerRun(ctx context.Context, cfg xentree.AIConfig, provider string, es []essay, workers int, out, log io.Writer) error {
-	dir, err := os.MkdirTemp("", "xentree-eval-")
+	eng, user, done, err := evalEngine(ctx, xentree.Config{AI: cfg, DisableIndex: true}, log)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	eng, err := xentree.Open(ctx, xentree.Config{Dir: dir, AI: cfg, DisableIndex: true,
-		Logger: slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelWarn}))})
-	if err != nil {
-		return err
-	}
-	defer eng.Close()
-	const email, pw = "eval@example.com", "evaluation only, thrown away"
-	if _, err := eng.Register(ctx, auth.RegisterRequest{Email: email, Password: pw}); err != nil {
-		return err
-	}
-	tok, err := eng.Login(ctx, auth.LoginRequest{Username: email, Password: pw})
-	if err != nil {
-		return err
-	}
-	user, err := eng.Authenticate(ctx, tok.AccessToken)
-	if err != nil {
-		return err
-	}
+	defer done()
 
 	evs := make([]xel.Evaluation, len(es))
 	errs := make([]error, len(es))

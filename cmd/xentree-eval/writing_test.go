@@ -15,15 +15,22 @@ import (
 	"github.com/xentree/xentree/xentreetest"
 )
 
-// ellipsePath is the shared evaluation data, or "" when this checkout has
-// none beside it (it is never part of the repository).
+// ellipsePath is the shared ELLIPSE essays; the test skips without them.
 func ellipsePath(t *testing.T) string {
+	t.Helper()
+	return sharedData(t, "ellipse-dev.csv")
+}
+
+// sharedData is name in the shared evaluation data ($EVAL_DIR, or
+// ../shared/eval beside the checkout). It is never part of the repository,
+// so the test skips when this checkout has none beside it.
+func sharedData(t *testing.T, name string) string {
 	t.Helper()
 	dir := os.Getenv("EVAL_DIR")
 	if dir == "" {
 		dir = filepath.Join("..", "..", "..", "shared", "eval")
 	}
-	p := filepath.Join(dir, "ellipse-dev.csv")
+	p := filepath.Join(dir, name)
 	if _, err := os.Stat(p); err != nil {
 		t.Skipf("no evaluation data at %s: %v", p, err)
 	}
