@@ -52,6 +52,7 @@ const DefaultReply = "Photosynthesis turns light into chemical energy [1]."
 // FakeRequest is one request a fake received.
 type FakeRequest struct {
 	Header http.Header
+	Path   string         // e.g. /v1/chat/completions or /v1/embeddings
 	Body   map[string]any // the JSON body, as encoding/json decodes it
 
 	// What the body says, in the same shape for both wire formats.
@@ -59,7 +60,8 @@ type FakeRequest struct {
 	System    string       // OpenAI: system and developer messages; Anthropic: the system param
 	Messages  []ai.Message // the other messages, their text parts joined
 	Stream    bool
-	MaxTokens int // max_tokens, or OpenAI's max_completion_tokens
+	MaxTokens int      // max_tokens, or OpenAI's max_completion_tokens
+	Input     []string // an embeddings request's texts
 }
 
 // FakeAI is what FakeOpenAI and FakeAnthropic share: an httptest server
@@ -77,6 +79,7 @@ type FakeAI struct {
 
 	mu       sync.Mutex
 	reply    string
+	synonyms map[string]string // word → the feature it embeds as (FakeOpenAI.SetEmbeddingSynonyms)
 	failures []Failure
 	requests []FakeRequest
 	received chan struct{} // closed and replaced at each request
@@ -94,6 +97,13 @@ type wire interface {
 	streamPiece(s sse, x exchange, piece string)
 	streamEnd(s sse, x exchange)
 	streamError(s sse, x exchange)
+}
+
+// embeddingsWire is a wire format with an embeddings endpoint.
+type embeddingsWire interface {
+	embeddingsPath() string
+	parseEmbeddings(r *FakeRequest)
+	embeddings(r FakeRequest, feature func(word string) string) any
 }
 
 // exchange is one answer in the making.
@@ -220,12 +230,14 @@ func (f *FakeAI) end() {
 func (f *FakeAI) serve(w http.ResponseWriter, r *http.Request) {
 	f.begin()
 	defer f.end()
-	if r.Method != http.MethodPost || r.URL.Path != f.wire.path() {
+	ew, _ := f.wire.(embeddingsWire)
+	embed := ew != nil && r.URL.Path == ew.embeddingsPath()
+	if r.Method != http.MethodPost || (r.URL.Path != f.wire.path() && !embed) {
 		writeJSON(w, http.StatusNotFound, f.wire.errorBody(FailBadRequest, "no route "+r.Method+" "+r.URL.Path))
 		return
 	}
 	raw, err := io.ReadAll(r.Body)
-	req := FakeRequest{Header: r.Header.Clone()}
+	req := FakeRequest{Header: r.Header.Clone(), Path: r.URL.Path}
 	if err == nil {
 		err = json.Unmarshal(raw, &req.Body)
 	}
@@ -233,7 +245,11 @@ func (f *FakeAI) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, f.wire.errorBody(FailBadRequest, "body is not JSON"))
 		return
 	}
-	f.wire.parse(&req)
+	if embed {
+		ew.parseEmbeddings(&req)
+	} else {
+		f.wire.parse(&req)
+	}
 
 	f.mu.Lock()
 	f.requests = append(f.requests, req)
@@ -246,6 +262,7 @@ func (f *FakeAI) serve(w http.ResponseWriter, r *http.Request) {
 		f.failures = f.failures[1:]
 	}
 	reply := f.reply
+	synonyms := f.synonyms
 	f.mu.Unlock()
 
 	if !req.Stream {
@@ -278,6 +295,15 @@ func (f *FakeAI) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if embed {
+		writeJSON(w, http.StatusOK, ew.embeddings(req, func(word string) string {
+			if f, ok := synonyms[word]; ok {
+				return f
+			}
+			return word
+		}))
+		return
+	}
 	x := exchange{req: req, id: fmt.Sprint(n), reply: reply, prompt: countWords(req.System), completion: countWords(reply)}
 	for _, m := range req.Messages {
 		x.prompt += countWords(m.Content)

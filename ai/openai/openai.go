@@ -87,17 +87,33 @@ func New(cfg Config) (*Provider, error) {
 	if p.timeout <= 0 {
 		p.timeout = DefaultTimeout
 	}
-	base := cmp.Or(cfg.BaseURL, DefaultBaseURL)
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, xerr.Newf(xerr.Invalid, "openai: base URL %q is not an http(s) URL", base)
+	base, u, err := checkBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
 	}
 	// OpenAI deprecated max_tokens and rejects it for its reasoning models,
 	// while compatible servers (Ollama, LM Studio, older vLLM) only know
 	// max_tokens. So only OpenAI's own API gets max_completion_tokens.
 	p.legacyMaxTokens = u.Hostname() != "api.openai.com"
 
-	retries := cfg.MaxRetries
+	p.client = newClient(base, p.apiKey, cfg.MaxRetries, cfg.HTTPClient)
+	return p, nil
+}
+
+// checkBaseURL returns base, or DefaultBaseURL when empty, if it is an
+// http(s) URL.
+func checkBaseURL(base string) (string, *url.URL, error) {
+	base = cmp.Or(base, DefaultBaseURL)
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", nil, xerr.Newf(xerr.Invalid, "openai: base URL %q is not an http(s) URL", base)
+	}
+	return base, u, nil
+}
+
+// newClient is an SDK client that sends only what its arguments say.
+// retries: DefaultMaxRetries when zero, none when negative.
+func newClient(base, apiKey string, retries int, hc *http.Client) sdk.Client {
 	switch {
 	case retries == 0:
 		retries = DefaultMaxRetries
@@ -110,16 +126,15 @@ func New(cfg Config) (*Provider, error) {
 	}
 	// Only Config decides what is sent: the SDK's defaults read OPENAI_*
 	// variables, whose key or organization must never reach another server.
-	opts = append(opts, option.WithAPIKey(p.apiKey),
+	opts = append(opts, option.WithAPIKey(apiKey),
 		option.WithHeaderDel("OpenAI-Organization"), option.WithHeaderDel("OpenAI-Project"))
-	if p.apiKey == "" {
+	if apiKey == "" {
 		opts = append(opts, option.WithHeaderDel("Authorization"))
 	}
-	if cfg.HTTPClient != nil {
-		opts = append(opts, option.WithHTTPClient(cfg.HTTPClient))
+	if hc != nil {
+		opts = append(opts, option.WithHTTPClient(hc))
 	}
-	p.client = sdk.NewClient(opts...)
-	return p, nil
+	return sdk.NewClient(opts...)
 }
 
 // Generate answers req in one response.
@@ -228,12 +243,18 @@ func (p *Provider) params(req ai.Request) (sdk.ChatCompletionNewParams, error) {
 
 // fail classifies err; ctx is the caller's context, call the one the SDK ran in.
 func (p *Provider) fail(ctx, call context.Context, err error) error {
-	u := ai.Upstream{Provider: p.Name(), Secret: p.apiKey, Cause: err}
+	return failure(ctx, call, err, p.Name(), p.apiKey, p.timeout)
+}
+
+// failure classifies an SDK error for a server named name, called with
+// secret under timeout.
+func failure(ctx, call context.Context, err error, name, secret string, timeout time.Duration) error {
+	u := ai.Upstream{Provider: name, Secret: secret, Cause: err}
 	var apiErr *sdk.Error
 	switch {
 	case call.Err() != nil && ctx.Err() == nil:
 		u.TimedOut = true
-		u.Cause = errors.New("no answer within " + p.timeout.String())
+		u.Cause = errors.New("no answer within " + timeout.String())
 	case errors.As(err, &apiErr):
 		u.Status = apiErr.StatusCode
 		if apiErr.Response != nil {
