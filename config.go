@@ -153,6 +153,14 @@ type AIConfig struct {
 	// MaxConcurrentSearches bounds simultaneous searches so they cannot
 	// starve writes. Defaults to 2×GOMAXPROCS.
 	MaxConcurrentSearches int
+	// Embeddings, when its Model is set, makes knowledge search hybrid:
+	// the indexer embeds every chunk through this OpenAI-compatible
+	// embeddings API (POST /embeddings) and stores the vectors, and
+	// SearchKnowledge, QueryKnowledge and chat grounding fuse the BM25
+	// ranking with the chunks nearest to the query's embedding (reciprocal
+	// rank fusion). Each query then costs one embeddings call. Off by
+	// default; see docs/api.md for the cost.
+	Embeddings EmbeddingsConfig
 }
 
 // LiveConfig configures Xentree Live.
@@ -291,6 +299,9 @@ func (c Config) withDefaults() Config {
 		g.HTTPClient = &http.Client{Timeout: 15 * time.Second}
 	}
 	setDefault(&c.Knowledge.ChunkSize, 1200)
+	if c.Knowledge.MinSimilarity == 0 {
+		c.Knowledge.MinSimilarity = 0.25
+	}
 	if c.Knowledge.ChunkOverlap == 0 {
 		c.Knowledge.ChunkOverlap = c.Knowledge.ChunkSize / 6
 	}
@@ -371,6 +382,13 @@ type KnowledgeConfig struct {
 	// from the previous one in the same section, so a fact on a boundary is
 	// whole somewhere. Defaults to ChunkSize/6; negative means none.
 	ChunkOverlap int
+	// MinSimilarity is, in hybrid search (AIConfig.Embeddings), the least
+	// cosine similarity between the query's and a chunk's vectors for the
+	// chunk to be found through its vector; without it every question
+	// would find its nearest chunks, however unrelated. What counts as
+	// close depends on the model: raise it for models whose unrelated
+	// texts score high. Defaults to 0.25; negative means none.
+	MinSimilarity float64
 }
 
 // GoogleConfig configures the Google Calendar integration (OAuth 2 with

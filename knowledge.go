@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"html"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/xentree/xentree/internal/cursor"
 	"github.com/xentree/xentree/internal/extract"
 	"github.com/xentree/xentree/internal/ids"
+	"github.com/xentree/xentree/internal/vector"
 	"github.com/xentree/xentree/internal/xerr"
 	"github.com/xentree/xentree/knowledge"
 	"github.com/xentree/xentree/org"
@@ -210,9 +212,11 @@ func (e *Engine) knowledgeScope(ctx context.Context, user User, orgID string) (o
 	return user.ID, orgs, err
 }
 
-// SearchKnowledge retrieves the chunks that best match the query (BM25 over
-// each chunk's title, headings and text as one text, English stemming) among
-// the documents the caller may see. Every hit is confirmed against the store before it is returned.
+// SearchKnowledge retrieves the chunks that best match the query among the
+// documents the caller may see: BM25 over each chunk's title, headings and
+// text as one text, with English stemming, and with embeddings configured
+// (Config.AI.Embeddings) fused with the chunks nearest to the query's
+// vector. Every hit is confirmed against the store before it is returned.
 func (e *Engine) SearchKnowledge(ctx context.Context, user User, req knowledge.SearchRequest) (knowledge.SearchResponse, error) {
 	if err := user.Allow(auth.ScopeRAGRead); err != nil {
 		return knowledge.SearchResponse{}, err
@@ -237,19 +241,47 @@ func (e *Engine) retrieve(ctx context.Context, user User, q, orgID string, docID
 	if err != nil {
 		return nil, err
 	}
+	// The query's vector comes first, outside the search semaphore: it is
+	// a network call.
+	var qvec []float32
+	if e.vectors != nil {
+		qvec = e.embedQuery(ctx, q)
+	}
 	select {
 	case e.searchSem <- struct{}{}:
 		defer func() { <-e.searchSem }()
 	case <-ctx.Done():
 		return nil, xerr.Wrap(xerr.Unavailable, ctx.Err(), "search cancelled")
 	}
+	depth := limit
+	if qvec != nil {
+		depth = max(limit, hybridDepth)
+	}
 	res, err := e.ix.Search(ctx, index.SearchOptions{Query: q, Types: []string{knowledge.TypeChunk}, OwnerID: owner,
-		OrgIDs: orgs, ParentIDs: docIDs, Size: limit, Highlight: true})
+		OrgIDs: orgs, ParentIDs: docIDs, Size: depth, Highlight: true})
 	if err != nil {
 		return nil, err
 	}
-	hitIDs := make([]string, len(res.Hits))
+	hits := make(map[string]index.Hit, len(res.Hits))
+	ranked := make([]knowledge.Fused, len(res.Hits))
 	for i, h := range res.Hits {
+		hits[h.ID] = h
+		ranked[i] = knowledge.Fused{ID: h.ID, Score: h.Score}
+	}
+	if qvec != nil {
+		near, err := e.nearestChunks(ctx, qvec, store.VectorScope{OwnerID: owner, OrgIDs: orgs, DocumentIDs: docIDs}, depth)
+		if err != nil {
+			return nil, err
+		}
+		lexical := make([]string, len(res.Hits))
+		for i, h := range res.Hits {
+			lexical[i] = h.ID
+		}
+		ranked = knowledge.FuseRRF(knowledge.RRFK, lexical, near)
+		ranked = ranked[:min(len(ranked), limit)]
+	}
+	hitIDs := make([]string, len(ranked))
+	for i, h := range ranked {
 		hitIDs[i] = h.ID
 	}
 	var visible map[string]store.VisibleChunk
@@ -261,20 +293,69 @@ func (e *Engine) retrieve(ctx context.Context, user User, q, orgID string, docID
 	if err != nil {
 		return nil, err
 	}
-	out := make([]knowledge.SearchResult, 0, len(res.Hits))
-	for _, h := range res.Hits {
+	out := make([]knowledge.SearchResult, 0, len(ranked))
+	for _, h := range ranked {
 		v, ok := visible[h.ID]
 		if !ok {
 			continue // deleted, or no longer visible, while the index lags
 		}
 		r := knowledge.SearchResult{DocumentID: v.DocumentID, ChunkID: h.ID, Title: knowledge.ChunkTitle(v.Title, v.Heading),
-			Snippet: h.Snippet, Text: v.Text, Score: h.Score}
+			Snippet: hits[h.ID].Snippet, Text: v.Text, Score: h.Score}
 		if r.Snippet == "" {
 			r.Snippet = html.EscapeString(r.Title)
 		}
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// hybridDepth is how many chunks each ranking brings to the fusion of a
+// hybrid search.
+const hybridDepth = knowledge.MaxLimit
+
+// queryEmbedTimeout bounds the embeddings call of a search.
+const queryEmbedTimeout = 5 * time.Second
+
+// embedQuery returns the query's unit vector, or nil when the embeddings
+// call fails: the search then ranks by words alone rather than failing.
+func (e *Engine) embedQuery(ctx context.Context, q string) []float32 {
+	ectx, cancel := context.WithTimeout(ctx, queryEmbedTimeout)
+	defer cancel()
+	vs, err := e.embedder.Embed(ectx, []string{q})
+	if err != nil || len(vs) != 1 {
+		if ctx.Err() == nil {
+			e.log.Warn("embeddings: the query's embedding failed; searching by words alone", "err", err)
+		}
+		return nil
+	}
+	return vector.Normalize(vs[0])
+}
+
+// nearestChunks returns the ids of the k chunks in scope whose vectors are
+// nearest to qvec (cosine similarity, at least Knowledge.MinSimilarity),
+// nearest first. It compares qvec with every vector in scope: the cost
+// grows with the caller's chunks.
+func (e *Engine) nearestChunks(ctx context.Context, qvec []float32, scope store.VectorScope, k int) ([]string, error) {
+	scope.Model = e.vectors.Model()
+	least := e.cfg.Knowledge.MinSimilarity
+	if least < 0 {
+		least = math.Inf(-1)
+	}
+	top := vector.NewTop(k)
+	err := e.db.Read(ctx, func(tx *store.Tx) error {
+		return tx.ChunkVectors(ctx, scope, func(id string, enc []byte) error {
+			if sim, ok := vector.Dot(qvec, enc); ok && float64(sim) >= least {
+				top.Add(id, sim)
+			}
+			return nil
+		})
+	})
+	best := top.Best()
+	ids := make([]string, len(best))
+	for i, s := range best {
+		ids[i] = s.ID
+	}
+	return ids, err
 }
 
 // QueryKnowledge answers a question from the knowledge base: it retrieves

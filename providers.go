@@ -14,6 +14,19 @@ type OpenAIConfig = openai.Config
 // AnthropicConfig configures the Anthropic provider. See package ai/anthropic.
 type AnthropicConfig = anthropic.Config
 
+// EmbeddingsConfig configures the embeddings API of hybrid knowledge search
+// (OpenAI or any compatible server). See package ai/openai.
+type EmbeddingsConfig = openai.EmbeddingsConfig
+
+// newEmbedder returns the configured embedder, or nil when embeddings are
+// off (no model).
+func newEmbedder(c AIConfig) (ai.Embedder, error) {
+	if c.Embeddings.Model == "" {
+		return nil, nil
+	}
+	return openai.NewEmbedder(c.Embeddings)
+}
+
 // newRouter builds the provider router: the offline provider always, the
 // remote ones when configured, then the embedder's own.
 func newRouter(c AIConfig) (*ai.Router, error) {

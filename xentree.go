@@ -21,6 +21,7 @@ import (
 	"github.com/xentree/xentree/internal/seal"
 	"github.com/xentree/xentree/internal/token"
 	"github.com/xentree/xentree/internal/xerr"
+	"github.com/xentree/xentree/knowledge"
 	"github.com/xentree/xentree/store"
 	"github.com/xentree/xentree/store/index"
 	"github.com/xentree/xentree/xel"
@@ -43,6 +44,8 @@ type Engine struct {
 	dummy   string // a hash to verify against when the account does not exist
 
 	ai        *ai.Router
+	embedder  ai.Embedder      // nil unless Config.AI.Embeddings sets a model
+	vectors   *indexer.Vectors // chunk vectors; nil without an embedder or an index
 	searchSem chan struct{}
 	reindex   reindexState
 
@@ -59,6 +62,10 @@ type Engine struct {
 	closeOnce sync.Once
 	closeErr  error
 }
+
+// vectorRetry is how long the vectors goroutine waits after a failed
+// embeddings call before it tries again.
+const vectorRetry = 30 * time.Second
 
 // File names inside Config.Dir.
 const (
@@ -126,6 +133,10 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		db.Close()
 		return nil, err
 	}
+	if e.embedder, err = newEmbedder(cfg.AI); err != nil {
+		db.Close()
+		return nil, err
+	}
 	e.loginByAccount = cfg.LoginRateLimit.limiter(now)
 	e.loginByIP = cfg.LoginRateLimit.limiter(now)
 	e.registerByIP = cfg.RegisterRateLimit.limiter(now)
@@ -137,6 +148,14 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 			return nil, err
 		}
 		e.indexer = indexer.New(db, e.ix, e.log, now, cfg.IndexPollInterval, cfg.IndexBatchDelay)
+		if e.embedder != nil {
+			e.vectors = indexer.NewVectors(db, e.embedder, e.log, vectorRetry)
+			e.indexer.OnIndexed(func(typ string, ids []string) {
+				if typ == knowledge.TypeChunk {
+					e.vectors.Queue(ids)
+				}
+			})
+		}
 		// A crash may have left committed changes unindexed: apply them first.
 		if err := e.indexer.Drain(ctx); err != nil {
 			e.ix.Close()
@@ -145,6 +164,9 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		}
 		db.SetOutboxHook(e.indexer.Notify)
 		e.indexer.Start()
+		if e.vectors != nil {
+			e.vectors.Start()
+		}
 		lost := false
 		if e.ix.Created() {
 			if lost, err = db.HasSearchable(ctx); err != nil {
@@ -186,6 +208,9 @@ func (e *Engine) close() error {
 	close(e.stop)
 	e.bg.Wait()
 	var errs []error
+	if e.vectors != nil {
+		e.vectors.Stop() // what it had not embedded, the next Open's full pass does
+	}
 	if e.indexer != nil {
 		e.indexer.Stop()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -201,8 +226,9 @@ func (e *Engine) close() error {
 func (e *Engine) Config() Config { return e.cfg }
 
 // WaitIndexed returns once every change committed before the call is
-// searchable, and any running reindex has finished. Tests call it instead
-// of sleeping.
+// searchable, and any running reindex has finished. With embeddings
+// configured it also computes the vectors still missing, and returns the
+// provider's error if that fails. Tests call it instead of sleeping.
 func (e *Engine) WaitIndexed(ctx context.Context) error {
 	if e.indexer == nil {
 		return nil
@@ -210,7 +236,13 @@ func (e *Engine) WaitIndexed(ctx context.Context) error {
 	if err := e.reindex.wait(ctx); err != nil {
 		return err
 	}
-	return e.indexer.Drain(ctx)
+	if err := e.indexer.Drain(ctx); err != nil {
+		return err
+	}
+	if e.vectors != nil {
+		return e.vectors.Fill(ctx)
+	}
+	return nil
 }
 
 // Health returns nil when the store and the index answer.

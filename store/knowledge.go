@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/xentree/xentree/internal/cursor"
 	"github.com/xentree/xentree/internal/xtime"
@@ -146,4 +147,98 @@ var chunkSource = sourceQuery{
 		s.Title = knowledge.ChunkTitle(s.Title, heading)
 		return s, err
 	},
+}
+
+// ChunkToEmbed is a chunk without a vector of the current model: its id and
+// the text to embed (its title and heading path, then its text).
+type ChunkToEmbed struct {
+	ID   string
+	Text string
+}
+
+const chunkToEmbedSel = `SELECT c.id, d.title, c.heading, c.text FROM chunks c JOIN documents d ON d.id = c.document_id
+	LEFT JOIN chunk_vectors v ON v.chunk_id = c.id WHERE (v.chunk_id IS NULL OR v.model <> ?)`
+
+func scanChunkToEmbed(row interface{ Scan(...any) error }) (ChunkToEmbed, error) {
+	var c ChunkToEmbed
+	var title, heading, text string
+	err := row.Scan(&c.ID, &title, &heading, &text)
+	c.Text = knowledge.ChunkTitle(title, heading) + "\n" + text
+	return c, err
+}
+
+// ChunksToEmbed returns up to limit chunks, in id order after afterID,
+// that have no vector of model: a scan of the whole table, page by page.
+func (tx *Tx) ChunksToEmbed(ctx context.Context, model, afterID string, limit int) ([]ChunkToEmbed, error) {
+	return queryAll(ctx, tx, chunkToEmbedSel+` AND c.id > ? ORDER BY c.id LIMIT ?`, []any{model, afterID, limit}, scanChunkToEmbed)
+}
+
+// ChunksToEmbedByID returns, of the chunks ids, those that have no vector
+// of model. Ids of other rows, or of chunks gone, are left out.
+func (tx *Tx) ChunksToEmbedByID(ctx context.Context, model string, ids []string) ([]ChunkToEmbed, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	list, args := inList([]any{model}, ids)
+	return queryAll(ctx, tx, chunkToEmbedSel+` AND c.id IN `+list+` ORDER BY c.id`, args, scanChunkToEmbed)
+}
+
+// ChunkVectorPut stores a chunk's vector of model (vector.Encode), replacing
+// any other; a chunk deleted meanwhile is skipped.
+func (tx *Tx) ChunkVectorPut(ctx context.Context, chunkID, model string, vec []byte) error {
+	_, err := tx.exec(ctx, `INSERT INTO chunk_vectors (chunk_id, scope, document_id, model, vector)
+		SELECT c.id, CASE WHEN d.org_id IS NULL THEN 'u:' || d.user_id ELSE 'o:' || d.org_id END, d.id, ?, ?
+		FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ?
+		ON CONFLICT (chunk_id) DO UPDATE SET model = excluded.model, vector = excluded.vector`, model, vec, chunkID)
+	return mapErr(err)
+}
+
+// VectorScope is what a vector search may look in, as the text search's
+// scope: OwnerID's own documents and OrgIDs' documents (at least one of
+// them), narrowed to DocumentIDs when set; only vectors of Model count.
+type VectorScope struct {
+	Model       string
+	OwnerID     string
+	OrgIDs      []string
+	DocumentIDs []string
+}
+
+// ChunkVectors calls fn with the id and encoded vector of every chunk in
+// scope that has a vector of s.Model; vec is valid only during the call. It
+// reads each of them: the cost of a vector search grows with the caller's
+// chunks.
+func (tx *Tx) ChunkVectors(ctx context.Context, s VectorScope, fn func(chunkID string, vec []byte) error) error {
+	var scopes []string
+	if s.OwnerID != "" {
+		scopes = append(scopes, "u:"+s.OwnerID)
+	}
+	for _, o := range s.OrgIDs {
+		scopes = append(scopes, "o:"+o)
+	}
+	if len(scopes) == 0 {
+		return nil // no scope, nothing visible
+	}
+	list, args := inList(nil, scopes)
+	q := `SELECT chunk_id, vector FROM chunk_vectors WHERE scope IN ` + list + ` AND model = ?`
+	args = append(args, s.Model)
+	if len(s.DocumentIDs) > 0 {
+		list, args = inList(args, s.DocumentIDs)
+		q += ` AND document_id IN ` + list
+	}
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return mapErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var vec sql.RawBytes // no copy: fn reads it before the next row
+		if err := rows.Scan(&id, &vec); err != nil {
+			return mapErr(err)
+		}
+		if err := fn(id, vec); err != nil {
+			return err
+		}
+	}
+	return mapErr(rows.Err())
 }

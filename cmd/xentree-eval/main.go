@@ -18,7 +18,9 @@
 // collection, through the public API of an Engine in a temporary folder,
 // beside a plain BM25 baseline computed in the same run over the same
 // documents: nDCG@10, recall@10 and MAP over the first 50 documents. It
-// also prints the project's own retrieval figures (recall@5, MRR).
+// also prints the project's own retrieval figures (recall@5, MRR). With
+// XENTREE_EMBEDDINGS_MODEL (and _URL, _API_KEY, _DIMENSIONS) set, as for
+// `xentree serve`, the engine's search is hybrid.
 //
 // EVAL_DIR overrides the data folder.
 package main

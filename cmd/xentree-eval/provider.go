@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"sync"
 
 	"github.com/xentree/xentree"
@@ -33,6 +34,21 @@ func aiFromEnv() xentree.AIConfig {
 	c.Anthropic.BaseURL = first("XENTREE_ANTHROPIC_BASE_URL")
 	c.Anthropic.Model = first("XENTREE_ANTHROPIC_MODEL")
 	return c
+}
+
+// embeddingsFromEnv configures hybrid knowledge search as `xentree serve`
+// does: XENTREE_EMBEDDINGS_MODEL (off when empty), _URL, _API_KEY and
+// _DIMENSIONS.
+func embeddingsFromEnv() (xentree.EmbeddingsConfig, error) {
+	c := xentree.EmbeddingsConfig{Model: os.Getenv("XENTREE_EMBEDDINGS_MODEL"),
+		BaseURL: os.Getenv("XENTREE_EMBEDDINGS_URL"), APIKey: os.Getenv("XENTREE_EMBEDDINGS_API_KEY")}
+	var err error
+	if v := os.Getenv("XENTREE_EMBEDDINGS_DIMENSIONS"); v != "" {
+		if c.Dimensions, err = strconv.Atoi(v); err != nil {
+			err = fmt.Errorf("XENTREE_EMBEDDINGS_DIMENSIONS=%q: %v", v, err)
+		}
+	}
+	return c, err
 }
 
 // providerRun grades essays through the Engine's evaluation path, the one

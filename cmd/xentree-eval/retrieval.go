@@ -353,9 +353,10 @@ type engineRun struct {
 	Own     ownFigures
 }
 
-func runEngine(ctx context.Context, c cisi, withAuthors bool, ownDir string, log io.Writer) (engineRun, error) {
+func runEngine(ctx context.Context, c cisi, withAuthors bool, emb xentree.EmbeddingsConfig, ownDir string, log io.Writer) (engineRun, error) {
 	var run engineRun
-	eng, user, done, err := evalEngine(ctx, xentree.Config{}, log)
+	cfg := xentree.Config{AI: xentree.AIConfig{Embeddings: emb}}
+	eng, user, done, err := evalEngine(ctx, cfg, log)
 	if err != nil {
 		return run, err
 	}
@@ -395,7 +396,7 @@ func runEngine(ctx context.Context, c cisi, withAuthors bool, ownDir string, log
 		// The project's own set, on an Engine of its own as
 		// TestRetrievalQuality measures it (BM25's statistics are the
 		// index's, so a shared index would move its figures).
-		own, user, done, err := evalEngine(ctx, xentree.Config{}, log)
+		own, user, done, err := evalEngine(ctx, cfg, log)
 		if err != nil {
 			return run, err
 		}
@@ -420,7 +421,11 @@ func retrievalCmd(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res, err := retrieval(ctx, c, *authors, *own, os.Stderr)
+	emb, err := embeddingsFromEnv()
+	if err != nil {
+		return err
+	}
+	res, err := retrieval(ctx, c, *authors, emb, *own, os.Stderr)
 	if err != nil {
 		return err
 	}
@@ -433,13 +438,14 @@ func retrievalCmd(ctx context.Context, args []string, out io.Writer) error {
 type retrievalResult struct {
 	c        cisi
 	authors  bool
+	emb      string // the embeddings model of a hybrid run, or ""
 	Baseline figures
 	Engine   figures
 	Run      engineRun
 }
 
-func retrieval(ctx context.Context, c cisi, withAuthors bool, ownDir string, log io.Writer) (retrievalResult, error) {
-	r := retrievalResult{c: c, authors: withAuthors}
+func retrieval(ctx context.Context, c cisi, withAuthors bool, emb xentree.EmbeddingsConfig, ownDir string, log io.Writer) (retrievalResult, error) {
+	r := retrievalResult{c: c, authors: withAuthors, emb: emb.Model}
 	ids := make([]int, len(c.Docs))
 	texts := make([]string, len(c.Docs))
 	for i, d := range c.Docs {
@@ -452,7 +458,7 @@ func retrieval(ctx context.Context, c cisi, withAuthors bool, ownDir string, log
 	}
 	r.Baseline = measure(c.Queries, ranked)
 	var err error
-	if r.Run, err = runEngine(ctx, c, withAuthors, ownDir, log); err != nil {
+	if r.Run, err = runEngine(ctx, c, withAuthors, emb, ownDir, log); err != nil {
 		return r, err
 	}
 	r.Engine = measure(c.Queries, r.Run.Ranked)
@@ -472,7 +478,11 @@ func (r retrievalResult) String() string {
 		fmt.Fprintf(&b, "%-34s %8.3f %10.3f %8.3f\n", name, f.NDCG10, f.Recall10, f.MAP)
 	}
 	line("bm25 baseline (plain, same run)", r.Baseline)
-	line("engine (SearchKnowledge)", r.Engine)
+	engine := "engine (SearchKnowledge)"
+	if r.emb != "" {
+		engine = "engine, hybrid (" + r.emb + ")"
+	}
+	line(engine, r.Engine)
 	fmt.Fprintf(&b, "%-34s %+8.3f %+10.3f %+8.3f\n", "engine - baseline", r.Engine.NDCG10-r.Baseline.NDCG10,
 		r.Engine.Recall10-r.Baseline.Recall10, r.Engine.MAP-r.Baseline.MAP)
 	better, worse, lo, hi := pairedDiff(r.Baseline.PerQuery, r.Engine.PerQuery)

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/xentree/xentree"
 )
 
 // TestRetrievalCISI: knowledge search must beat the plain BM25 baseline by
@@ -21,7 +23,7 @@ func TestRetrievalCISI(t *testing.T) {
 	if len(c.Docs) != 1460 || len(c.Queries) != 76 {
 		t.Fatalf("CISI: %d documents, %d judged queries, want 1460 and 76", len(c.Docs), len(c.Queries))
 	}
-	r, err := retrieval(context.Background(), c, false, filepath.Join("..", "..", "knowledge", "testdata", "eval"), io.Discard)
+	r, err := retrieval(context.Background(), c, false, xentree.EmbeddingsConfig{}, filepath.Join("..", "..", "knowledge", "testdata", "eval"), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,10 @@
 // AI providers: XENTREE_OPENAI_API_KEY, XENTREE_OPENAI_BASE_URL, XENTREE_OPENAI_MODEL,
 // XENTREE_ANTHROPIC_API_KEY, XENTREE_ANTHROPIC_BASE_URL, XENTREE_ANTHROPIC_MODEL,
 // XENTREE_DEFAULT_PROVIDER (local, openai or anthropic); with none set, the
-// offline provider answers. Google Calendar: XENTREE_GOOGLE_CLIENT_ID,
+// offline provider answers. Hybrid knowledge search (off by default):
+// XENTREE_EMBEDDINGS_MODEL turns it on, with XENTREE_EMBEDDINGS_URL (an
+// OpenAI-compatible API root, OpenAI's by default), XENTREE_EMBEDDINGS_API_KEY
+// and XENTREE_EMBEDDINGS_DIMENSIONS. Google Calendar: XENTREE_GOOGLE_CLIENT_ID,
 // XENTREE_GOOGLE_CLIENT_SECRET, XENTREE_GOOGLE_REDIRECT_URL; without them its
 // routes answer 503 integration_not_configured.
 package main
@@ -50,6 +53,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -181,7 +185,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log := newLogger(stderr)
 	off := xentree.RateLimit{Off: !limits}
-	eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Logger: log, AI: aiFromEnv(), Google: googleFromEnv(),
+	aiCfg, err := aiFromEnv()
+	if err != nil {
+		return err
+	}
+	eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Logger: log, AI: aiCfg, Google: googleFromEnv(),
 		LoginRateLimit: off, RegisterRateLimit: off, RefreshRateLimit: off, ChatRateLimit: off})
 	if err != nil {
 		return err
@@ -274,10 +282,21 @@ func googleFromEnv() xentree.GoogleConfig {
 	}
 }
 
-// aiFromEnv reads the AI provider settings. Keys are passed on, never logged.
-func aiFromEnv() xentree.AIConfig {
+// aiFromEnv reads the AI provider and embeddings settings. Keys are passed
+// on, never logged.
+func aiFromEnv() (xentree.AIConfig, error) {
+	emb := xentree.EmbeddingsConfig{Model: os.Getenv("XENTREE_EMBEDDINGS_MODEL"),
+		BaseURL: os.Getenv("XENTREE_EMBEDDINGS_URL"), APIKey: os.Getenv("XENTREE_EMBEDDINGS_API_KEY")}
+	if v := os.Getenv("XENTREE_EMBEDDINGS_DIMENSIONS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return xentree.AIConfig{}, fmt.Errorf("XENTREE_EMBEDDINGS_DIMENSIONS=%q: want a whole number, 0 for the model's own", v)
+		}
+		emb.Dimensions = n
+	}
 	return xentree.AIConfig{
-		Default: os.Getenv("XENTREE_DEFAULT_PROVIDER"),
+		Embeddings: emb,
+		Default:    os.Getenv("XENTREE_DEFAULT_PROVIDER"),
 		OpenAI: xentree.OpenAIConfig{
 			APIKey:  os.Getenv("XENTREE_OPENAI_API_KEY"),
 			BaseURL: os.Getenv("XENTREE_OPENAI_BASE_URL"),
@@ -288,7 +307,7 @@ func aiFromEnv() xentree.AIConfig {
 			BaseURL: os.Getenv("XENTREE_ANTHROPIC_BASE_URL"),
 			Model:   os.Getenv("XENTREE_ANTHROPIC_MODEL"),
 		},
-	}
+	}, nil
 }
 
 func userCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {

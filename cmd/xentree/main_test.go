@@ -315,3 +315,26 @@ func metric(t *testing.T, url, name string) float64 {
 	t.Fatalf("no %s in /metrics", name)
 	return 0
 }
+
+// Hybrid search is configured from the environment, off without a model.
+func TestEmbeddingsFromEnv(t *testing.T) {
+	for _, name := range []string{"XENTREE_EMBEDDINGS_MODEL", "XENTREE_EMBEDDINGS_URL", "XENTREE_EMBEDDINGS_API_KEY", "XENTREE_EMBEDDINGS_DIMENSIONS"} {
+		t.Setenv(name, "")
+	}
+	if c, err := aiFromEnv(); err != nil || c.Embeddings != (xentree.EmbeddingsConfig{}) {
+		t.Errorf("without the variables: %+v %v, want embeddings off", c.Embeddings, err)
+	}
+	t.Setenv("XENTREE_EMBEDDINGS_MODEL", "nomic-embed-text")
+	t.Setenv("XENTREE_EMBEDDINGS_URL", "http://localhost:11434/v1")
+	t.Setenv("XENTREE_EMBEDDINGS_API_KEY", "sk-emb")
+	t.Setenv("XENTREE_EMBEDDINGS_DIMENSIONS", "256")
+	c, err := aiFromEnv()
+	want := xentree.EmbeddingsConfig{Model: "nomic-embed-text", BaseURL: "http://localhost:11434/v1", APIKey: "sk-emb", Dimensions: 256}
+	if err != nil || c.Embeddings != want {
+		t.Errorf("embeddings = %+v %v, want %+v", c.Embeddings, err, want)
+	}
+	t.Setenv("XENTREE_EMBEDDINGS_DIMENSIONS", "many")
+	if _, err := aiFromEnv(); err == nil {
+		t.Error("XENTREE_EMBEDDINGS_DIMENSIONS=many accepted")
+	}
+}

@@ -34,6 +34,8 @@ type Indexer struct {
 	lastAt atomic.Int64
 	done   chan struct{}
 	stop   context.CancelFunc
+
+	indexed func(typ string, ids []string) // see OnIndexed
 }
 
 // New returns an Indexer; Start runs it. poll is how often it looks for
@@ -43,6 +45,12 @@ type Indexer struct {
 func New(db *store.DB, ix *index.Index, log *slog.Logger, now func() time.Time, poll, delay time.Duration) *Indexer {
 	return &Indexer{db: db, ix: ix, log: log, now: now, poll: poll, delay: delay, wake: make(chan struct{}, 1)}
 }
+
+// OnIndexed sets a function called after each applied batch with the ids
+// of the documents of each type it indexed (not those it removed). It must
+// not block: the Engine queues chunks for their vectors with it. Set it
+// before Start.
+func (x *Indexer) OnIndexed(fn func(typ string, ids []string)) { x.indexed = fn }
 
 // Notify wakes the indexer; it never blocks.
 func (x *Indexer) Notify() {
@@ -134,6 +142,17 @@ func (x *Indexer) step(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	x.lastAt.Store(x.now().UnixMilli())
+	if x.indexed != nil {
+		byType := map[string][]string{}
+		for _, op := range ops {
+			if op.Doc != nil {
+				byType[op.Doc.Type] = append(byType[op.Doc.Type], op.Doc.ID)
+			}
+		}
+		for typ, ids := range byType {
+			x.indexed(typ, ids)
+		}
+	}
 	return len(pending), nil
 }
 
