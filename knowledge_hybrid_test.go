@@ -69,7 +69,7 @@ func TestHybridSearchFindsByMeaning(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Each chunk was embedded once, by the indexer, as its title and text.
-	_, inputs := embeddingRequests(fake)
+	before, inputs := embeddingRequests(fake)
 	if len(inputs) != 2 || !slices.Contains(inputs, carDoc+"\n"+carText) {
 		t.Errorf("embedded %q, want each chunk's title and text once", inputs)
 	}
@@ -82,9 +82,11 @@ func TestHybridSearchFindsByMeaning(t *testing.T) {
 	if got := searchDocs(t, eng, ada, "glaciers valleys", ""); len(got) == 0 || got[0] != glacier.ID {
 		t.Errorf("search glaciers = %v, want %s first", got, glacier.ID)
 	}
-	// The query is embedded at search time: one call per search.
-	if n, inputs := embeddingRequests(fake); n != 3 || inputs[len(inputs)-1] != "glaciers valleys" {
-		t.Errorf("embeddings calls = %d (%q), want 3: the chunks, then one per query", n, inputs)
+	// The query is embedded at search time: one call per search. (The
+	// indexer may have sent the chunks in one call or two, depending on
+	// whether the second document was committed before it woke.)
+	if n, inputs := embeddingRequests(fake); n-before != 2 || inputs[len(inputs)-1] != "glaciers valleys" {
+		t.Errorf("embeddings calls = %d after %d for the chunks (%q), want one per query", n, before, inputs)
 	}
 	// Nothing near enough: a question on something absent finds nothing.
 	if got := searchDocs(t, eng, ada, "photosynthesis", ""); len(got) != 0 {
