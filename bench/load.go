@@ -57,15 +57,19 @@ func (s *server) request(scenario string, rng *rand.Rand) request {
 		// the user's 100k rows.
 		return request{"GET", "/api/collections/conversations/records?perPage=20&sort=-created&skipTotal=1", nil, false}
 	case "view":
-		id := s.ids[rng.IntN(len(s.ids))]
-		if x {
-			return request{"GET", "/api/core/conversations/" + id, nil, false}
-		}
-		return request{"GET", "/api/collections/conversations/records/" + id, nil, false}
+		return request{"GET", s.viewPath() + s.ids[rng.IntN(len(s.ids))], nil, false}
 	case "login":
 		return s.loginRequest(benchEmail)
 	}
 	panic("unknown scenario " + scenario)
+}
+
+// viewPath is the path of one conversation without its id.
+func (s *server) viewPath() string {
+	if s.kind == kindXentree {
+		return "/api/core/conversations/"
+	}
+	return "/api/collections/conversations/records/"
 }
 
 // op is the load driver's operation for one scenario against s.
@@ -155,7 +159,17 @@ func measure(ctx context.Context, o options, scenario string, conc int, x, p *se
 				prof = make(chan error, 1)
 				go func() { prof <- x.profile(ctx, o) }()
 			}
-			res := loadgen.Run(ctx, opts, s.op(scenario))
+			var st loadgen.OpStats
+			if o.driver == driverWrk {
+				var err error
+				if st, err = s.runWrk(ctx, o, scenario, conc); err != nil {
+					sx.Stop()
+					sp.Stop()
+					return r, fmt.Errorf("%s: %w", s.kind, err)
+				}
+			} else {
+				st = loadgen.Run(ctx, opts, s.op(scenario)).All
+			}
 			if prof != nil {
 				if err := <-prof; err != nil {
 					fmt.Fprintln(out, "profile:", err)
@@ -164,7 +178,6 @@ func measure(ctx context.Context, o options, scenario string, conc int, x, p *se
 				}
 			}
 			drain := s.drain(ctx)
-			st := res.All
 			sd := &r.P
 			if s == x {
 				sd = &r.X

@@ -62,7 +62,15 @@ type options struct {
 	profile      string // "scenario@concurrency"
 	profileOut   string
 	xentreeBin   string // built from this checkout unless -xentree names one
+	driver       string // driverWrk or driverGo
 }
+
+// The load drivers: wrk (C, cheap per request) when it is installed, else
+// the Go closed-loop driver of internal/loadgen.
+const (
+	driverWrk = "wrk"
+	driverGo  = "go"
+)
 
 var allScenarios = []string{"create", "list", "view", "login"}
 
@@ -77,15 +85,30 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	conc := fs.String("concurrency", "16,64", "closed-loop clients, a comma-separated list")
 	scen := fs.String("scenarios", strings.Join(allScenarios, ","), "scenarios to run, a comma-separated list")
 	fs.StringVar(&o.out, "out", "", "also write the results as Markdown to this file")
-	fs.DurationVar(&o.ceiling, "ceiling", 3*time.Second, "time of each raw SQLite ceiling measurement (0 skips it)")
+	fs.DurationVar(&o.ceiling, "ceiling", 3*time.Second, "time of each raw ceiling measurement: insert, point read, list page, password verify (0 skips them)")
 	fs.Int64Var(&o.maxRequests, "max-requests", 5_000_000, "upper bound on the requests of one run")
 	fs.DurationVar(&o.startTimeout, "start-timeout", 20*time.Minute, "upper bound on a server's seeding and start")
 	fs.BoolVar(&o.peerLogs, "peer-logs", false, "keep PocketBase's request log on (its default; Xentree's access log is off)")
 	fs.StringVar(&o.profile, "profile", "", "grab a CPU profile of the Xentree server during the first run of SCENARIO@CONCURRENCY, e.g. create@16")
 	fs.StringVar(&o.profileOut, "profile-out", "xentree-cpu.pprof", "where -profile writes the profile")
 	fs.StringVar(&o.xentreeBin, "xentree", "", "a built cmd/xentree to measure; by default the bench builds one from the checkout it runs in")
+	fs.StringVar(&o.driver, "driver", "auto", "load driver: wrk, go (internal/loadgen), or auto (wrk when it is on PATH)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	switch o.driver {
+	case "auto":
+		o.driver = driverGo
+		if haveWrk() {
+			o.driver = driverWrk
+		}
+	case driverWrk:
+		if !haveWrk() {
+			return o, errors.New("-driver wrk: wrk is not on PATH (Debian: apt-get install wrk)")
+		}
+	case driverGo:
+	default:
+		return o, fmt.Errorf("-driver %q: want wrk, go or auto", o.driver)
 	}
 	for f := range strings.SplitSeq(*conc, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -129,7 +152,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (*report, error) 
 	// Everything below is bounded: each run by -duration and -max-requests,
 	// seeding by -start-timeout; this deadline catches anything that hangs.
 	perRun := o.warmup + o.duration + 15*time.Second
-	budget := 2*o.startTimeout + 2*o.ceiling + time.Duration(2*o.runs*len(o.scenarios)*len(o.concurrency))*perRun + time.Minute
+	budget := 2*o.startTimeout + 4*o.ceiling + time.Duration(2*o.runs*len(o.scenarios)*len(o.concurrency))*perRun + time.Minute
 	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 
@@ -171,7 +194,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) (*report, error) 
 		if err != nil {
 			return nil, fmt.Errorf("ceiling: %w", err)
 		}
-		fmt.Fprintf(stdout, "ceiling: %.0f inserts/s, %.0f point reads/s (raw SQLite)\n", rep.ceiling.insertsPerSec, rep.ceiling.readsPerSec)
+		fmt.Fprintf(stdout, "ceiling: %.0f inserts/s, %.0f point reads/s, %.0f list pages/s (raw SQLite), %.0f password verifies/s\n",
+			rep.ceiling.insertsPerSec, rep.ceiling.readsPerSec, rep.ceiling.listsPerSec, rep.ceiling.verifiesPerSec)
 	}
 	for _, scn := range o.scenarios {
 		for _, c := range o.concurrency {
