@@ -38,12 +38,36 @@ func (db *DB) Memory(ctx context.Context) (Memory, error) {
 	if err != nil {
 		return m, mapErr(err)
 	}
-	for _, pool := range []*sql.DB{db.r, db.ckpt} {
-		if err := m.addPool(ctx, pool); err != nil {
-			return m, mapErr(err)
-		}
+	if err := m.addReaders(ctx, db.readers); err != nil {
+		return m, mapErr(err)
+	}
+	if err := m.addPool(ctx, db.ckpt); err != nil {
+		return m, mapErr(err)
 	}
 	return m, nil
+}
+
+// addReaders reads every open reader, holding them together so that none
+// is read twice; it waits, within ctx, for those in use.
+func (m *Memory) addReaders(ctx context.Context, p *readers) error {
+	var held []*reader
+	defer func() {
+		for _, rd := range held {
+			p.put(rd, false)
+		}
+	}()
+	for len(held) < int(p.open.Load()) {
+		select {
+		case rd := <-p.idle:
+			held = append(held, rd)
+			if err := m.add(rd.conn); err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // addPool reads every open connection of pool, holding them together so

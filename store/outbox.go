@@ -63,7 +63,9 @@ func (db *DB) OutboxAck(ctx context.Context, seq int64) error {
 // OutboxStats returns how many operations are pending and when the oldest was queued (0 if none).
 func (db *DB) OutboxStats(ctx context.Context) (pending int64, oldest int64, err error) {
 	var o sql.NullInt64
-	err = db.r.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM index_outbox`).Scan(&pending, &o)
+	err = db.Read(ctx, func(tx *Tx) error {
+		return tx.queryRow(ctx, `SELECT COUNT(*), MIN(created_at) FROM index_outbox`).Scan(&pending, &o)
+	})
 	return pending, o.Int64, mapErr(err)
 }
 

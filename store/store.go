@@ -19,7 +19,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -83,8 +82,7 @@ type DB struct {
 	pending  []*pendingWrite      // writes waiting for the writer
 	wc       *sql.Conn            // the writer; nil until first use or after a failure
 	stmts    map[string]*sql.Stmt // prepared on wc; guarded by wlock
-	rstmts   sync.Map             // query → *sql.Stmt prepared on the read pool (readStmt)
-	nrstmts  atomic.Int32         // entries in rstmts
+	readers  *readers             // over r
 	now      func() time.Time
 	path     string
 	onOutbox func()
@@ -193,7 +191,7 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 	r.SetMaxIdleConns(o.ReadConns)
 	r.SetConnMaxIdleTime(0)
 	r.SetConnMaxLifetime(0)
-	db.r = r
+	db.r, db.readers = r, newReaders(r, o.ReadConns)
 	if err := r.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, mapErr(err)
@@ -226,10 +224,9 @@ func (db *DB) Close() error {
 	db.wlock <- struct{}{}
 	db.dropWriter()
 	var err error
-	db.rstmts.Range(func(_, st any) bool {
-		st.(*sql.Stmt).Close()
-		return true
-	})
+	if db.readers != nil {
+		db.readers.closeAll()
+	}
 	if db.r != nil {
 		err = db.r.Close()
 	}
@@ -245,10 +242,8 @@ func (db *DB) SetOutboxHook(f func()) { db.onOutbox = f }
 
 // Tx is a transaction with the clock's time fixed at its start.
 type Tx struct {
-	tx     *sql.Tx  // read transactions
-	rdb    *DB      // read transactions: the pool's statement cache
-	missed []string // read transactions: queries not cached yet
-	db     *DB      // write transactions: statements run on db.wc
+	rd     *reader // read transactions
+	db     *DB     // write transactions: statements run on db.wc
 	Now    time.Time
 	outbox bool
 }
@@ -447,20 +442,6 @@ func (db *DB) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-// Read runs fn in a read-only transaction (a consistent snapshot).
-func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
-	stx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return mapErr(err)
-	}
-	defer stx.Rollback() //nolint:errcheck // read-only: nothing to lose
-	tx := &Tx{tx: stx, rdb: db, Now: db.now().UTC().Truncate(time.Millisecond)}
-	err = fn(tx)
-	_ = stx.Rollback()
-	db.cacheReads(ctx, tx.missed)
-	return mapErr(err)
-}
-
 // uninterruptible detaches a statement on the writer from its caller's
 // cancellation. The driver interrupts a statement whose context ends, and
 // SQLite answers an interrupted INSERT, UPDATE or DELETE by rolling back the
@@ -470,52 +451,13 @@ func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
 // that has not started is still skipped (runPending checks first).
 func uninterruptible(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
-// maxReadStmts bounds the read statement cache. Queries are constant
-// strings but for the few that list a variable number of placeholders, so
-// this is far above what the code has and only guards against a future
-// query built from input.
-const maxReadStmts = 512
-
-// readStmt returns q's cached statement bound to the read transaction, or
-// nil when q is not cached yet (the caller runs it unprepared once, and Read
-// caches it after the transaction). The statement is prepared on the pool,
-// and database/sql keeps what it prepared on each connection, so a query is
-// parsed once per read connection instead of on every call: parsing was a
-// tenth of a list request's CPU.
-func (tx *Tx) readStmt(ctx context.Context, q string) *sql.Stmt {
-	if st, ok := tx.rdb.rstmts.Load(q); ok {
-		return tx.tx.StmtContext(ctx, st.(*sql.Stmt))
-	}
-	if tx.rdb.nrstmts.Load() < maxReadStmts {
-		tx.missed = append(tx.missed, q)
-	}
-	return nil
-}
-
-// cacheReads prepares queries a read transaction ran unprepared. It runs
-// after that transaction has given its connection back: preparing on the
-// pool while holding one of its connections could wait for a connection
-// forever when every reader did the same.
-func (db *DB) cacheReads(ctx context.Context, qs []string) {
-	for _, q := range qs {
-		if _, ok := db.rstmts.Load(q); ok || db.nrstmts.Load() >= maxReadStmts {
-			continue
-		}
-		st, err := db.r.PrepareContext(ctx, q)
-		if err != nil {
-			continue // the cache is an optimisation; the query ran already
-		}
-		if _, loaded := db.rstmts.LoadOrStore(q, st); loaded {
-			st.Close()
-		} else {
-			db.nrstmts.Add(1)
-		}
-	}
-}
-
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	if tx.db == nil {
-		return tx.tx.ExecContext(ctx, q, args...)
+	if tx.rd != nil {
+		st, err := tx.rd.stmt(ctx, q)
+		if st == nil || err != nil {
+			return tx.rd.conn.ExecContext(ctx, q, args...)
+		}
+		return st.ExecContext(ctx, args...)
 	}
 	ctx = uninterruptible(ctx)
 	st, err := tx.db.stmt(ctx, q)
@@ -533,11 +475,13 @@ func (tx *Tx) execScript(ctx context.Context, script string) error {
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	if tx.db == nil {
-		if st := tx.readStmt(ctx, q); st != nil {
-			return st.QueryRowContext(ctx, args...)
+	if tx.rd != nil {
+		st, err := tx.rd.stmt(ctx, q)
+		if st == nil || err != nil {
+			// Unprepared; after a failed prepare, a Row carrying the error.
+			return tx.rd.conn.QueryRowContext(ctx, q, args...)
 		}
-		return tx.tx.QueryRowContext(ctx, q, args...)
+		return st.QueryRowContext(ctx, args...)
 	}
 	ctx = uninterruptible(ctx)
 	st, err := tx.db.stmt(ctx, q)
@@ -549,11 +493,15 @@ func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	if tx.db == nil {
-		if st := tx.readStmt(ctx, q); st != nil {
-			return st.QueryContext(ctx, args...)
+	if tx.rd != nil {
+		st, err := tx.rd.stmt(ctx, q)
+		if err != nil {
+			return nil, err
 		}
-		return tx.tx.QueryContext(ctx, q, args...)
+		if st == nil {
+			return tx.rd.conn.QueryContext(ctx, q, args...)
+		}
+		return st.QueryContext(ctx, args...)
 	}
 	ctx = uninterruptible(ctx)
 	st, err := tx.db.stmt(ctx, q)
@@ -566,7 +514,7 @@ func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 // IntegrityCheck runs PRAGMA integrity_check and returns its verdict ("ok").
 func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
 	var s string
-	err := db.r.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&s)
+	err := db.Read(ctx, func(tx *Tx) error { return tx.queryRow(ctx, "PRAGMA integrity_check").Scan(&s) })
 	return s, mapErr(err)
 }
 
