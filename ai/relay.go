@@ -2,6 +2,7 @@ package ai
 
 import (
 	"context"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -39,6 +40,7 @@ type Relay struct {
 	timeout time.Duration
 	idle    *time.Timer
 	content strings.Builder
+	stopped error // the callback's error, which ended the stream
 }
 
 // NewRelay returns the context the upstream call must use, which is
@@ -51,7 +53,7 @@ func NewRelay(ctx context.Context, timeout time.Duration, fn func(Delta) error) 
 }
 
 // Event starts handling one upstream event. It fails when the caller has
-// gone, since the SDK may still hold buffered events after that.
+// gone, since the stream may still hold buffered events after that.
 func (r *Relay) Event() error {
 	r.idle.Stop()
 	return r.ctx.Err()
@@ -64,6 +66,7 @@ func (r *Relay) Piece(s string) error {
 	}
 	if r.fn != nil {
 		if err := r.fn(Delta{Content: s}); err != nil {
+			r.stopped = err
 			return err
 		}
 	}
@@ -76,3 +79,29 @@ func (r *Relay) Waiting() { r.idle.Reset(r.timeout) }
 
 // Content is everything relayed so far.
 func (r *Relay) Content() string { return r.content.String() }
+
+// StreamUpstream runs the streamed call of a remote adapter built on this
+// module's HTTP client. open sends the request under call, a context the
+// relay cancels when the server stays silent for timeout, and returns the
+// answer's body; read relays its events through relay, noting the model
+// and usage in resp. StreamUpstream returns resp with the content relayed
+// and, on failure, the callback's error as it is, or any other classified
+// by CallError with u.
+func StreamUpstream(ctx context.Context, timeout time.Duration, fn func(Delta) error, u Upstream, resp Response,
+	open func(call context.Context) (io.ReadCloser, error), read func(body io.Reader, relay *Relay, resp *Response) error) (Response, error) {
+	call, relay, stop := NewRelay(ctx, timeout, fn)
+	defer stop()
+	body, err := open(call)
+	if err == nil {
+		defer body.Close()
+		err = read(body, relay, &resp)
+	}
+	resp.Content = relay.Content()
+	switch {
+	case err == nil:
+		return resp, nil
+	case relay.stopped != nil:
+		return resp, relay.stopped
+	}
+	return resp, CallError(ctx, call, timeout, err, u)
+}

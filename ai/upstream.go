@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xentree/xentree/internal/aihttp"
 	"github.com/xentree/xentree/internal/xerr"
 )
 
@@ -40,7 +41,7 @@ const (
 //
 //   - ctx (the caller's context) is done: the context's error, wrapped, so
 //     errors.Is(err, context.Canceled) holds;
-//   - 429 (after the SDK's retries): RateLimited, with RetryAfter when the
+//   - 429 (after the adapter's retries): RateLimited, with RetryAfter when the
 //     upstream said;
 //   - 401, 402 and 403: Unavailable "provider_misconfigured", without the
 //     upstream text;
@@ -57,8 +58,7 @@ func UpstreamError(ctx context.Context, u Upstream) error {
 	name := quote(u.Provider)
 	switch {
 	case u.TimedOut:
-		// %v, not %w: the SDK reports the expired timer as a context error,
-		// and callers take errors.Is(err, context.Canceled) to mean that
+		// %v, not %w: the expired timer shows as a context error, and callers take errors.Is(err, context.Canceled) to mean that
 		// their own caller went away.
 		return &xerr.Error{Kind: xerr.Unavailable, Code: CodeProviderUnavailable,
 			Message: "AI provider " + name + " did not answer in time", Err: fmt.Errorf("timed out: %v", u.Cause)}
@@ -80,21 +80,29 @@ func UpstreamError(ctx context.Context, u Upstream) error {
 	}
 }
 
+// CallError classifies err, the failure of a call that a remote adapter
+// of this module made through its HTTP client (internal/aihttp). ctx is
+// the caller's context and call the one the call ran under, derived from
+// ctx with the adapter's timeout: when call ended but ctx did not, the
+// upstream took longer than timeout. An upstream error status or error
+// event (*aihttp.StatusError) gives u its Status and Header; u.Provider and
+// u.Secret are the adapter's.
+func CallError(ctx, call context.Context, timeout time.Duration, err error, u Upstream) error {
+	u.Cause = err
+	var se *aihttp.StatusError
+	switch {
+	case call.Err() != nil && ctx.Err() == nil:
+		u.TimedOut = true
+		u.Cause = errors.New("no answer within " + timeout.String())
+	case errors.As(err, &se):
+		u.Status, u.Header = se.Status, se.Header
+	}
+	return UpstreamError(ctx, u)
+}
+
 // retryAfter reads the delays OpenAI and Anthropic send with a 429, in the
-// order of preference both SDKs use.
+// order of preference both use.
 func retryAfter(h http.Header) time.Duration {
-	if h == nil {
-		return 0
-	}
-	if v, err := strconv.ParseFloat(h.Get("Retry-After-Ms"), 64); err == nil && v > 0 {
-		return time.Duration(v * float64(time.Millisecond))
-	}
-	v := h.Get("Retry-After")
-	if s, err := strconv.ParseFloat(v, 64); err == nil && s > 0 {
-		return time.Duration(s * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(0, time.Until(t))
-	}
-	return 0
+	d, _ := aihttp.RetryAfter(h, time.Now())
+	return d
 }

@@ -20,11 +20,11 @@ import (
 type Failure int
 
 const (
-	// FailRateLimit answers 429 with "retry-after-ms: 1", so the SDK
+	// FailRateLimit answers 429 with "retry-after-ms: 1", so the client
 	// retries at once.
 	FailRateLimit Failure = iota + 1
 	// FailServerError answers 500, also with "retry-after-ms: 1" so that a
-	// test of retries does not wait for the SDK's backoff.
+	// test of retries does not wait for the client's backoff.
 	FailServerError
 	// FailUnauthorized answers 401 with a message that echoes the key it was
 	// sent, as careless upstreams do, to prove the key goes no further.

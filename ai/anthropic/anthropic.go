@@ -1,36 +1,40 @@
-// Package anthropic is the ai.Provider for Anthropic's Messages API, built on
-// the official anthropic-sdk-go SDK.
+// Package anthropic is the ai.Provider for Anthropic's Messages API. It
+// speaks the wire format itself, on net/http and encoding/json: POST
+// /v1/messages with the x-api-key and anthropic-version headers, streamed as
+// the Server-Sent Events message_start, content_block_delta,
+// message_delta, message_stop (and ping, error) when "stream" is true. (The
+// official anthropic-sdk-go SDK did this before, at 23 MB of the release
+// binary; see the README's "Release build".)
 //
-// The SDK retries 429, 5xx and 529 (overloaded) answers with backoff,
-// honouring Retry-After; this package bounds each call with Config.Timeout
-// and turns failures into xerr kinds (see ai.UpstreamError), including an
-// error event in the middle of a stream. The API key is sent to Anthropic and
-// nowhere else: it is never part of an error or a log line.
+// Failed attempts are retried as the SDK retried them: 408, 409, 429, 5xx
+// (529, overloaded, included) and network failures, with backoff, honouring
+// Retry-After (see internal/aihttp). This package bounds each call with
+// Config.Timeout and turns failures into xerr kinds (see ai.UpstreamError),
+// including an error event in the middle of a stream. The API key is sent
+// to Anthropic and nowhere else: it is never part of an error or a log line.
 package anthropic
 
 import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
+	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
-	sdk "github.com/anthropics/anthropic-sdk-go/v2"
-	"github.com/anthropics/anthropic-sdk-go/v2/option"
-
 	"github.com/xentree/xentree/ai"
+	"github.com/xentree/xentree/internal/aihttp"
+	"github.com/xentree/xentree/internal/sse"
 	"github.com/xentree/xentree/internal/xerr"
 )
 
 // Defaults of Config.
 const (
 	DefaultBaseURL = "https://api.anthropic.com"
-	// DefaultModel is the SDK's current Sonnet: the balance of quality,
-	// speed and price a learning assistant wants.
-	DefaultModel      = sdk.ModelClaudeSonnet5_5
+	// DefaultModel is the current Sonnet: the balance of quality, speed
+	// and price a learning assistant wants.
+	DefaultModel      = "claude-sonnet-5-5"
 	DefaultID         = "anthropic"
 	DefaultName       = "Anthropic"
 	DefaultTimeout    = 60 * time.Second
@@ -38,6 +42,9 @@ const (
 	// DefaultMaxTokens is sent when a request sets no limit, because the
 	// Messages API requires one.
 	DefaultMaxTokens = 1024
+	// APIVersion is the anthropic-version header: the API version whose
+	// wire format this package speaks, the one anthropic-sdk-go v2.15.0 sent.
+	APIVersion = "2026-10-21"
 )
 
 // Config configures a Provider. Only APIKey is needed.
@@ -73,7 +80,7 @@ type Config struct {
 // Provider talks to Anthropic.
 type Provider struct {
 	ai.Identity
-	client    sdk.Client
+	client    *aihttp.Client
 	timeout   time.Duration
 	maxTokens int
 	apiKey    string // also to scrub it from upstream text
@@ -101,10 +108,6 @@ func New(cfg Config) (*Provider, error) {
 		return nil, xerr.New(xerr.Invalid, "anthropic: no API key: set Config.APIKey")
 	}
 	base := cmp.Or(cfg.BaseURL, DefaultBaseURL)
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, xerr.Newf(xerr.Invalid, "anthropic: base URL %q is not an http(s) URL", base)
-	}
 	retries := cfg.MaxRetries
 	switch {
 	case retries == 0:
@@ -112,34 +115,68 @@ func New(cfg Config) (*Provider, error) {
 	case retries < 0:
 		retries = 0
 	}
-	opts := []option.RequestOption{
-		// The SDK would otherwise also look for credentials in profile files
-		// and take ANTHROPIC_BASE_URL; an embedded engine is configured by
-		// its Config alone.
-		option.WithoutEnvironmentDefaults(),
-		option.WithBaseURL(base),
-		option.WithAPIKey(p.apiKey),
-		option.WithMaxRetries(retries),
+	// Config alone says what is sent: no ANTHROPIC_* variable, no profile
+	// file is read.
+	h := http.Header{"User-Agent": {"xentree"}, "X-Api-Key": {p.apiKey}, "Anthropic-Version": {APIVersion}}
+	c, err := aihttp.New(aihttp.Config{BaseURL: base, Header: h, MaxRetries: retries, HTTPClient: cfg.HTTPClient})
+	if err != nil {
+		return nil, xerr.Newf(xerr.Invalid, "anthropic: base URL %q is not an http(s) URL", base)
 	}
-	if cfg.HTTPClient != nil {
-		opts = append(opts, option.WithHTTPClient(cfg.HTTPClient))
-	}
-	p.client = sdk.NewClient(opts...)
+	p.client = c
 	return p, nil
 }
 
+// The Messages API wire format, as far as this package uses it.
+type (
+	messageRequest struct {
+		Model     string      `json:"model"`
+		MaxTokens int         `json:"max_tokens"`
+		Messages  []message   `json:"messages"`
+		System    []textBlock `json:"system,omitempty"`
+		Stream    bool        `json:"stream,omitempty"`
+	}
+	message struct {
+		Role    string      `json:"role"`
+		Content []textBlock `json:"content"`
+	}
+	textBlock struct {
+		Type string `json:"type"` // "text"
+		Text string `json:"text"`
+	}
+	// messageResponse is a message, also as message_start carries it.
+	messageResponse struct {
+		Model   string      `json:"model"`
+		Content []textBlock `json:"content"`
+		Usage   usageCounts `json:"usage"`
+	}
+	// usageCounts are a message's token counts; in message_delta, only
+	// those that changed are present.
+	usageCounts struct {
+		InputTokens              *int64 `json:"input_tokens"`
+		CacheCreationInputTokens *int64 `json:"cache_creation_input_tokens"`
+		CacheReadInputTokens     *int64 `json:"cache_read_input_tokens"`
+		OutputTokens             *int64 `json:"output_tokens"`
+	}
+	// streamEvent is any event of a stream; which fields are set depends
+	// on Type.
+	streamEvent struct {
+		Type    string          `json:"type"`
+		Message messageResponse `json:"message"` // message_start
+		Delta   textBlock       `json:"delta"`   // content_block_delta: type "text_delta"
+		Usage   usageCounts     `json:"usage"`   // message_delta
+	}
+)
+
 // Generate answers req in one response.
 func (p *Provider) Generate(ctx context.Context, req ai.Request) (ai.Response, error) {
-	params, err := p.params(req)
+	body, err := p.body(req)
 	if err != nil {
 		return ai.Response{}, err
 	}
 	call, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
-	// An explicit request timeout stops the SDK from refusing large
-	// max_tokens without streaming; call's deadline is the one that counts.
-	msg, err := p.client.Messages.New(call, params, option.WithRequestTimeout(p.timeout))
-	if err != nil {
+	var msg messageResponse
+	if err := p.client.PostJSON(call, "/v1/messages", body, &msg); err != nil {
 		return ai.Response{}, p.fail(ctx, call, err)
 	}
 	var content strings.Builder
@@ -148,59 +185,87 @@ func (p *Provider) Generate(ctx context.Context, req ai.Request) (ai.Response, e
 			content.WriteString(b.Text)
 		}
 	}
-	return ai.Response{
-		Content: content.String(),
-		Model:   cmp.Or(string(msg.Model), string(params.Model)),
-		Usage:   usage(msg.Usage.InputTokens+msg.Usage.CacheCreationInputTokens+msg.Usage.CacheReadInputTokens, msg.Usage.OutputTokens),
-	}, nil
+	var t tokens
+	t.add(msg.Usage)
+	return ai.Response{Content: content.String(), Model: cmp.Or(msg.Model, body.Model), Usage: t.usage()}, nil
+}
+
+// tokens are the counts of a message, its prompt in three parts.
+type tokens struct{ input, cacheWrite, cacheRead, output int64 }
+
+// add takes the counts u has; each is a total, not an increment.
+func (t *tokens) add(u usageCounts) {
+	for _, f := range []struct {
+		from *int64
+		to   *int64
+	}{{u.InputTokens, &t.input}, {u.CacheCreationInputTokens, &t.cacheWrite}, {u.CacheReadInputTokens, &t.cacheRead}, {u.OutputTokens, &t.output}} {
+		if f.from != nil {
+			*f.to = *f.from
+		}
+	}
+}
+
+// usage builds ai.Usage. Anthropic counts cached prompt tokens apart from
+// input_tokens; they are added in, as they are prompt all the same.
+func (t tokens) usage() *ai.Usage {
+	prompt := t.input + t.cacheWrite + t.cacheRead
+	return &ai.Usage{PromptTokens: int(prompt), CompletionTokens: int(t.output), TotalTokens: int(prompt + t.output)}
 }
 
 // Stream answers req, handing fn each text_delta as it arrives.
 func (p *Provider) Stream(ctx context.Context, req ai.Request, fn func(ai.Delta) error) (ai.Response, error) {
-	params, err := p.params(req)
+	body, err := p.body(req)
 	if err != nil {
 		return ai.Response{}, err
 	}
-	call, relay, stop := ai.NewRelay(ctx, p.timeout, fn)
-	defer stop()
-	resp := ai.Response{Model: string(params.Model)}
-	var input, cacheWrite, cacheRead, output int64
+	body.Stream = true
+	return ai.StreamUpstream(ctx, p.timeout, fn, p.upstream(), ai.Response{Model: body.Model},
+		func(call context.Context) (io.ReadCloser, error) {
+			return p.client.PostStream(call, "/v1/messages", body)
+		}, readStream)
+}
+
+// readStream relays the text deltas of a streamed message from r, noting
+// the model and, once the message is complete, its usage in resp. It ends
+// without error only at the end of the stream after message_stop.
+func readStream(r io.Reader, relay *ai.Relay, resp *ai.Response) error {
+	var t tokens
 	stopped := false
-	stream := p.client.Messages.NewStreaming(call, params)
-	defer stream.Close()
-	for stream.Next() {
-		if err := relay.Event(); err != nil {
-			resp.Content = relay.Content()
-			return resp, p.fail(ctx, call, err)
+	for sv, err := range sse.NewReader(r, sse.MaxLine).All() {
+		if err != nil {
+			return err
 		}
-		ev := stream.Current()
+		// As in the SDK: pings and unnamed events are skipped (and do not
+		// count as the server's activity), an error event ends the stream.
+		switch sv.Type {
+		case "ping", "message":
+			continue
+		case "error":
+			e := aihttp.ParseError(0, nil, sv.Data)
+			e.Status, e.InStream = errorStatus[e.Type], true // 0, so Unavailable, for a type we do not know
+			return e
+		}
+		if err := relay.Event(); err != nil {
+			return err
+		}
+		var ev streamEvent
+		if err := aihttp.Decode(sv.Data, &ev); err != nil {
+			return err
+		}
 		switch ev.Type {
 		case "message_start":
 			if ev.Message.Model != "" {
-				resp.Model = string(ev.Message.Model)
+				resp.Model = ev.Message.Model
 			}
-			u := ev.Message.Usage
-			input, cacheWrite, cacheRead, output = u.InputTokens, u.CacheCreationInputTokens, u.CacheReadInputTokens, u.OutputTokens
+			t = tokens{}
+			t.add(ev.Message.Usage)
 		case "message_delta":
 			// Its counts are cumulative totals, each sent only when it changed.
-			u := ev.Usage
-			if u.JSON.InputTokens.Valid() {
-				input = u.InputTokens
-			}
-			if u.JSON.CacheCreationInputTokens.Valid() {
-				cacheWrite = u.CacheCreationInputTokens
-			}
-			if u.JSON.CacheReadInputTokens.Valid() {
-				cacheRead = u.CacheReadInputTokens
-			}
-			if u.JSON.OutputTokens.Valid() {
-				output = u.OutputTokens
-			}
+			t.add(ev.Usage)
 		case "content_block_delta":
 			if ev.Delta.Type == "text_delta" {
 				if err := relay.Piece(ev.Delta.Text); err != nil {
-					resp.Content = relay.Content()
-					return resp, err
+					return err
 				}
 			}
 		case "message_stop":
@@ -208,26 +273,22 @@ func (p *Provider) Stream(ctx context.Context, req ai.Request, fn func(ai.Delta)
 		}
 		relay.Waiting()
 	}
-	resp.Content = relay.Content()
-	if err := stream.Err(); err != nil {
-		return resp, p.fail(ctx, call, err)
-	}
-	// A connection closed cleanly before message_stop ends the SDK's stream
+	// A connection closed cleanly before message_stop ends the stream
 	// without an error, yet the answer is cut short.
 	if !stopped {
-		return resp, p.fail(ctx, call, errIncomplete)
+		return errIncomplete
 	}
-	resp.Usage = usage(input+cacheWrite+cacheRead, output)
-	return resp, nil
+	resp.Usage = t.usage()
+	return nil
 }
 
-// params builds the Messages API request for req.
-func (p *Provider) params(req ai.Request) (sdk.MessageNewParams, error) {
+// body builds the Messages API request for req.
+func (p *Provider) body(req ai.Request) (messageRequest, error) {
 	if err := ai.ValidModel(p, req.Model); err != nil {
-		return sdk.MessageNewParams{}, err
+		return messageRequest{}, err
 	}
 	system := []string{ai.SystemPrompt(req)}
-	msgs := make([]sdk.MessageParam, 0, len(req.Messages))
+	msgs := make([]message, 0, len(req.Messages))
 	for _, m := range req.Messages {
 		// The API rejects empty text blocks, and an empty turn says nothing.
 		if strings.TrimSpace(m.Content) == "" {
@@ -235,27 +296,24 @@ func (p *Provider) params(req ai.Request) (sdk.MessageNewParams, error) {
 		}
 		switch m.Role {
 		case ai.RoleAssistant:
-			msgs = append(msgs, sdk.NewAssistantMessage(sdk.NewTextBlock(m.Content)))
 		case ai.RoleSystem:
 			// The Messages API has no system turns, only the system param.
 			system = append(system, m.Content)
+			continue
 		default:
-			msgs = append(msgs, sdk.NewUserMessage(sdk.NewTextBlock(m.Content)))
+			m.Role = ai.RoleUser
 		}
+		msgs = append(msgs, message{Role: m.Role, Content: []textBlock{{Type: "text", Text: m.Content}}})
 	}
 	maxTokens := req.MaxTokens
 	if maxTokens <= 0 {
 		maxTokens = p.maxTokens
 	}
-	params := sdk.MessageNewParams{
-		Model:     cmp.Or(req.Model, p.DefaultModel()),
-		MaxTokens: int64(maxTokens),
-		Messages:  msgs,
-	}
+	body := messageRequest{Model: cmp.Or(req.Model, p.DefaultModel()), MaxTokens: maxTokens, Messages: msgs}
 	if s := strings.TrimSpace(strings.Join(system, "\n\n")); s != "" {
-		params.System = []sdk.TextBlockParam{{Text: s}}
+		body.System = []textBlock{{Type: "text", Text: s}}
 	}
-	return params, nil
+	return body, nil
 }
 
 // errorStatus is the HTTP status Anthropic uses for each error type, for
@@ -273,36 +331,10 @@ var errorStatus = map[string]int{
 	"overloaded_error":      529,
 }
 
-// fail classifies err; ctx is the caller's context, call the one the SDK ran in.
+// fail classifies err; ctx is the caller's context, call the one the request ran in.
 func (p *Provider) fail(ctx, call context.Context, err error) error {
-	u := ai.Upstream{Provider: p.Name(), Secret: p.apiKey, Cause: err}
-	var apiErr *sdk.Error
-	switch {
-	case call.Err() != nil && ctx.Err() == nil:
-		u.TimedOut = true
-		u.Cause = errors.New("no answer within " + p.timeout.String())
-	case errors.As(err, &apiErr):
-		u.Status = apiErr.StatusCode
-		typ := string(apiErr.Type())
-		// The SDK's error text carries the raw upstream body and URL; keep
-		// what an operator needs.
-		u.Cause = fmt.Errorf("anthropic: upstream status %d %s: %s", apiErr.StatusCode, typ, apiErr.Message)
-		if apiErr.StatusCode < 400 {
-			u.Status = errorStatus[typ] // 0, so Unavailable, for a type we do not know
-			u.Cause = fmt.Errorf("anthropic: error event mid-stream %s: %s", typ, apiErr.Message)
-		} else if apiErr.Response != nil {
-			u.Header = apiErr.Response.Header
-		}
-	}
-	return ai.UpstreamError(ctx, u)
+	return ai.CallError(ctx, call, p.timeout, err, p.upstream())
 }
 
-// usage builds ai.Usage. Anthropic counts cached prompt tokens apart from
-// input_tokens; callers add them in, as they are prompt all the same.
-func usage(prompt, completion int64) *ai.Usage {
-	return &ai.Usage{
-		PromptTokens:     int(prompt),
-		CompletionTokens: int(completion),
-		TotalTokens:      int(prompt + completion),
-	}
-}
+// upstream describes the provider for failures.
+func (p *Provider) upstream() ai.Upstream { return ai.Upstream{Provider: p.Name(), Secret: p.apiKey} }

@@ -3,6 +3,9 @@ package anthropic_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -125,7 +128,7 @@ func TestGenerate(t *testing.T) {
 		t.Fatalf("fake received %d requests, want 1", len(reqs))
 	}
 	r := reqs[0]
-	// The SDK sends the key as x-api-key or, in recent versions, as a bearer token.
+	// Anthropic takes the key as x-api-key or as a bearer token (TestWireFormat: x-api-key).
 	if r.Header.Get("X-Api-Key") != apiKey && r.Header.Get("Authorization") != "Bearer "+apiKey {
 		t.Errorf("request carries neither X-Api-Key nor Authorization with the key: %v", r.Header)
 	}
@@ -324,7 +327,7 @@ func TestStreamCallbackError(t *testing.T) {
 	fake.WaitIdle()
 }
 
-// TestFailures covers the upstream answers the SDK retries or gives up on.
+// TestFailures covers the upstream answers the client retries or gives up on.
 func TestFailures(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -539,5 +542,63 @@ func TestPassagesAndLanguage(t *testing.T) {
 	}
 	if !strings.HasPrefix(system, req.System) {
 		t.Errorf("request system %q does not start with Request.System", system)
+	}
+}
+
+// The request is the Messages API's: the key as x-api-key, the API version
+// this package speaks, and the system prompt as a text block.
+func TestWireFormat(t *testing.T) {
+	fake := xentreetest.NewFakeAnthropic(t)
+	t.Setenv("ANTHROPIC_AUTH_TOKEN", "ambient-token")
+	p := newProvider(t, fake, nil)
+	if _, err := p.Generate(context.Background(), request()); err != nil {
+		t.Fatalf("Generate: %v", err)
+	}
+	r := fake.Requests()[0]
+	if got := r.Header.Get("X-Api-Key"); got != apiKey {
+		t.Errorf("x-api-key = %q, want the key", got)
+	}
+	if got := r.Header.Get("Authorization"); got != "" {
+		t.Errorf("Authorization = %q, want none", got)
+	}
+	if got, want := r.Header.Get("Anthropic-Version"), anthropic.APIVersion; got != want {
+		t.Errorf("anthropic-version = %q, want %q", got, want)
+	}
+	if r.Path != "/v1/messages" {
+		t.Errorf("path = %q, want /v1/messages", r.Path)
+	}
+	sys, _ := r.Body["system"].([]any)
+	if len(sys) != 1 || sys[0].(map[string]any)["type"] != "text" {
+		t.Errorf("system = %v, want one text block", r.Body["system"])
+	}
+}
+
+// An error event names its type, not a status: a rate_limit_error
+// mid-stream is RateLimited, an unknown type Unavailable.
+func TestStreamErrorEventTypes(t *testing.T) {
+	for _, tt := range []struct {
+		typ  string
+		kind xerr.Kind
+	}{
+		{"rate_limit_error", xerr.RateLimited},
+		{"overloaded_error", xerr.Unavailable},
+		{"brand_new_error", xerr.Unavailable},
+	} {
+		t.Run(tt.typ, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/event-stream")
+				fmt.Fprintf(w, "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"m\",\"usage\":{\"input_tokens\":1}}}\n\n")
+				fmt.Fprintf(w, "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":%q,\"message\":\"try later\"}}\n\n", tt.typ)
+			}))
+			defer srv.Close()
+			p, err := anthropic.New(anthropic.Config{APIKey: apiKey, BaseURL: srv.URL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = p.Stream(context.Background(), request(), nil)
+			if got := xerr.KindOf(err); got != tt.kind {
+				t.Errorf("kind = %v, want %v (err %v)", got, tt.kind, err)
+			}
+		})
 	}
 }

@@ -3,14 +3,14 @@ package openai
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
-	sdk "github.com/openai/openai-go/v3"
-
 	"github.com/xentree/xentree/ai"
+	"github.com/xentree/xentree/internal/aihttp"
 	"github.com/xentree/xentree/internal/xerr"
 )
 
@@ -42,13 +42,13 @@ type EmbeddingsConfig struct {
 	// MaxRetries is how often a 429, 5xx or network failure is retried;
 	// DefaultMaxRetries when zero, none when negative.
 	MaxRetries int
-	// HTTPClient sends the requests; the SDK's default client when nil.
+	// HTTPClient sends the requests; http.DefaultClient when nil.
 	HTTPClient *http.Client
 }
 
 // Embedder embeds texts through an OpenAI-compatible embeddings API.
 type Embedder struct {
-	client  sdk.Client
+	client  *aihttp.Client
 	model   string
 	dims    int
 	batch   int
@@ -76,7 +76,9 @@ func NewEmbedder(cfg EmbeddingsConfig) (*Embedder, error) {
 	if e.batch < 1 || e.batch > 2048 {
 		return nil, xerr.New(xerr.Invalid, "openai: embeddings batch must be between 1 and 2048")
 	}
-	e.client = newClient(base, cfg.APIKey, cfg.MaxRetries, cfg.HTTPClient)
+	if e.client, err = newClient(base, cfg.APIKey, cfg.MaxRetries, cfg.HTTPClient); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
 
@@ -103,40 +105,69 @@ func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, erro
 	return out, nil
 }
 
+// The embeddings wire format, as far as this package uses it.
+type (
+	embeddingsRequest struct {
+		Model          string   `json:"model"`
+		Input          []string `json:"input"`
+		EncodingFormat string   `json:"encoding_format"`
+		Dimensions     int      `json:"dimensions,omitempty"`
+	}
+	embeddingsResponse struct {
+		Data []struct {
+			Index     int       `json:"index"`
+			Embedding []float32 `json:"embedding"`
+		} `json:"data"`
+	}
+)
+
 func (e *Embedder) embed(ctx context.Context, texts []string) ([][]float32, error) {
-	params := sdk.EmbeddingNewParams{
-		Model:          sdk.EmbeddingModel(e.model),
-		Input:          sdk.EmbeddingNewParamsInputUnion{OfArrayOfStrings: texts},
-		EncodingFormat: sdk.EmbeddingNewParamsEncodingFormatFloat,
-	}
-	if e.dims > 0 {
-		params.Dimensions = sdk.Int(int64(e.dims))
-	}
+	body := embeddingsRequest{Model: e.model, Input: texts, EncodingFormat: "float", Dimensions: e.dims}
 	call, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
-	res, err := e.client.Embeddings.New(call, params)
+	var res embeddingsResponse
+	err := e.post(call, body, &res)
+	if err == nil {
+		var out [][]float32
+		if out, err = e.vectors(res, len(texts)); err == nil {
+			return out, nil
+		}
+	}
+	return nil, ai.CallError(ctx, call, e.timeout, err, ai.Upstream{Provider: e.name, Secret: e.apiKey})
+}
+
+// post sends one embeddings request. Its answer is decoded strictly, unlike
+// a chat answer's: a number of the wrong type would corrupt a vector
+// silently.
+func (e *Embedder) post(ctx context.Context, body embeddingsRequest, res *embeddingsResponse) error {
+	r, err := e.client.Post(ctx, "/embeddings", "application/json", body)
 	if err != nil {
-		return nil, failure(ctx, call, err, e.name, e.apiKey, e.timeout)
+		return err
 	}
-	if len(res.Data) != len(texts) {
-		return nil, failure(ctx, call, fmt.Errorf("openai: %d embeddings for %d texts", len(res.Data), len(texts)), e.name, e.apiKey, e.timeout)
+	defer r.Body.Close()
+	if err := json.NewDecoder(r.Body).Decode(res); err != nil {
+		return fmt.Errorf("openai: decoding the embeddings: %w", err)
 	}
-	out := make([][]float32, len(texts))
+	return nil
+}
+
+// vectors checks an embeddings answer for n texts and puts its vectors in
+// the texts' order.
+func (e *Embedder) vectors(res embeddingsResponse, n int) ([][]float32, error) {
+	if len(res.Data) != n {
+		return nil, fmt.Errorf("openai: %d embeddings for %d texts", len(res.Data), n)
+	}
+	out := make([][]float32, n)
 	for _, d := range res.Data {
-		i := int(d.Index)
+		i := d.Index
 		if i < 0 || i >= len(out) || out[i] != nil || len(d.Embedding) == 0 || (e.dims > 0 && len(d.Embedding) != e.dims) {
-			return nil, failure(ctx, call, fmt.Errorf("openai: embedding %d of %d malformed (length %d)", i, len(texts), len(d.Embedding)),
-				e.name, e.apiKey, e.timeout)
+			return nil, fmt.Errorf("openai: embedding %d of %d malformed (length %d)", i, n, len(d.Embedding))
 		}
-		v := make([]float32, len(d.Embedding))
-		for j, x := range d.Embedding {
-			v[j] = float32(x)
-		}
-		out[i] = v
+		out[i] = d.Embedding
 	}
-	for _, v := range out[1:] {
+	for _, v := range out[min(1, n):] {
 		if len(v) != len(out[0]) {
-			return nil, failure(ctx, call, fmt.Errorf("openai: embeddings of different lengths"), e.name, e.apiKey, e.timeout)
+			return nil, fmt.Errorf("openai: embeddings of different lengths")
 		}
 	}
 	return out, nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -118,5 +120,21 @@ func TestNewEmbedderChecksConfig(t *testing.T) {
 				t.Errorf("err = %v, want Invalid", err)
 			}
 		})
+	}
+}
+
+// A vector with a value that is not a number is refused, not read as zero.
+func TestEmbedMistypedVector(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.6,"0.8"]}]}`))
+	}))
+	defer srv.Close()
+	e, err := openai.NewEmbedder(openai.EmbeddingsConfig{Model: "m", BaseURL: srv.URL + "/v1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vs, err := e.Embed(context.Background(), []string{"x"}); xerr.KindOf(err) != xerr.Unavailable {
+		t.Errorf("Embed = %v, %v, want Unavailable", vs, err)
 	}
 }

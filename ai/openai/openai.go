@@ -1,26 +1,34 @@
 // Package openai is the ai.Provider for OpenAI and every server that speaks
-// its Chat Completions API (Ollama, vLLM, LM Studio, ...), built on the
-// official openai-go SDK.
+// its Chat Completions API (Ollama, vLLM, LM Studio, ...), and an
+// ai.Embedder for its embeddings API. It speaks the wire format itself, on
+// net/http and encoding/json: POST /chat/completions, streamed as
+// Server-Sent Events of chat.completion.chunk objects ending with
+// "data: [DONE]" when "stream" is true, and POST /embeddings. (The official
+// openai-go SDK did this before, at 37 MB of the release binary; see the
+// README's "Release build".)
 //
-// The SDK retries 429 and 5xx answers with backoff, honouring Retry-After;
-// this package bounds each call with Config.Timeout and turns failures into
-// xerr kinds (see ai.UpstreamError). The API key is sent to the server and
-// nowhere else: it is never part of an error or a log line.
+// Failed attempts are retried as the SDK retried them: 408, 409, 429, 5xx
+// and network failures, with backoff, honouring Retry-After (see
+// internal/aihttp). This package bounds each call with Config.Timeout and
+// turns failures into xerr kinds (see ai.UpstreamError). The API key is sent
+// to the server, as "Authorization: Bearer", and nowhere else: it is never
+// part of an error or a log line.
 package openai
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
-	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"time"
 
-	sdk "github.com/openai/openai-go/v3"
-	"github.com/openai/openai-go/v3/option"
-
 	"github.com/xentree/xentree/ai"
+	"github.com/xentree/xentree/internal/aihttp"
+	"github.com/xentree/xentree/internal/sse"
 	"github.com/xentree/xentree/internal/xerr"
 )
 
@@ -59,14 +67,14 @@ type Config struct {
 	// MaxRetries is how often a 429, 5xx or network failure is retried;
 	// DefaultMaxRetries when zero, none when negative.
 	MaxRetries int
-	// HTTPClient sends the requests; the SDK's default client when nil.
+	// HTTPClient sends the requests; http.DefaultClient when nil.
 	HTTPClient *http.Client
 }
 
 // Provider talks to an OpenAI-compatible server.
 type Provider struct {
 	ai.Identity
-	client  sdk.Client
+	client  *aihttp.Client
 	timeout time.Duration
 	apiKey  string // also to scrub it from upstream text
 	// legacyMaxTokens sends max_tokens rather than max_completion_tokens; see New.
@@ -96,7 +104,9 @@ func New(cfg Config) (*Provider, error) {
 	// max_tokens. So only OpenAI's own API gets max_completion_tokens.
 	p.legacyMaxTokens = u.Hostname() != "api.openai.com"
 
-	p.client = newClient(base, p.apiKey, cfg.MaxRetries, cfg.HTTPClient)
+	if p.client, err = newClient(base, p.apiKey, cfg.MaxRetries, cfg.HTTPClient); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -111,50 +121,76 @@ func checkBaseURL(base string) (string, *url.URL, error) {
 	return base, u, nil
 }
 
-// newClient is an SDK client that sends only what its arguments say.
+// newClient is a client that sends only what its arguments say: the
+// process environment (OPENAI_API_KEY, OPENAI_ORG_ID, ...) is never read,
+// so no ambient key or organization reaches another server.
 // retries: DefaultMaxRetries when zero, none when negative.
-func newClient(base, apiKey string, retries int, hc *http.Client) sdk.Client {
+func newClient(base, apiKey string, retries int, hc *http.Client) (*aihttp.Client, error) {
 	switch {
 	case retries == 0:
 		retries = DefaultMaxRetries
 	case retries < 0:
 		retries = 0
 	}
-	opts := []option.RequestOption{
-		option.WithBaseURL(base),
-		option.WithMaxRetries(retries),
+	h := http.Header{"User-Agent": {"xentree"}}
+	if apiKey != "" {
+		h.Set("Authorization", "Bearer "+apiKey)
 	}
-	// Only Config decides what is sent: the SDK's defaults read OPENAI_*
-	// variables, whose key or organization must never reach another server.
-	opts = append(opts, option.WithAPIKey(apiKey),
-		option.WithHeaderDel("OpenAI-Organization"), option.WithHeaderDel("OpenAI-Project"))
-	if apiKey == "" {
-		opts = append(opts, option.WithHeaderDel("Authorization"))
-	}
-	if hc != nil {
-		opts = append(opts, option.WithHTTPClient(hc))
-	}
-	return sdk.NewClient(opts...)
+	return aihttp.New(aihttp.Config{BaseURL: base, Header: h, MaxRetries: retries, HTTPClient: hc})
 }
+
+// The Chat Completions wire format, as far as this package uses it.
+type (
+	chatRequest struct {
+		Model               string         `json:"model"`
+		Messages            []ai.Message   `json:"messages"`
+		MaxTokens           int            `json:"max_tokens,omitempty"`
+		MaxCompletionTokens int            `json:"max_completion_tokens,omitempty"`
+		Stream              bool           `json:"stream,omitempty"`
+		StreamOptions       *streamOptions `json:"stream_options,omitempty"`
+	}
+	streamOptions struct {
+		IncludeUsage bool `json:"include_usage"`
+	}
+	// chatCompletion is a chat.completion object, or a
+	// chat.completion.chunk of a stream, whose choices carry a delta
+	// rather than a message.
+	chatCompletion struct {
+		Model   string `json:"model"`
+		Choices []struct {
+			Message      chatContent `json:"message"`
+			Delta        chatContent `json:"delta"`
+			FinishReason string      `json:"finish_reason"`
+		} `json:"choices"`
+		Usage *chatUsage `json:"usage"` // null or absent but in a stream's last chunk
+		// Error is set on an error event inside a stream.
+		Error json.RawMessage `json:"error"`
+	}
+	chatContent struct {
+		Content string `json:"content"`
+	}
+	chatUsage struct {
+		PromptTokens     int `json:"prompt_tokens"`
+		CompletionTokens int `json:"completion_tokens"`
+		TotalTokens      int `json:"total_tokens"`
+	}
+)
 
 // Generate answers req in one response.
 func (p *Provider) Generate(ctx context.Context, req ai.Request) (ai.Response, error) {
-	params, err := p.params(req)
+	body, err := p.body(req)
 	if err != nil {
 		return ai.Response{}, err
 	}
 	call, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
-	c, err := p.client.Chat.Completions.New(call, params)
-	if err != nil {
+	var c chatCompletion
+	if err := p.client.PostJSON(call, "/chat/completions", body, &c); err != nil {
 		return ai.Response{}, p.fail(ctx, call, err)
 	}
-	resp := ai.Response{Model: cmp.Or(c.Model, string(params.Model))}
+	resp := ai.Response{Model: cmp.Or(c.Model, body.Model), Usage: usage(c.Usage)}
 	if len(c.Choices) > 0 {
 		resp.Content = c.Choices[0].Message.Content
-	}
-	if c.JSON.Usage.Valid() {
-		resp.Usage = usage(c.Usage)
 	}
 	return resp, nil
 }
@@ -162,115 +198,104 @@ func (p *Provider) Generate(ctx context.Context, req ai.Request) (ai.Response, e
 // Stream answers req, handing fn each piece as it arrives. It asks for the
 // usage chunk OpenAI sends last (stream_options.include_usage).
 func (p *Provider) Stream(ctx context.Context, req ai.Request, fn func(ai.Delta) error) (ai.Response, error) {
-	params, err := p.params(req)
+	body, err := p.body(req)
 	if err != nil {
 		return ai.Response{}, err
 	}
-	params.StreamOptions = sdk.ChatCompletionStreamOptionsParam{IncludeUsage: sdk.Bool(true)}
+	body.Stream = true
+	body.StreamOptions = &streamOptions{IncludeUsage: true}
+	return ai.StreamUpstream(ctx, p.timeout, fn, p.upstream(), ai.Response{Model: body.Model},
+		func(call context.Context) (io.ReadCloser, error) {
+			return p.client.PostStream(call, "/chat/completions", body)
+		}, readStream)
+}
 
-	call, relay, stop := ai.NewRelay(ctx, p.timeout, fn)
-	defer stop()
-	resp := ai.Response{Model: string(params.Model)}
+// readStream relays the chunks of a streamed answer from r, noting the
+// model and usage in resp. It ends without error only at "data: [DONE]"
+// after a chunk with a finish_reason.
+func readStream(r io.Reader, relay *ai.Relay, resp *ai.Response) error {
 	finished := false
-	stream := p.client.Chat.Completions.NewStreaming(call, params)
-	defer stream.Close()
-	for stream.Next() {
-		if err := relay.Event(); err != nil {
-			resp.Content = relay.Content()
-			return resp, p.fail(ctx, call, err)
+	for ev, err := range sse.NewReader(r, sse.MaxLine).All() {
+		if err != nil {
+			return err
 		}
-		chunk := stream.Current()
+		if bytes.HasPrefix(ev.Data, []byte("[DONE]")) {
+			break
+		}
+		if err := relay.Event(); err != nil {
+			return err
+		}
+		var chunk chatCompletion
+		if err := aihttp.Decode(ev.Data, &chunk); err != nil {
+			return err
+		}
+		if len(chunk.Error) > 0 && string(chunk.Error) != "null" {
+			e := aihttp.ParseError(0, nil, ev.Data)
+			e.InStream = true
+			return e
+		}
 		if chunk.Model != "" {
 			resp.Model = chunk.Model
 		}
-		if chunk.JSON.Usage.Valid() {
+		if chunk.Usage != nil {
 			resp.Usage = usage(chunk.Usage)
 		}
 		if len(chunk.Choices) > 0 {
 			finished = finished || chunk.Choices[0].FinishReason != ""
 			if err := relay.Piece(chunk.Choices[0].Delta.Content); err != nil {
-				resp.Content = relay.Content()
-				return resp, err
+				return err
 			}
 		}
 		relay.Waiting()
 	}
-	resp.Content = relay.Content()
-	if err := stream.Err(); err != nil {
-		return resp, p.fail(ctx, call, err)
-	}
-	// The SDK ends a stream quietly when the connection closes cleanly
-	// without [DONE]; every compatible server marks a complete answer with a
-	// finish_reason, so its absence means the answer was cut short.
+	// Every compatible server marks a complete answer with a
+	// finish_reason, so its absence means the answer was cut short, even
+	// when the connection closed cleanly.
 	if !finished {
-		return resp, p.fail(ctx, call, errIncomplete)
+		return errIncomplete
 	}
-	return resp, nil
+	return nil
 }
 
-// params builds the Chat Completions request for req.
-func (p *Provider) params(req ai.Request) (sdk.ChatCompletionNewParams, error) {
+// body builds the Chat Completions request for req.
+func (p *Provider) body(req ai.Request) (chatRequest, error) {
 	if err := ai.ValidModel(p, req.Model); err != nil {
-		return sdk.ChatCompletionNewParams{}, err
+		return chatRequest{}, err
 	}
-	msgs := make([]sdk.ChatCompletionMessageParamUnion, 0, len(req.Messages)+1)
+	msgs := make([]ai.Message, 0, len(req.Messages)+1)
 	if sys := ai.SystemPrompt(req); sys != "" {
-		msgs = append(msgs, sdk.SystemMessage(sys))
+		msgs = append(msgs, ai.Message{Role: ai.RoleSystem, Content: sys})
 	}
 	for _, m := range req.Messages {
 		switch m.Role {
-		case ai.RoleAssistant:
-			msgs = append(msgs, sdk.AssistantMessage(m.Content))
-		case ai.RoleSystem:
-			msgs = append(msgs, sdk.SystemMessage(m.Content))
+		case ai.RoleAssistant, ai.RoleSystem:
 		default:
-			msgs = append(msgs, sdk.UserMessage(m.Content))
+			m.Role = ai.RoleUser
 		}
+		msgs = append(msgs, m)
 	}
-	params := sdk.ChatCompletionNewParams{
-		Model:    cmp.Or(req.Model, p.DefaultModel()),
-		Messages: msgs,
-	}
+	body := chatRequest{Model: cmp.Or(req.Model, p.DefaultModel()), Messages: msgs}
 	if req.MaxTokens > 0 {
 		if p.legacyMaxTokens {
-			params.MaxTokens = sdk.Int(int64(req.MaxTokens))
+			body.MaxTokens = req.MaxTokens
 		} else {
-			params.MaxCompletionTokens = sdk.Int(int64(req.MaxTokens))
+			body.MaxCompletionTokens = req.MaxTokens
 		}
 	}
-	return params, nil
+	return body, nil
 }
 
-// fail classifies err; ctx is the caller's context, call the one the SDK ran in.
+// fail classifies err; ctx is the caller's context, call the one the request ran in.
 func (p *Provider) fail(ctx, call context.Context, err error) error {
-	return failure(ctx, call, err, p.Name(), p.apiKey, p.timeout)
+	return ai.CallError(ctx, call, p.timeout, err, p.upstream())
 }
 
-// failure classifies an SDK error for a server named name, called with
-// secret under timeout.
-func failure(ctx, call context.Context, err error, name, secret string, timeout time.Duration) error {
-	u := ai.Upstream{Provider: name, Secret: secret, Cause: err}
-	var apiErr *sdk.Error
-	switch {
-	case call.Err() != nil && ctx.Err() == nil:
-		u.TimedOut = true
-		u.Cause = errors.New("no answer within " + timeout.String())
-	case errors.As(err, &apiErr):
-		u.Status = apiErr.StatusCode
-		if apiErr.Response != nil {
-			u.Header = apiErr.Response.Header
-		}
-		// The SDK's error text is only the status; an operator reading the
-		// log wants the upstream's reason too.
-		u.Cause = fmt.Errorf("openai: upstream status %d %s: %s", apiErr.StatusCode, apiErr.Type, apiErr.Message)
-	}
-	return ai.UpstreamError(ctx, u)
-}
+// upstream describes the provider for failures.
+func (p *Provider) upstream() ai.Upstream { return ai.Upstream{Provider: p.Name(), Secret: p.apiKey} }
 
-func usage(u sdk.CompletionUsage) *ai.Usage {
-	return &ai.Usage{
-		PromptTokens:     int(u.PromptTokens),
-		CompletionTokens: int(u.CompletionTokens),
-		TotalTokens:      int(u.TotalTokens),
+func usage(u *chatUsage) *ai.Usage {
+	if u == nil {
+		return nil
 	}
+	return &ai.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens}
 }

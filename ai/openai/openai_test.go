@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -296,7 +297,7 @@ func TestStreamCallbackError(t *testing.T) {
 	fake.WaitIdle()
 }
 
-// TestFailures covers the upstream answers the SDK retries or gives up on.
+// TestFailures covers the upstream answers the client retries or gives up on.
 func TestFailures(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -530,5 +531,32 @@ func TestEnvironmentIgnored(t *testing.T) {
 	h := fake.Requests()[0].Header
 	if h.Get("Authorization") != "" || h.Get("OpenAI-Organization") != "" {
 		t.Errorf("ambient credentials sent: Authorization %q, OpenAI-Organization %q", h.Get("Authorization"), h.Get("OpenAI-Organization"))
+	}
+}
+
+// Some compatible servers (Ollama) answer errors as {"error": "text"}; the
+// status still decides the kind, and the text reaches the log, not the
+// client.
+func TestPlainErrorBody(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"error":"model \"llama9\" not found, try pulling it first"}`))
+	}))
+	defer srv.Close()
+	p, err := openai.New(openai.Config{BaseURL: srv.URL + "/v1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Generate(context.Background(), request())
+	e := xerr.As(err)
+	if e == nil || e.Kind != xerr.Invalid || e.PublicCode() != ai.CodeProviderRejectedRequest {
+		t.Fatalf("error = %v, want Invalid %q", err, ai.CodeProviderRejectedRequest)
+	}
+	if !strings.Contains(err.Error(), "not found, try pulling it first") {
+		t.Errorf("error %q lacks the upstream's reason for the log", err)
+	}
+	if strings.Contains(e.Message, "llama9") {
+		t.Errorf("message %q passes the upstream's text on", e.Message)
 	}
 }
