@@ -1,7 +1,7 @@
 // Command rest-client talks to a running Xentree server over REST only:
 // it logs in and lists the user's conversations, page by page. It imports
 // package client, list and the domain packages, never the engine, so it
-// links no SQLite, no Bleve and no AI SDK (see the README's "Go client").
+// links no SQLite, no Bleve and no AI provider (see the README's "Go client").
 //
 //	XENTREE_URL=http://127.0.0.1:8080 XENTREE_EMAIL=ada@example.com XENTREE_PASSWORD=... go run ./examples/rest-client
 package main
