@@ -28,20 +28,21 @@ func TestSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts two servers")
 	}
-	common := []string{"-rows", "200", "-warmup", "0s", "-runs", "1", "-concurrency", "4", "-ceiling", "200ms"}
+	common := []string{"-rows", "200", "-warmup", "0s", "-runs", "1", "-concurrency", "4", "-ceiling", "200ms", "-ingest", "off"}
 	// wrk drives the load when it is installed (auto); the Go driver is
 	// then checked on its own, briefly.
 	for _, tc := range []struct {
 		scenarios []string
 		duration  string
 		driver    string
+		ingest    string // MiB
 	}{
-		{[]string{"create", "list", "view"}, "300ms", "auto"},
-		{[]string{"login"}, "3s", "auto"},
-		{[]string{"create", "view"}, "300ms", "go"},
+		{[]string{"create", "list", "view"}, "300ms", "auto", "0.25"},
+		{[]string{"login"}, "3s", "auto", "off"},
+		{[]string{"create", "view"}, "300ms", "go", "off"},
 	} {
 		out := filepath.Join(t.TempDir(), "bench.md")
-		args := append(slices.Clone(common), "-scenarios", strings.Join(tc.scenarios, ","), "-duration", tc.duration, "-out", out, "-driver", tc.driver)
+		args := append(slices.Clone(common), "-scenarios", strings.Join(tc.scenarios, ","), "-duration", tc.duration, "-out", out, "-driver", tc.driver, "-ingest", tc.ingest)
 		rep, err := run(context.Background(), args, &testWriter{t: t})
 		if err != nil {
 			t.Fatalf("run %v: %v", args, err)
@@ -64,6 +65,9 @@ func TestSmoke(t *testing.T) {
 		}
 		if c := rep.ceiling; c.insertsPerSec == 0 || c.readsPerSec == 0 || c.listsPerSec == 0 || c.verifiesPerSec == 0 {
 			t.Errorf("ceiling = %+v, want every rate", rep.ceiling)
+		}
+		if tc.ingest != "off" && (len(rep.ingest) != 1 || rep.ingest[0].median().MBPerSec() <= 0) {
+			t.Errorf("ingest = %+v, want one size with a rate", rep.ingest)
 		}
 		md, err := os.ReadFile(out)
 		if err != nil {

@@ -63,6 +63,7 @@ type options struct {
 	profileOut   string
 	xentreeBin   string // built from this checkout unless -xentree names one
 	driver       string // driverWrk or driverGo
+	ingest       []int  // document sizes in bytes for the ingest measurement
 }
 
 // The load drivers: wrk (C, cheap per request) when it is installed, else
@@ -92,6 +93,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.profile, "profile", "", "grab a CPU profile of the Xentree server during the first run of SCENARIO@CONCURRENCY, e.g. create@16")
 	fs.StringVar(&o.profileOut, "profile-out", "xentree-cpu.pprof", "where -profile writes the profile")
 	fs.StringVar(&o.xentreeBin, "xentree", "", "a built cmd/xentree to measure; by default the bench builds one from the checkout it runs in")
+	ingest := fs.String("ingest", "1,20", "knowledge documents to upload to Xentree, sizes in MiB, comma-separated; each is timed until search finds its end (off skips it)")
 	fs.StringVar(&o.driver, "driver", "auto", "load driver: wrk, go (internal/loadgen), or auto (wrk when it is on PATH)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -109,6 +111,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	case driverGo:
 	default:
 		return o, fmt.Errorf("-driver %q: want wrk, go or auto", o.driver)
+	}
+	var err error
+	if o.ingest, err = ingestSizes(*ingest); err != nil {
+		return o, err
 	}
 	for f := range strings.SplitSeq(*conc, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -152,7 +158,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (*report, error) 
 	// Everything below is bounded: each run by -duration and -max-requests,
 	// seeding by -start-timeout; this deadline catches anything that hangs.
 	perRun := o.warmup + o.duration + 15*time.Second
-	budget := 2*o.startTimeout + 4*o.ceiling + time.Duration(2*o.runs*len(o.scenarios)*len(o.concurrency))*perRun + time.Minute
+	budget := 2*o.startTimeout + 4*o.ceiling + time.Duration(o.runs*len(o.ingest))*2*time.Minute + time.Duration(2*o.runs*len(o.scenarios)*len(o.concurrency))*perRun + time.Minute
 	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 
@@ -204,6 +210,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) (*report, error) 
 				return nil, err
 			}
 			rep.rows = append(rep.rows, r)
+		}
+	}
+	if len(o.ingest) > 0 {
+		if rep.ingest, err = measureIngests(ctx, o, x, stdout); err != nil {
+			return nil, fmt.Errorf("ingest: %w", err)
 		}
 	}
 	fmt.Fprintln(stdout)
