@@ -39,6 +39,10 @@ const (
 	maxRetryAfter = 2 * time.Minute
 	// maxErrorBody is how much of an error answer is read.
 	maxErrorBody = 64 << 10
+	// MaxAnswer bounds a JSON answer: a batch of embeddings is the largest
+	// a provider sends (a few MB); anything past this is a broken upstream,
+	// which must not exhaust the server's memory.
+	MaxAnswer = 64 << 20
 )
 
 // Config configures a Client.
@@ -65,6 +69,8 @@ type Client struct {
 	// a backoff in [0, n); tests replace them.
 	wait   func(ctx context.Context, d time.Duration) error
 	jitter func(n int64) int64
+	// maxAnswer is MaxAnswer; tests lower it.
+	maxAnswer int
 }
 
 // New returns a Client for cfg.
@@ -84,12 +90,13 @@ func New(cfg Config) (*Client, error) {
 	}
 	guarded.Transport = sameOrigin{origin: origin(u), next: next}
 	return &Client{
-		base:    strings.TrimSuffix(cfg.BaseURL, "/"),
-		header:  cfg.Header.Clone(),
-		retries: max(0, cfg.MaxRetries),
-		http:    &guarded,
-		wait:    sleep,
-		jitter:  rand.Int64N,
+		maxAnswer: MaxAnswer,
+		base:      strings.TrimSuffix(cfg.BaseURL, "/"),
+		header:    cfg.Header.Clone(),
+		retries:   max(0, cfg.MaxRetries),
+		http:      &guarded,
+		wait:      sleep,
+		jitter:    rand.Int64N,
 	}, nil
 }
 
@@ -258,9 +265,12 @@ func (c *Client) PostJSON(ctx context.Context, path string, body, out any) error
 		return err
 	}
 	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
+	b, err := io.ReadAll(io.LimitReader(res.Body, int64(c.maxAnswer)+1))
 	if err != nil {
 		return err
+	}
+	if len(b) > c.maxAnswer {
+		return fmt.Errorf("aihttp: the answer is larger than %d bytes", c.maxAnswer)
 	}
 	return Decode(b, out)
 }

@@ -373,3 +373,18 @@ func mustParse(t *testing.T, s string) *url.URL {
 	}
 	return u
 }
+
+// An answer past the bound is an error, read no further than the bound.
+func TestAnswerIsBounded(t *testing.T) {
+	s := newServer(t, answer{status: 200, body: `{"ok": true, "pad": "` + strings.Repeat("x", 100) + `"}`})
+	c, _ := newClient(t, s, 0)
+	c.maxAnswer = 64
+	var out struct{ OK bool }
+	if err := c.PostJSON(context.Background(), "/chat", nil, &out); err == nil || !strings.Contains(err.Error(), "larger than 64 bytes") {
+		t.Errorf("err = %v, want the answer refused as too large", err)
+	}
+	c.maxAnswer = 1 << 10
+	if err := c.PostJSON(context.Background(), "/chat", nil, &out); err != nil || !out.OK {
+		t.Errorf("under the bound: %v %+v", err, out)
+	}
+}
