@@ -47,8 +47,8 @@ func Split(blocks []Block, c Chunking) []Chunk {
 		}
 		// Carry whole trailing sentences that fit in the overlap.
 		keep, n := len(cur), 0
-		for keep > 0 && n+runes(cur[keep-1].text) <= c.Overlap {
-			n += runes(cur[keep-1].text) + 1
+		for keep > 0 && n+cur[keep-1].runes <= c.Overlap {
+			n += cur[keep-1].runes + 1
 			keep--
 		}
 		if keep == 0 { // never carry the whole chunk: that would repeat it
@@ -57,11 +57,11 @@ func Split(blocks []Block, c Chunking) []Chunk {
 		cur = append(cur[:0:0], cur[keep:]...)
 		curLen = 0
 		for _, s := range cur {
-			curLen += runes(s.text) + 1
+			curLen += s.runes + 1
 		}
 	}
 	for _, b := range blocks {
-		text := strings.Join(strings.Fields(b.Text), " ")
+		text := squeeze(b.Text)
 		if text == "" {
 			continue
 		}
@@ -78,7 +78,7 @@ func Split(blocks []Block, c Chunking) []Chunk {
 					cur, curLen = cur[:0], 0
 				}
 			}
-			cur = append(cur, piece{text: s, opensBlock: i == 0})
+			cur = append(cur, piece{text: s, runes: n, opensBlock: i == 0})
 			curLen += n + 1
 		}
 	}
@@ -86,9 +86,31 @@ func Split(blocks []Block, c Chunking) []Chunk {
 	return out
 }
 
+// squeeze returns s with every run of white space one space, trimmed
+// (strings.Fields joined by spaces), without copying s when it already is.
+func squeeze(s string) string {
+	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' {
+		return strings.Join(strings.Fields(s), " ")
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if unicode.IsSpace(r) {
+				return strings.Join(strings.Fields(s), " ")
+			}
+			i += size - 1
+		} else if c < '!' && (c != ' ' || s[i+1] == ' ') {
+			return strings.Join(strings.Fields(s), " ")
+		}
+	}
+	return s
+}
+
 // piece is a sentence (or part of a long one) of a chunk.
 type piece struct {
 	text       string
+	runes      int  // its length in characters
 	opensBlock bool // the first piece of a block: a paragraph, list item, heading or cell
 }
 
@@ -158,6 +180,52 @@ func pieces(text string, max int) []string {
 // opening quote. Abbreviations like "e.g. the" stay whole; "Dr. Smith" splits,
 // which costs nothing worse than a chunk boundary choice.
 func Sentences(text string) []string {
+	if !utf8.ValidString(text) {
+		return sentencesRunes(text)
+	}
+	var out []string
+	start := 0
+	for i := 0; i < len(text); i++ {
+		if c := text[i]; c != '.' && c != '!' && c != '?' {
+			continue
+		}
+		j := i + 1
+		for j < len(text) {
+			r, size := utf8.DecodeRuneInString(text[j:])
+			if !strings.ContainsRune(closers, r) {
+				break
+			}
+			j += size
+		}
+		if j >= len(text) || text[j] != ' ' {
+			continue
+		}
+		k := j + 1
+		if k < len(text) {
+			if r, _ := utf8.DecodeRuneInString(text[k:]); unicode.IsUpper(r) || unicode.IsDigit(r) || strings.ContainsRune(openers, r) {
+				if s := strings.TrimSpace(text[start:j]); s != "" {
+					out = append(out, s)
+				}
+				start = k
+				i = j
+			}
+		}
+	}
+	if s := strings.TrimSpace(text[start:]); s != "" {
+		out = append(out, s)
+	}
+	return out
+}
+
+// What may close a sentence after its mark, and open the next one.
+const (
+	closers = `"')]»”’`
+	openers = `"'“‘(«`
+)
+
+// sentencesRunes is Sentences over runes, for text that is not UTF-8: its
+// invalid bytes become U+FFFD each, as they always did.
+func sentencesRunes(text string) []string {
 	var out []string
 	start := 0
 	rs := []rune(text)
@@ -166,14 +234,14 @@ func Sentences(text string) []string {
 			continue
 		}
 		j := i + 1
-		for j < len(rs) && strings.ContainsRune(`"')]»”’`, rs[j]) {
+		for j < len(rs) && strings.ContainsRune(closers, rs[j]) {
 			j++
 		}
 		if j >= len(rs) || rs[j] != ' ' {
 			continue
 		}
 		k := j + 1
-		if k < len(rs) && (unicode.IsUpper(rs[k]) || unicode.IsDigit(rs[k]) || strings.ContainsRune(`"'“‘(«`, rs[k])) {
+		if k < len(rs) && (unicode.IsUpper(rs[k]) || unicode.IsDigit(rs[k]) || strings.ContainsRune(openers, rs[k])) {
 			if s := strings.TrimSpace(string(rs[start:j])); s != "" {
 				out = append(out, s)
 			}

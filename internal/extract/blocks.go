@@ -100,6 +100,14 @@ func (b *builder) result() []knowledge.Block {
 // and undecodable PDF glyphs turn into) and the invisible soft hyphen,
 // zero-width space and BOM, which only get in the way of search.
 func clean(s string) string {
+	if isClean(s) {
+		return s
+	}
+	return cleanRunes(s)
+}
+
+// cleanRunes is clean, rune by rune.
+func cleanRunes(s string) string {
 	var out strings.Builder
 	out.Grow(len(s))
 	space := false
@@ -118,6 +126,21 @@ func clean(s string) string {
 		out.WriteRune(r)
 	}
 	return out.String()
+}
+
+// isClean reports whether clean would return s as it is: printable ASCII
+// whose spaces are single and inside, as most text is. Checking first
+// spares copying it rune by rune.
+func isClean(s string) bool {
+	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || c == ' ' && s[i+1] == ' ' {
+			return false
+		}
+	}
+	return true
 }
 
 // cutUTF8 returns the longest prefix of s of at most n bytes that ends on a
