@@ -6,6 +6,3 @@ func CheckPDF(data []byte) bool { return checkPDF(data) }
 // Clean and CleanRunes expose clean and its slow path to the tests.
 func Clean(s string) string      { return clean(s) }
 func CleanRunes(s string) string { return cleanRunes(s) }
-
-// IsText exposes isText to the tests.
-func IsText(b []byte) bool { return isText(b) }

@@ -212,25 +212,14 @@ func isText(b []byte) bool {
 		return false
 	}
 	total, controls := 0, 0
-	for i := 0; i < len(b); total++ {
-		if c := b[i]; c < utf8.RuneSelf { // most of a text: no decoding
-			if c < ' ' && !asciiSpace[c] || c == 0x7f {
-				controls++
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRune(b[i:])
+	for _, r := range string(b) {
+		total++
 		if textrule.IsControl(r) && !unicode.IsSpace(r) {
 			controls++
 		}
-		i += size
 	}
 	return controls*4 <= total
 }
-
-// asciiSpace marks the ASCII characters unicode.IsSpace reports.
-var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
 // startsLikeHTML reports a document that opens as an HTML page, whatever its
 // name says.

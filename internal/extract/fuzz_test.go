@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/xentree/xentree/internal/extract"
@@ -126,29 +125,6 @@ func FuzzClean(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		if got, want := extract.Clean(s), extract.CleanRunes(s); got != want {
 			t.Fatalf("clean(%q) = %q, want %q", s, got, want)
-		}
-	})
-}
-
-// FuzzIsText: isText counts control characters as it did rune by rune.
-func FuzzIsText(f *testing.F) {
-	for _, s := range []string{"", "plain text\n", "a\x01b\x02c\x03d", "\x7f\x7f\x7fx", "caf\u00e9\u0085\u0080\u009f", "\xff"} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		want := false
-		if utf8.Valid(b) && !strings.ContainsRune(string(b), 0) {
-			total, controls := 0, 0
-			for _, r := range string(b) {
-				total++
-				if textrule.IsControl(r) && !unicode.IsSpace(r) {
-					controls++
-				}
-			}
-			want = controls*4 <= total
-		}
-		if got := extract.IsText(b); got != want {
-			t.Fatalf("isText(%q) = %v, want %v", b, got, want)
 		}
 	})
 }
