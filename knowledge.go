@@ -87,12 +87,7 @@ func (e *Engine) CreateDocument(ctx context.Context, user User, req knowledge.Cr
 		if err := tx.DocumentInsert(ctx, &d, chunkIDs, chunks); err != nil {
 			return err
 		}
-		for _, id := range chunkIDs {
-			if err := tx.OutboxIndex(ctx, knowledge.TypeChunk, id); err != nil {
-				return err
-			}
-		}
-		return nil
+		return tx.OutboxIndexChunks(ctx, d.ID)
 	})
 	return d.Document, err
 }

@@ -32,6 +32,15 @@ func (tx *Tx) DocumentInsert(ctx context.Context, d *DocumentRow, chunkIDs []str
 	return nil
 }
 
+// OutboxIndexChunks queues every chunk of document docID for indexing, in
+// position order, in one statement: as OutboxIndex for each would.
+func (tx *Tx) OutboxIndexChunks(ctx context.Context, docID string) error {
+	tx.outbox = true
+	_, err := tx.exec(ctx, `INSERT INTO index_outbox (doc_id, op, doc_type, created_at)
+		SELECT id, 'index', ?, ? FROM chunks WHERE document_id = ? ORDER BY position`, knowledge.TypeChunk, tx.NowMillis(), docID)
+	return mapErr(err)
+}
+
 const documentCols = `d.id, d.title, d.content_type, d.size_bytes, d.chunk_count, COALESCE(d.org_id, ''), d.created_at, COALESCE(d.user_id, '')`
 
 func scanDocument(row interface{ Scan(...any) error }) (DocumentRow, error) {
