@@ -2,6 +2,8 @@ package xentree_test
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -259,5 +261,37 @@ func TestQueryKnowledgeAnswersFromSentences(t *testing.T) {
 				t.Errorf("%q: answer %q quotes %q", c.q, ans.Answer, heading)
 			}
 		}
+	}
+}
+
+// TestKnowledgeLargeDocument: a document of more chunks than the indexer
+// takes in one step (4,000, built in parallel batches) is searchable to its
+// last chunk, and leaves nothing in the outbox.
+func TestKnowledgeLargeDocument(t *testing.T) {
+	eng := xentreetest.NewEngine(t, xentreetest.WithConfig(func(c *xentree.Config) {
+		c.Knowledge.ChunkSize, c.Knowledge.ChunkOverlap = 30, -1 // a sentence a chunk
+	}))
+	ctx := context.Background()
+	ada, _ := xentreetest.CreateUser(t, eng, "")
+	var b strings.Builder
+	const sentences = 9000
+	for i := range sentences {
+		fmt.Fprintf(&b, "Sentence %d is here. ", i)
+	}
+	d := addDoc(t, eng, ada, knowledge.CreateRequest{Title: "Many", Content: b.String()})
+	if d.ChunkCount != sentences {
+		t.Fatalf("%d chunks, want %d", d.ChunkCount, sentences)
+	}
+	if err := eng.WaitIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int{0, 1, 3999, 4000, 6001, 8000, sentences - 1} {
+		res := ksearch(t, eng, ada, strconv.Itoa(i))
+		if want := fmt.Sprintf("Sentence %d is here.", i); len(res) != 1 || res[0].Text != want {
+			t.Fatalf("sentence %d: %+v", i, res)
+		}
+	}
+	if pending, _, err := eng.IndexBacklog(ctx); err != nil || pending != 0 {
+		t.Fatalf("outbox holds %d operations (%v)", pending, err)
 	}
 }

@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -203,5 +204,40 @@ func TestRebuild(t *testing.T) {
 	}
 	if len(seen) == 0 || seen[len(seen)-1] != 3 {
 		t.Errorf("progress = %v", seen)
+	}
+}
+
+// A backlog of several steps is applied in order: a delete queued after a
+// full step removes what that step indexed, and a change queued after it
+// wins.
+func TestDrainsStepsInOrder(t *testing.T) {
+	db, ix, x := started(t, t.TempDir())
+	err := db.Write(ctx, func(tx *store.Tx) error {
+		for i := range StepSize + BatchSize + 10 {
+			if err := putNote(tx, fmt.Sprintf("n%d", i), fmt.Sprintf("note %d", i)); err != nil {
+				return err
+			}
+		}
+		if err := dropNote(tx, "n1"); err != nil {
+			return err
+		}
+		return putNote(tx, "n2", "rewritten")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := ix.Count(); n != StepSize+BatchSize+10-1 {
+		t.Errorf("index holds %d docs, want %d", n, StepSize+BatchSize+10-1)
+	}
+	for q, want := range map[string]int{"0": 1, "1": 0, "2": 0, "rewritten": 1, fmt.Sprint(StepSize + BatchSize + 9): 1} {
+		if got := search(t, ix, "u1", q); len(got) != want {
+			t.Errorf("search %q: %v, want %d hit(s)", q, got, want)
+		}
+	}
+	if pending, _, _ := db.OutboxStats(ctx); pending != 0 {
+		t.Errorf("outbox still holds %d rows", pending)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"errors"
 	"html"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -33,6 +34,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/whitespace"
+	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
 
@@ -97,8 +99,9 @@ type Index struct {
 	stale   bool // built with an older mapping: Rebuild it
 	created bool // did not exist before Open
 	path    string
-	en      analysis.Analyzer
-	mu      sync.RWMutex // write-locked only to swap the index in Rebuild
+	en      analysis.Analyzer // English: snippets
+	words   *englishTerms     // English: index and query terms
+	mu      sync.RWMutex      // write-locked only to swap the index in Rebuild
 	b       bleve.Index
 }
 
@@ -111,7 +114,8 @@ func Open(path string, lockTimeout time.Duration) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	ix := &Index{path: path, b: b, en: b.Mapping().AnalyzerNamed(textAnalyzer)}
+	en := b.Mapping().AnalyzerNamed(textAnalyzer)
+	ix := &Index{path: path, b: b, en: en, words: newEnglishTerms(en)}
 	ix.created = created
 	ix.stale = !created && !current(b.Mapping())
 	return ix, nil
@@ -246,39 +250,32 @@ func scopeKeys(ownerID string, orgIDs ...string) []string {
 }
 
 // terms analyses text as English into its index terms, in order.
-func (ix *Index) terms(text string) []string {
-	ts := ix.en.Analyze([]byte(text))
-	out := make([]string, 0, len(ts))
-	for _, t := range ts {
-		out = append(out, string(t.Term))
-	}
-	return out
-}
+func (ix *Index) terms(text string) []string { return ix.words.appendTerms(nil, text) }
 
-// prefixed joins terms, each prefixed with every scope and the type.
-func prefixed(scopes []string, typ string, terms []string) string {
-	var b strings.Builder
-	for _, sc := range scopes {
-		for _, t := range terms {
-			b.WriteString(sc)
-			b.WriteByte('|')
-			b.WriteString(typ)
-			b.WriteByte('|')
-			b.WriteString(t)
-			b.WriteByte(' ')
-		}
-	}
-	return b.String()
-}
-
-// bleveDoc is what Bleve stores and indexes for d.
-func (ix *Index) bleveDoc(d *Doc) map[string]any {
-	scopes := scopeKeys(d.OwnerID, d.OrgID)
-	return map[string]any{
+// bleveDoc is what Bleve stores and indexes for d: its fields as the
+// mapping maps them, but for scopedText, which the mapping maps from "" and
+// which is then replaced with the scoped terms of title and body
+// (scopedField; m's field options stay).
+func (ix *Index) bleveDoc(m mapping.IndexMapping, d *Doc) (*document.Document, error) {
+	doc := document.NewDocument(d.ID)
+	err := m.MapDocument(doc, map[string]any{
 		"type": d.Type, "owner_id": d.OwnerID, "org_id": d.OrgID, "parent_id": d.ParentID,
 		"title": d.Title, "body": d.Body, "created_at": d.CreatedAt, "position": d.Position,
-		scopedText: []string{prefixed(scopes, d.Type, ix.terms(d.Title)), prefixed(scopes, d.Type, ix.terms(d.Body))},
+		scopedText: "",
+	})
+	if err != nil {
+		return nil, err
 	}
+	var prefixes []string
+	for _, sc := range scopeKeys(d.OwnerID, d.OrgID) {
+		prefixes = append(prefixes, sc+"|"+d.Type+"|")
+	}
+	for i, f := range doc.Fields {
+		if f.Name() == scopedText {
+			doc.Fields[i] = &scopedField{words: ix.words, opts: f.Options(), prefixes: prefixes, parts: [2]string{d.Title, d.Body}}
+		}
+	}
+	return doc, nil
 }
 
 // Close closes the index.
@@ -288,14 +285,74 @@ func (ix *Index) Close() error {
 	return ix.b.Close()
 }
 
-// Apply applies ops in order as one batch: a later op on the same id wins.
+// Apply applies ops in order: a later op on the same id wins. Bleve builds
+// a batch's segment on one core, so many ops are cut into consecutive runs,
+// a batch a core (minPartition ops at least), built at the same time,
+// unless an id has ops in two runs (their order would be lost). Each batch
+// is applied atomically, and all of them before Apply returns; after an
+// error, some may have been applied, which applying them again repairs.
 func (ix *Index) Apply(ops []Op) error {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
+	parts := partition(ops, min(runtime.GOMAXPROCS(0), maxPartitions, len(ops)/minPartition))
+	if len(parts) == 1 {
+		return ix.apply(parts[0])
+	}
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i, p := range parts {
+		wg.Go(func() { errs[i] = ix.apply(p) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// Batch partitioning: at most maxPartitions batches, of minPartition ops at
+// least, so that only large steps are split (the indexer's full ones).
+// Where documents land moves scores a little: Bleve's BM25 takes a field's
+// average length from the sum of its segments' dictionary sizes, and ranks
+// equal scores by their place in the index, which for batches built at the
+// same time is whichever finished first. Splitting steps of 1,000 ops
+// moved CISI nDCG@10 from 0.414-0.415 to 0.412-0.415 over eight runs.
+const (
+	maxPartitions = 4
+	minPartition  = 2000
+)
+
+// partition cuts ops into n runs of consecutive ops, or returns them as one
+// when n < 2 or an id has ops in two runs.
+func partition(ops []Op, n int) [][]Op {
+	if n < 2 {
+		return [][]Op{ops}
+	}
+	parts := make([][]Op, n)
+	runOf := make(map[string]int, len(ops))
+	for i, op := range ops {
+		id := op.DeleteID
+		if op.Doc != nil {
+			id = op.Doc.ID
+		}
+		run := i * n / len(ops)
+		if r, ok := runOf[id]; ok && r != run {
+			return [][]Op{ops}
+		}
+		runOf[id] = run
+		parts[run] = append(parts[run], op)
+	}
+	return parts
+}
+
+// apply applies ops as one batch. Called with mu read-locked.
+func (ix *Index) apply(ops []Op) error {
 	batch := ix.b.NewBatch()
+	m := ix.b.Mapping()
 	for _, op := range ops {
 		if op.Doc != nil {
-			if err := batch.Index(op.Doc.ID, ix.bleveDoc(op.Doc)); err != nil {
+			doc, err := ix.bleveDoc(m, op.Doc)
+			if err == nil {
+				err = batch.IndexAdvanced(doc)
+			}
+			if err != nil {
 				return xerr.Internalf(err, "index: batch %s", op.Doc.ID)
 			}
 		} else {
@@ -504,7 +561,11 @@ func (ix *Index) Rebuild(ctx context.Context, each func(yield func(Doc) error) e
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := batch.Index(d.ID, ix.bleveDoc(&d)); err != nil {
+		doc, err := ix.bleveDoc(nb.Mapping(), &d)
+		if err == nil {
+			err = batch.IndexAdvanced(doc)
+		}
+		if err != nil {
 			return err
 		}
 		n++
