@@ -118,9 +118,12 @@ type Config struct {
 	Knowledge KnowledgeConfig
 
 	// IndexBatchDelay is how long the indexer lets changes accumulate after
-	// a commit before applying them as one batch: larger batches cost Bleve
-	// far less per document. New content is searchable after about this long
-	// (WaitIndexed does not wait for it). Defaults to 50 milliseconds.
+	// a commit before applying them as one batch, while commits keep coming
+	// (the previous batch ended less than this long ago): larger batches
+	// cost Bleve far less per document. After a quiet spell a change is
+	// applied at once. So under a burst of writes new content is searchable
+	// after about this long (WaitIndexed does not wait for it). Defaults to
+	// 50 milliseconds.
 	IndexBatchDelay time.Duration
 
 	// DisableIndex opens the Engine without the search index, for maintenance

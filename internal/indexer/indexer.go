@@ -80,12 +80,17 @@ func (x *Indexer) Start() {
 		defer close(x.done)
 		t := time.NewTicker(x.poll)
 		defer t.Stop()
+		var lastEnd time.Time // of the last drain, on the real clock time.After uses
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-x.wake:
-				if x.delay > 0 {
+				// The delay only batches a burst: after a quiet spell the
+				// first change is applied at once (a lone write or a large
+				// document becomes searchable without waiting), and only
+				// wake-ups that follow a drain closely wait and accumulate.
+				if x.delay > 0 && time.Since(lastEnd) < x.delay {
 					select {
 					case <-ctx.Done():
 						return
@@ -97,6 +102,7 @@ func (x *Indexer) Start() {
 			if err := x.Drain(ctx); err != nil && ctx.Err() == nil {
 				x.log.Error("indexer: drain failed; will retry", "err", err)
 			}
+			lastEnd = time.Now()
 		}
 	}()
 }
