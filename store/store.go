@@ -91,6 +91,7 @@ type DB struct {
 	stopCkpt    chan struct{}
 	ckptDone    chan struct{}
 	walLimit    int64
+	pageSize    int64
 	busyTimeout time.Duration
 }
 
@@ -110,21 +111,31 @@ func (db *DB) checkpointer(interval time.Duration) {
 	}
 }
 
-// truncateWait is how long a truncating checkpoint waits for readers. It
+// restartWait is how long a restarting checkpoint waits for readers. It
 // holds off writers while it waits, so it gives up soon and tries again at
 // the next tick rather than stall requests behind a long reader.
-const truncateWait = 200 * time.Millisecond
+const restartWait = 200 * time.Millisecond
 
 // checkpoint copies committed WAL frames into the database file. PASSIVE
-// never blocks the writer or readers; only a WAL past the limit pays for a
-// TRUNCATE, which rewinds it to empty.
+// never blocks the writer or readers, but under a steady stream of writes it
+// never catches up with the end of the log, so the log only grows. A log
+// past the limit pays for a RESTART: once no reader needs the log, the next
+// write starts it again from the top. RESTART and not TRUNCATE: truncating
+// the file (and syncing that) held writers off for 60-120 ms at a time under
+// a create load, against 10-20 ms for a restart (a p99 of 65-90 ms at 64
+// connections, 42 ms after). The file keeps its size for reuse, and
+// journal_size_limit on the writer trims it back to the limit when the log
+// restarts.
 func (db *DB) checkpoint() {
-	_, _ = db.ckpt.Exec("PRAGMA wal_checkpoint(PASSIVE)")
-	if fi, err := os.Stat(db.path + "-wal"); err != nil || fi.Size() <= db.walLimit {
+	var busy, logFrames, done int
+	if err := db.ckpt.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logFrames, &done); err != nil {
 		return
 	}
-	_, _ = db.ckpt.Exec(fmt.Sprintf("PRAGMA busy_timeout(%d)", truncateWait.Milliseconds()))
-	_, _ = db.ckpt.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	if int64(logFrames)*db.pageSize <= db.walLimit {
+		return
+	}
+	_, _ = db.ckpt.Exec(fmt.Sprintf("PRAGMA busy_timeout(%d)", restartWait.Milliseconds()))
+	_, _ = db.ckpt.Exec("PRAGMA wal_checkpoint(RESTART)")
 	_, _ = db.ckpt.Exec(fmt.Sprintf("PRAGMA busy_timeout(%d)", db.busyTimeout.Milliseconds()))
 }
 
@@ -167,7 +178,8 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 	}
 	// The writer takes the write lock at BEGIN, so a transaction never has
 	// to upgrade from read to write and fail half-way.
-	w, err := sql.Open("sqlite", dsn("_txlock", "immediate", "_pragma", "wal_autocheckpoint(0)"))
+	w, err := sql.Open("sqlite", dsn("_txlock", "immediate", "_pragma", "wal_autocheckpoint(0)",
+		"_pragma", fmt.Sprintf("journal_size_limit(%d)", o.WALLimit)))
 	if err != nil {
 		return nil, xerr.Internalf(err, "store: open writer")
 	}
@@ -179,6 +191,10 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 	// Migrate on the writer before readers open, so readers see the schema.
 	if err := db.migrate(ctx, o.schemaUpTo); err != nil {
 		w.Close()
+		return nil, err
+	}
+	if db.pageSize, err = db.pragmaInt(ctx, "page_size"); err != nil {
+		db.Close()
 		return nil, err
 	}
 	readCache := fmt.Sprintf("cache_size(%d)", -o.ReadCacheKiB)
@@ -209,6 +225,18 @@ func Open(ctx context.Context, path string, o Options) (*DB, error) {
 	db.stopCkpt, db.ckptDone = make(chan struct{}), make(chan struct{})
 	go db.checkpointer(o.CheckpointInterval)
 	return db, nil
+}
+
+// pragmaInt reads an integer pragma on the writer.
+func (db *DB) pragmaInt(ctx context.Context, name string) (int64, error) {
+	db.wlock <- struct{}{}
+	defer func() { <-db.wlock }()
+	var v int64
+	err := db.connect(ctx)
+	if err == nil {
+		err = db.wc.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v)
+	}
+	return v, mapErr(err)
 }
 
 // Path is the database file.
