@@ -162,7 +162,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (*report, error) 
 	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 
-	rep := &report{opts: o, machine: describeMachine()}
+	rep := &report{opts: o, machine: describeMachine(o.xentreeBin)}
 	fmt.Fprint(stdout, rep.machine)
 	if o.xentreeBin == "" {
 		dir, err := os.MkdirTemp("", "xentree-bench-bin-")

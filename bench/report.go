@@ -1,6 +1,7 @@
 package main
 
 import (
+	"debug/buildinfo"
 	"fmt"
 	"io"
 	"maps"
@@ -42,9 +43,37 @@ func (rep *report) ingestLines() []string {
 	return lines
 }
 
+// binaryRevision is " (git abc1234)", "+changes" for a dirty tree, of a
+// Go binary built in a git checkout, from the VCS settings Go stamps into
+// it; "" when it has none.
+func binaryRevision(path string) string {
+	bi, err := buildinfo.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if rev == "" {
+		return ""
+	}
+	out := " (git " + rev[:min(7, len(rev))]
+	if modified == "true" {
+		out += "+changes"
+	}
+	return out + ")"
+}
+
 // describeMachine names what the figures depend on: the CPU, the
-// parallelism and the exact versions of everything measured.
-func describeMachine() string {
+// parallelism and the exact versions of everything measured: for a
+// Xentree binary given with -xentree, the revision it was built from.
+func describeMachine(xentreeBin string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "machine: %s, %d CPUs, GOMAXPROCS %d, %s/%s\n", cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(&b, "versions: %s", runtime.Version())
@@ -53,7 +82,10 @@ func describeMachine() string {
 			switch d.Path {
 			case "github.com/xentree/xentree":
 				v := d.Version
-				if d.Replace != nil {
+				switch {
+				case xentreeBin != "":
+					v = "binary " + xentreeBin + binaryRevision(xentreeBin)
+				case d.Replace != nil:
 					v = "this checkout" + gitRevision()
 				}
 				fmt.Fprintf(&b, ", xentree %s", v)
