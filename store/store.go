@@ -479,18 +479,30 @@ func (db *DB) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 // that has not started is still skipped (runPending checks first).
 func uninterruptible(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
-func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+// prepared returns q prepared on tx's connection and the context to run it
+// with (a write runs to its end: uninterruptible), or a nil statement and
+// the connection itself when q is not prepared: past a reader's bound, or
+// when preparing failed, and then the connection's own call reports why.
+func (tx *Tx) prepared(ctx context.Context, q string) (context.Context, *sql.Stmt, *sql.Conn) {
 	if tx.rd != nil {
 		st, err := tx.rd.stmt(ctx, q)
-		if st == nil || err != nil {
-			return tx.rd.conn.ExecContext(ctx, q, args...)
+		if err != nil {
+			st = nil
 		}
-		return st.ExecContext(ctx, args...)
+		return ctx, st, tx.rd.conn
 	}
 	ctx = uninterruptible(ctx)
 	st, err := tx.db.stmt(ctx, q)
 	if err != nil {
-		return nil, err
+		st = nil
+	}
+	return ctx, st, tx.db.wc
+}
+
+func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx, st, c := tx.prepared(ctx, q)
+	if st == nil {
+		return c.ExecContext(ctx, q, args...)
 	}
 	return st.ExecContext(ctx, args...)
 }
@@ -503,38 +515,17 @@ func (tx *Tx) execScript(ctx context.Context, script string) error {
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	if tx.rd != nil {
-		st, err := tx.rd.stmt(ctx, q)
-		if st == nil || err != nil {
-			// Unprepared; after a failed prepare, a Row carrying the error.
-			return tx.rd.conn.QueryRowContext(ctx, q, args...)
-		}
-		return st.QueryRowContext(ctx, args...)
-	}
-	ctx = uninterruptible(ctx)
-	st, err := tx.db.stmt(ctx, q)
-	if err != nil {
-		// A Row carrying the error: QueryRowContext on the conn reports it at Scan.
-		return tx.db.wc.QueryRowContext(ctx, q, args...)
+	ctx, st, c := tx.prepared(ctx, q)
+	if st == nil {
+		return c.QueryRowContext(ctx, q, args...)
 	}
 	return st.QueryRowContext(ctx, args...)
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	if tx.rd != nil {
-		st, err := tx.rd.stmt(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		if st == nil {
-			return tx.rd.conn.QueryContext(ctx, q, args...)
-		}
-		return st.QueryContext(ctx, args...)
-	}
-	ctx = uninterruptible(ctx)
-	st, err := tx.db.stmt(ctx, q)
-	if err != nil {
-		return nil, err
+	ctx, st, c := tx.prepared(ctx, q)
+	if st == nil {
+		return c.QueryContext(ctx, q, args...)
 	}
 	return st.QueryContext(ctx, args...)
 }
