@@ -18,17 +18,12 @@ import (
 	"github.com/xentree/xentree/store/index"
 )
 
-// Step sizes. A drain step reads up to StepSize operations and applies them
-// in batches of up to BatchSize, in order. A step can be larger than a
-// batch, and index.Apply then builds a large batch as a segment a core at
-// the same time; that is off (StepSize = BatchSize): under a create load
-// that left the indexer behind, full steps of 4,000 built as two segments
-// at once took a server's peak RSS from 180 to 410 MiB, and a 20 MiB
-// upload was no faster end to end (docs/performance.md).
-const (
-	BatchSize = 1000
-	StepSize  = BatchSize
-)
+// BatchSize bounds one drain step, which is one Bleve batch. Larger steps
+// built as several segments at once (one a core) were tried: under a create
+// load that left the indexer behind they took a server's peak RSS from 180
+// to 410 MiB, and a 20 MiB upload was no faster end to end
+// (docs/performance.md).
+const BatchSize = 1000
 
 // Indexer is the outbox consumer.
 type Indexer struct {
@@ -115,7 +110,7 @@ func (x *Indexer) Stop() {
 }
 
 // Drain applies everything pending at the time of the call, a step of up
-// to StepSize operations at a time, in order.
+// to BatchSize operations at a time, in order.
 func (x *Indexer) Drain(ctx context.Context) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -127,7 +122,7 @@ func (x *Indexer) Drain(ctx context.Context) error {
 		if err := x.apply(ctx, pending, ops); err != nil {
 			return err
 		}
-		if len(pending) < StepSize {
+		if len(pending) < BatchSize {
 			return nil
 		}
 	}
@@ -140,7 +135,7 @@ func (x *Indexer) read(ctx context.Context) ([]store.OutboxOp, []index.Op, error
 	var docs map[string]*index.Doc
 	err := x.db.Read(ctx, func(tx *store.Tx) error {
 		var err error
-		if pending, err = tx.OutboxPending(ctx, StepSize); err != nil {
+		if pending, err = tx.OutboxPending(ctx, BatchSize); err != nil {
 			return err
 		}
 		docs, err = load(ctx, tx, pending)
@@ -162,33 +157,25 @@ func (x *Indexer) read(ctx context.Context) ([]store.OutboxOp, []index.Op, error
 	return pending, ops, nil
 }
 
-// apply applies a step's operations to the index, a batch at a time (one
-// for a full step), deleting each batch's outbox rows only once it is
-// applied. ops[i] is pending[i]'s.
+// apply applies a step's operations to the index as one batch and only
+// then deletes their outbox rows. ops[i] is pending[i]'s.
 func (x *Indexer) apply(ctx context.Context, pending []store.OutboxOp, ops []index.Op) error {
-	size := BatchSize
-	if len(ops) == StepSize {
-		size = StepSize
+	if err := x.ix.Apply(ops); err != nil {
+		return err
 	}
-	for from := 0; from < len(ops); from += size {
-		to := min(from+size, len(ops))
-		if err := x.ix.Apply(ops[from:to]); err != nil {
-			return err
-		}
-		if err := x.db.OutboxAck(ctx, pending[to-1].Seq); err != nil {
-			return err
-		}
-		x.lastAt.Store(x.now().UnixMilli())
-		if x.indexed != nil {
-			byType := map[string][]string{}
-			for _, op := range ops[from:to] {
-				if op.Doc != nil {
-					byType[op.Doc.Type] = append(byType[op.Doc.Type], op.Doc.ID)
-				}
+	if err := x.db.OutboxAck(ctx, pending[len(pending)-1].Seq); err != nil {
+		return err
+	}
+	x.lastAt.Store(x.now().UnixMilli())
+	if x.indexed != nil {
+		byType := map[string][]string{}
+		for _, op := range ops {
+			if op.Doc != nil {
+				byType[op.Doc.Type] = append(byType[op.Doc.Type], op.Doc.ID)
 			}
-			for typ, ids := range byType {
-				x.indexed(typ, ids)
-			}
+		}
+		for typ, ids := range byType {
+			x.indexed(typ, ids)
 		}
 	}
 	return nil

@@ -213,7 +213,7 @@ func TestRebuild(t *testing.T) {
 func TestDrainsStepsInOrder(t *testing.T) {
 	db, ix, x := started(t, t.TempDir())
 	err := db.Write(ctx, func(tx *store.Tx) error {
-		for i := range StepSize + BatchSize + 10 {
+		for i := range 2*BatchSize + 10 {
 			if err := putNote(tx, fmt.Sprintf("n%d", i), fmt.Sprintf("note %d", i)); err != nil {
 				return err
 			}
@@ -229,10 +229,10 @@ func TestDrainsStepsInOrder(t *testing.T) {
 	if err := x.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := ix.Count(); n != StepSize+BatchSize+10-1 {
-		t.Errorf("index holds %d docs, want %d", n, StepSize+BatchSize+10-1)
+	if n, _ := ix.Count(); n != 2*BatchSize+10-1 {
+		t.Errorf("index holds %d docs, want %d", n, 2*BatchSize+10-1)
 	}
-	for q, want := range map[string]int{"0": 1, "1": 0, "2": 0, "rewritten": 1, fmt.Sprint(StepSize + BatchSize + 9): 1} {
+	for q, want := range map[string]int{"0": 1, "1": 0, "2": 0, "rewritten": 1, fmt.Sprint(2*BatchSize + 9): 1} {
 		if got := search(t, ix, "u1", q); len(got) != want {
 			t.Errorf("search %q: %v, want %d hit(s)", q, got, want)
 		}

@@ -22,7 +22,6 @@ import (
 	"errors"
 	"html"
 	"os"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -285,65 +284,10 @@ func (ix *Index) Close() error {
 	return ix.b.Close()
 }
 
-// Apply applies ops in order: a later op on the same id wins. Bleve builds
-// a batch's segment on one core, so many ops are cut into consecutive runs,
-// a batch a core (minPartition ops at least), built at the same time,
-// unless an id has ops in two runs (their order would be lost). Each batch
-// is applied atomically, and all of them before Apply returns; after an
-// error, some may have been applied, which applying them again repairs.
+// Apply applies ops in order as one batch: a later op on the same id wins.
 func (ix *Index) Apply(ops []Op) error {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	parts := partition(ops, min(runtime.GOMAXPROCS(0), maxPartitions, len(ops)/minPartition))
-	if len(parts) == 1 {
-		return ix.apply(parts[0])
-	}
-	errs := make([]error, len(parts))
-	var wg sync.WaitGroup
-	for i, p := range parts {
-		wg.Go(func() { errs[i] = ix.apply(p) })
-	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
-
-// Batch partitioning: at most maxPartitions batches, of minPartition ops at
-// least, so that only large steps are split (the indexer's full ones).
-// Where documents land moves scores a little: Bleve's BM25 takes a field's
-// average length from the sum of its segments' dictionary sizes, and ranks
-// equal scores by their place in the index, which for batches built at the
-// same time is whichever finished first. Splitting steps of 1,000 ops
-// moved CISI nDCG@10 from 0.414-0.415 to 0.412-0.415 over eight runs.
-const (
-	maxPartitions = 4
-	minPartition  = 2000
-)
-
-// partition cuts ops into n runs of consecutive ops, or returns them as one
-// when n < 2 or an id has ops in two runs.
-func partition(ops []Op, n int) [][]Op {
-	if n < 2 {
-		return [][]Op{ops}
-	}
-	parts := make([][]Op, n)
-	runOf := make(map[string]int, len(ops))
-	for i, op := range ops {
-		id := op.DeleteID
-		if op.Doc != nil {
-			id = op.Doc.ID
-		}
-		run := i * n / len(ops)
-		if r, ok := runOf[id]; ok && r != run {
-			return [][]Op{ops}
-		}
-		runOf[id] = run
-		parts[run] = append(parts[run], op)
-	}
-	return parts
-}
-
-// apply applies ops as one batch. Called with mu read-locked.
-func (ix *Index) apply(ops []Op) error {
 	batch := ix.b.NewBatch()
 	m := ix.b.Mapping()
 	for _, op := range ops {
