@@ -98,26 +98,20 @@ func Answer(req ai.Request) string {
 // cover the question best, up to three, in passage order, each cited.
 //
 // A line that is not a sentence (a heading, a list item, a table cell: no
-// closing punctuation) is used only when no sentence matches at all: such a
-// line repeats the question's words without answering it. Coverage weighs
-// each question term by how few candidate lines carry it, so the sentence
-// with the rare, specific words ("form" in "Where do glaciers form?") beats
-// those that only share the document's topic word ("glaciers"); sentences
-// far below the best are left out rather than padded in.
+// closing punctuation) is never quoted: such a line repeats the question's
+// words without answering it. When no sentence shares a word with the
+// question but such a line does, the answer is the first sentence of the
+// passage with the best-matching line (see lead). Coverage weighs each
+// question term by how few candidate lines carry it, so the sentence with
+// the rare, specific words ("form" in "Where do glaciers form?") beats those
+// that only share the document's topic word ("glaciers"); sentences far
+// below the best are left out rather than padded in.
 func extractive(q map[string]bool, ps []ai.Passage) string {
-	type cand struct {
-		text     string
-		cite     int
-		order    int
-		terms    map[string]bool
-		sentence bool
-		score    float64
-	}
-	var all []cand
+	var all []line
 	df := map[string]int{}
 	for i, p := range ps {
 		for _, s := range sentences(p.Text) {
-			c := cand{text: s, cite: i + 1, order: len(all), terms: map[string]bool{}, sentence: isSentence(s)}
+			c := line{text: s, cite: i + 1, order: len(all), terms: map[string]bool{}, sentence: isSentence(s)}
 			for t := range terms(s) {
 				if q[t] {
 					c.terms[t] = true
@@ -127,26 +121,24 @@ func extractive(q map[string]bool, ps []ai.Passage) string {
 			all = append(all, c)
 		}
 	}
-	var cands []cand
-	for _, want := range []bool{true, false} { // sentences first; other lines only failing them
-		for _, c := range all {
-			if c.sentence == want && len(c.terms) > 0 {
-				cands = append(cands, c)
-			}
+	n := float64(len(all))
+	weigh := func(c *line) {
+		for t := range c.terms {
+			c.score += math.Log(1 + n/float64(df[t]))
 		}
-		if len(cands) > 0 {
-			break
+	}
+	var cands []line
+	for _, c := range all {
+		if c.sentence && len(c.terms) > 0 {
+			cands = append(cands, c)
 		}
 	}
 	if len(cands) == 0 {
-		return ""
+		return lead(all, weigh)
 	}
-	n := float64(len(all))
 	best := 0.0
 	for i := range cands {
-		for t := range cands[i].terms {
-			cands[i].score += math.Log(1 + n/float64(df[t]))
-		}
+		weigh(&cands[i])
 		best = max(best, cands[i].score)
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
@@ -161,10 +153,54 @@ func extractive(q map[string]bool, ps []ai.Passage) string {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(c.text)
-		b.WriteString(" [" + strconv.Itoa(c.cite) + "]")
+		b.WriteString(cited(c))
 	}
 	return b.String()
+}
+
+// line is a line or sentence of a passage, a candidate for the answer.
+type line struct {
+	text     string
+	cite     int // the passage's number, from 1
+	order    int // position among all passages' lines
+	terms    map[string]bool
+	sentence bool
+	score    float64
+}
+
+func cited(l line) string { return l.text + " [" + strconv.Itoa(l.cite) + "]" }
+
+// lead answers when no sentence shares a word with the question: if a line
+// that is not a sentence (a heading, a list label) does, the passage holding
+// the best-weighted such line (the earlier passage on a tie) is the best
+// passage, and its first sentence is the answer; failing that, the next
+// passage with a matching line. The line itself is never quoted. It returns
+// "" (nothing found) when no line matches or no matching passage has a
+// sentence.
+func lead(all []line, weigh func(*line)) string {
+	score := map[int]float64{} // best line score per passage
+	var cites []int
+	for _, c := range all {
+		if len(c.terms) == 0 {
+			continue
+		}
+		weigh(&c)
+		if old, ok := score[c.cite]; !ok {
+			cites = append(cites, c.cite)
+			score[c.cite] = c.score
+		} else if c.score > old {
+			score[c.cite] = c.score
+		}
+	}
+	sort.SliceStable(cites, func(i, j int) bool { return score[cites[i]] > score[cites[j]] })
+	for _, cite := range cites {
+		for _, c := range all {
+			if c.cite == cite && c.sentence {
+				return cited(c)
+			}
+		}
+	}
+	return ""
 }
 
 // isSentence reports whether a line reads as a sentence: it ends with

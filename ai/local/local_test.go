@@ -38,10 +38,32 @@ func TestAnswer(t *testing.T) {
 			Passages: []ai.Passage{{Title: "Ice > How glaciers move", Text: "How glaciers move\nValley glaciers\nIce sheets\n" +
 				"Glaciers move by sliding over the bedrock on a film of meltwater."}},
 		}, "Glaciers move by sliding over the bedrock on a film of meltwater. [1]"},
-		{"a list line when no sentence matches", ai.Request{
+		{"the passage's first sentence, not the heading, when no sentence matches", ai.Request{
+			Messages: []ai.Message{{Role: "user", Content: "How do glaciers move?"}},
+			Passages: []ai.Passage{{Title: "Ice", Text: "How glaciers move\nThey slide on meltwater."}},
+		}, "They slide on meltwater. [1]"},
+		{"not a Markdown heading when no sentence matches", ai.Request{
+			Messages: []ai.Message{{Role: "user", Content: "How do glaciers move?"}},
+			Passages: []ai.Passage{{Title: "Ice", Text: "## How glaciers move\nThey slide on meltwater."}},
+		}, "They slide on meltwater. [1]"},
+		{"not an HTML heading when no sentence matches", ai.Request{
+			Messages: []ai.Message{{Role: "user", Content: "How do glaciers move?"}},
+			Passages: []ai.Passage{{Title: "Ice", Text: "<h2>How glaciers move</h2>\nThey slide on meltwater."}},
+		}, "They slide on meltwater. [1]"},
+		{"the best-matching passage's first sentence, not a list line", ai.Request{
 			Messages: []ai.Message{{Role: "user", Content: "Which beans to use?"}},
-			Passages: []ai.Passage{{Title: "Coffee", Text: "Use fresh beans\nGrind just before brewing\nWater should be hot."}},
-		}, "Use fresh beans [1]"},
+			Passages: []ai.Passage{
+				{Title: "Tea", Text: "Tea leaves\nSteep them for three minutes."},
+				{Title: "Coffee", Text: "Use fresh beans\nGrind just before brewing\nWater should be hot."},
+			},
+		}, "Water should be hot. [2]"},
+		{"nothing when the matching lines have no sentence", ai.Request{
+			Messages: []ai.Message{{Role: "user", Content: "How do glaciers move?"}},
+			Passages: []ai.Passage{
+				{Title: "Ice", Text: "How glaciers move\nValley glaciers"},
+				{Title: "Rocks", Text: "Granite is an igneous rock."},
+			},
+		}, "could not find anything"},
 		{"passages without an answer", ai.Request{
 			Messages: []ai.Message{{Role: "user", Content: "Who won the 1930 world cup?"}},
 			Passages: []ai.Passage{{Title: "Rocks", Text: "Granite is an igneous rock."}},
