@@ -14,6 +14,7 @@ import (
 	"github.com/xentree/xentree/internal/ids"
 	"github.com/xentree/xentree/internal/xerr"
 	"github.com/xentree/xentree/internal/xtime"
+	"github.com/xentree/xentree/live"
 	"github.com/xentree/xentree/store"
 	"github.com/xentree/xentree/xel"
 )
@@ -109,7 +110,7 @@ func (e *Engine) EngagementStats(ctx context.Context, user User, req adminstats.
 				out.TopMembers = append(out.TopMembers, adminstats.TopMember{UserID: id, FullName: names[id], XPEarned: a.XPEarned})
 			}
 		}
-		out.Totals.LiveSeconds = liveSeconds(liveMS)
+		out.Totals.LiveSeconds = live.UsedSeconds(liveMS)
 		slices.SortFunc(out.TopMembers, func(a, b adminstats.TopMember) int {
 			if a.XPEarned != b.XPEarned {
 				return b.XPEarned - a.XPEarned
@@ -164,7 +165,7 @@ func (e *Engine) MemberEngagement(ctx context.Context, user User, userID string,
 		out.Daily = act.days
 		if a := act.users[m.UserID]; a != nil {
 			out.Totals = a.Activity
-			out.Totals.LiveSeconds = liveSeconds(a.liveMS)
+			out.Totals.LiveSeconds = live.UsedSeconds(a.liveMS)
 			out.LastActiveAt = xtime.PtrFromMillis(a.last)
 		}
 		mods, err := e.moduleStanding(ctx, tx, scope)
@@ -354,7 +355,7 @@ func (e *Engine) fillFigures(ctx context.Context, tx *store.Tx, s store.StatsSco
 			continue
 		}
 		r.XPEarned, r.Messages = a.XPEarned, a.Messages
-		r.LiveSeconds = liveSeconds(a.liveMS)
+		r.LiveSeconds = live.UsedSeconds(a.liveMS)
 		r.LastActiveAt = xtime.PtrFromMillis(a.last)
 		if a.XELSubmissions > 0 {
 			avg := math.Round(float64(a.scoreSum)/float64(a.XELSubmissions)*10) / 10
@@ -368,6 +369,9 @@ func (e *Engine) fillFigures(ctx context.Context, tx *store.Tx, s store.StatsSco
 // public figures are computed from.
 type memberActivity struct {
 	adminstats.Activity
+	// liveMS is the Live time charged, in milliseconds. A figure sums it
+	// first, then counts it in whole seconds by the Live quota's own rule,
+	// live.UsedSeconds (rounded up: a second begun is a second used).
 	liveMS   int64
 	scoreSum int64
 	last     int64 // Unix ms of the latest event
@@ -443,7 +447,7 @@ func loadActivity(ctx context.Context, tx *store.Tx, s store.StatsScope, rng *ad
 		}
 	}
 	for i := range liveMS {
-		act.days[i].LiveSeconds = liveSeconds(liveMS[i])
+		act.days[i].LiveSeconds = live.UsedSeconds(liveMS[i])
 	}
 	return act, nil
 }
@@ -457,10 +461,6 @@ func addActivity(a, b adminstats.Activity) adminstats.Activity {
 	a.Documents += b.Documents
 	return a
 }
-
-// liveSeconds is charged milliseconds as whole seconds, rounded down, as
-// the Live quota counts them.
-func liveSeconds(ms int64) int64 { return ms / 1000 }
 
 // moduleStanding counts, per member of s, the curriculum's modules they had
 // completed (every task passed) and were in (a task tried) at the range's end.

@@ -244,6 +244,71 @@ func TestAdminStatsDateBoundaries(t *testing.T) {
 	}
 }
 
+// TestAdminStatsLiveSecondsRoundAsQuota: a Live session charged 90.4 s is
+// 91 s in every statistic, as the member's own quota and session count it
+// (live.UsedSeconds: a second begun is a second used), not 90.
+func TestAdminStatsLiveSecondsRoundAsQuota(t *testing.T) {
+	ctx := context.Background()
+	clock := xentreetest.NewClock()
+	eng := xentreetest.NewEngine(t, xentreetest.WithClock(clock))
+	owner := statsUser(t, eng, "owner@round.example", "Olive Owner", "UTC")
+	ada := statsUser(t, eng, "ada@round.example", "Ada Lovelace", "UTC")
+	o := newOrg(t, eng, owner, "Rounding School")
+	statsJoin(t, eng, owner, o.ID, ada, org.RoleMember, "")
+	s, err := eng.StartLiveSession(ctx, ada, live.StartRequest{SessionType: "voice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []time.Duration{30 * time.Second, 30 * time.Second, 30400 * time.Millisecond} {
+		clock.Advance(d)
+		if _, err := eng.HeartbeatLiveSession(ctx, ada, live.SessionRequest{SessionID: s.SessionID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ended, err := eng.EndLiveSession(ctx, ada, live.SessionRequest{SessionID: s.SessionID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := eng.LiveQuota(ctx, ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = 91
+	if want != live.UsedSeconds(90400) || ended.UsedSeconds != want || q.UsedSeconds != want {
+		t.Fatalf("the quota counts 90.4 s as session %d s, month %d s (UsedSeconds %d), want %d",
+			ended.UsedSeconds, q.UsedSeconds, live.UsedSeconds(90400), want)
+	}
+
+	day := clock.Now().UTC().Format(time.DateOnly)
+	req := adminstats.Request{OrganizationID: o.ID, StartDate: day, EndDate: day}
+	stats, err := eng.EngagementStats(ctx, owner, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := eng.MemberEngagement(ctx, owner, ada.ID, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := eng.MemberProgress(ctx, owner, adminstats.DirectoryRequest{OrgID: o.ID, StartDate: day, EndDate: day, Q: "ada"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stats.Daily) != 1 || len(m.Daily) != 1 || len(p.Items) != 1 {
+		t.Fatalf("daily %d, member daily %d, directory rows %d, want 1 each", len(stats.Daily), len(m.Daily), len(p.Items))
+	}
+	for _, f := range []struct {
+		name string
+		got  int64
+	}{
+		{"totals", stats.Totals.LiveSeconds}, {"daily", stats.Daily[0].LiveSeconds},
+		{"member totals", m.Totals.LiveSeconds}, {"member daily", m.Daily[0].LiveSeconds}, {"directory", p.Items[0].LiveSeconds},
+	} {
+		if f.got != want {
+			t.Errorf("%s: live_seconds = %d, want %d as the quota counts it", f.name, f.got, want)
+		}
+	}
+}
+
 func TestAdminStatsBadRanges(t *testing.T) {
 	w := newStatsWorld(t)
 	ctx := context.Background()

@@ -281,8 +281,9 @@ func Scope(actor org.Membership, teamID string) (string, error) {
 	return "", &xerr.Error{Kind: xerr.Forbidden, Message: "only owners, admins and team managers see member statistics"}
 }
 
-// Activity is what members did in a range. LiveSeconds are whole seconds
-// charged, rounded down.
+// Activity is what members did in a range. LiveSeconds are the whole
+// seconds charged, rounded up as the Live quota rounds them
+// (live.UsedSeconds).
 type Activity struct {
 	Messages       int   `json:"messages"`
 	Conversations  int   `json:"conversations"`
