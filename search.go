@@ -19,9 +19,10 @@ import (
 
 var errIndexDisabled = xerr.New(xerr.Unavailable, "search is not available in this process (the index is disabled)")
 
-// Search finds user's own conversations, messages and notes. The query is
-// plain text (words, or a "quoted phrase"), never query syntax. Every hit is
-// confirmed against the store, so deleted content never shows.
+// Search finds user's own conversations, messages, notes, Live transcripts
+// and knowledge chunks (of their own documents, not an organization's). The
+// query is plain text (words, or a "quoted phrase"), never query syntax.
+// Every hit is confirmed against the store, so deleted content never shows.
 func (e *Engine) Search(ctx context.Context, user User, req conversation.SearchRequest) (conversation.SearchResponse, error) {
 	if err := user.Allow(auth.ScopeConversationsRead); err != nil {
 		return conversation.SearchResponse{}, err
