@@ -34,6 +34,11 @@ type Config struct {
 	// It is created with mode 0700 if missing. Required.
 	Dir string
 
+	// Database is a PostgreSQL URL (postgres://user:password@host:5432/db):
+	// the store runs there instead of the SQLite file in Dir. Empty keeps
+	// SQLite, the embedded default. See docs/scaling.md.
+	Database string
+
 	// Clock supplies the time. Defaults to the system clock.
 	Clock Clock
 

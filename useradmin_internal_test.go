@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/xentree/xentree/internal/pgtest"
 	"slices"
 	"strings"
 	"testing"
@@ -31,7 +32,7 @@ type userFixture struct {
 
 func openInternal(t *testing.T) *Engine {
 	t.Helper()
-	e, err := Open(context.Background(), Config{Dir: t.TempDir(), Password: password.Cheap})
+	e, err := Open(context.Background(), Config{Dir: t.TempDir(), Database: pgtest.Schema(t), Password: password.Cheap})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/xentree/xentree/knowledge"
 	"github.com/xentree/xentree/store"
 	"github.com/xentree/xentree/store/index"
+	"github.com/xentree/xentree/store/postgres"
 	"github.com/xentree/xentree/xel"
 )
 
@@ -111,7 +112,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	now := cfg.Clock.Now
-	db, err := store.Open(ctx, filepath.Join(cfg.Dir, dbFile), store.Options{Now: now})
+	db, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -194,6 +195,20 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		return err
 	})
 	return e, nil
+}
+
+// openStore opens the SQLite file in Dir, or the PostgreSQL database that
+// Config.Database names.
+func openStore(ctx context.Context, cfg Config) (*store.DB, error) {
+	o := store.Options{Now: cfg.Clock.Now}
+	if cfg.Database == "" {
+		return store.Open(ctx, filepath.Join(cfg.Dir, dbFile), o)
+	}
+	d, err := postgres.Open(ctx, cfg.Database, postgres.Options{Now: cfg.Clock.Now})
+	if err != nil {
+		return nil, err
+	}
+	return store.OpenDriver(d, o), nil
 }
 
 // Close stops background work, applies pending index changes and closes the

@@ -13,6 +13,9 @@ import (
 // exist) with VACUUM INTO: it reads one snapshot, so writers carry on, and
 // the copy is compact and needs no WAL.
 func (db *DB) Backup(ctx context.Context, path string) error {
+	if db.drv != nil {
+		return xerr.New(xerr.Invalid, "backup: a PostgreSQL store is backed up by the database server (pg_dump), not by xentree")
+	}
 	if _, err := os.Stat(path); err == nil {
 		return xerr.Newf(xerr.Conflict, "backup: %s already exists", path)
 	}

@@ -77,7 +77,7 @@ func (tx *Tx) LiveUsage(ctx context.Context, userID, period string) (int64, erro
 // LiveUsageAdd charges ms to userID in period.
 func (tx *Tx) LiveUsageAdd(ctx context.Context, userID, period string, ms int64) error {
 	_, err := tx.exec(ctx, `INSERT INTO live_usage (user_id, period, used_ms) VALUES (?, ?, ?)
-		ON CONFLICT (user_id, period) DO UPDATE SET used_ms = used_ms + excluded.used_ms`, userID, period, ms)
+		ON CONFLICT (user_id, period) DO UPDATE SET used_ms = live_usage.used_ms + excluded.used_ms`, userID, period, ms)
 	return mapErr(err)
 }
 

@@ -25,6 +25,9 @@ type Memory struct {
 // holds every open reader at once for a moment: give it a bounded ctx.
 func (db *DB) Memory(ctx context.Context) (Memory, error) {
 	var m Memory
+	if db.drv != nil {
+		return m, nil // the database server's memory is not the process's
+	}
 	select {
 	case db.wlock <- struct{}{}:
 	case <-ctx.Done():

@@ -74,8 +74,8 @@ func (db *DB) OutboxStats(ctx context.Context) (pending int64, oldest int64, err
 func (db *DB) HasSearchable(ctx context.Context) (bool, error) {
 	var n int
 	err := db.Read(ctx, func(tx *Tx) error {
-		return tx.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM conversations) OR EXISTS (SELECT 1 FROM notes)
-			OR EXISTS (SELECT 1 FROM live_transcripts) OR EXISTS (SELECT 1 FROM chunks)`).Scan(&n)
+		return tx.queryRow(ctx, `SELECT CASE WHEN EXISTS (SELECT 1 FROM conversations) OR EXISTS (SELECT 1 FROM notes)
+			OR EXISTS (SELECT 1 FROM live_transcripts) OR EXISTS (SELECT 1 FROM chunks) THEN 1 ELSE 0 END`).Scan(&n)
 	})
 	return n != 0, mapErr(err)
 }

@@ -127,6 +127,9 @@ func brokenConn(err error) bool {
 
 // Read runs fn in a read-only transaction (a consistent snapshot).
 func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
+	if db.drv != nil {
+		return db.driverRead(ctx, fn)
+	}
 	rd, err := db.readers.get(ctx)
 	if err != nil {
 		return mapErr(err)

@@ -76,6 +76,7 @@ type Options struct {
 // SQLite's parser is a large share of a small write, and database/sql would
 // otherwise re-prepare every statement in every transaction.
 type DB struct {
+	drv      Driver // a server database; nil for SQLite, which the rest serves
 	w, r     *sql.DB
 	wlock    chan struct{}        // held for the whole of a write transaction
 	pmu      sync.Mutex           // guards pending
@@ -244,6 +245,9 @@ func (db *DB) Path() string { return db.path }
 
 // Close closes both handles; the WAL is checkpointed by SQLite on the last close.
 func (db *DB) Close() error {
+	if db.drv != nil {
+		return db.drv.Close()
+	}
 	if db.stopCkpt != nil {
 		close(db.stopCkpt)
 		<-db.ckptDone
@@ -270,6 +274,7 @@ func (db *DB) SetOutboxHook(f func()) { db.onOutbox = f }
 
 // Tx is a transaction with the clock's time fixed at its start.
 type Tx struct {
+	x      Conn    // a driver's transaction; nil on SQLite
 	rd     *reader // read transactions
 	db     *DB     // write transactions: statements run on db.wc
 	Now    time.Time
@@ -287,6 +292,9 @@ func (tx *Tx) NowMillis() int64 { return tx.Now.UnixMilli() }
 // commit is most of a small write's cost, so concurrent writers share it.
 // Each fn still sees its own ctx: a cancelled one is skipped, not run late.
 func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
+	if db.drv != nil {
+		return db.driverWrite(ctx, fn)
+	}
 	w := &pendingWrite{ctx: ctx, fn: fn, done: make(chan struct{})}
 	db.pmu.Lock()
 	db.pending = append(db.pending, w)
@@ -500,6 +508,10 @@ func (tx *Tx) prepared(ctx context.Context, q string) (context.Context, *sql.Stm
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if tx.x != nil {
+		n, err := tx.x.Exec(ctx, q, args...)
+		return affected(n), err
+	}
 	ctx, st, c := tx.prepared(ctx, q)
 	if st == nil {
 		return c.ExecContext(ctx, q, args...)
@@ -510,11 +522,18 @@ func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 // execScript runs several statements at once (a migration); it cannot be
 // prepared as one statement.
 func (tx *Tx) execScript(ctx context.Context, script string) error {
+	if tx.x != nil {
+		_, err := tx.x.Exec(ctx, script)
+		return err
+	}
 	_, err := tx.db.wc.ExecContext(uninterruptible(ctx), script)
 	return err
 }
 
-func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) Row {
+	if tx.x != nil {
+		return tx.x.QueryRow(ctx, q, args...)
+	}
 	ctx, st, c := tx.prepared(ctx, q)
 	if st == nil {
 		return c.QueryRowContext(ctx, q, args...)
@@ -522,7 +541,10 @@ func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return st.QueryRowContext(ctx, args...)
 }
 
-func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+func (tx *Tx) query(ctx context.Context, q string, args ...any) (Rows, error) {
+	if tx.x != nil {
+		return tx.x.Query(ctx, q, args...)
+	}
 	ctx, st, c := tx.prepared(ctx, q)
 	if st == nil {
 		return c.QueryContext(ctx, q, args...)
@@ -533,6 +555,9 @@ func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 // IntegrityCheck runs PRAGMA integrity_check and returns its verdict ("ok").
 func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
 	var s string
+	if db.drv != nil {
+		return "ok", db.Read(ctx, func(tx *Tx) error { return tx.queryRow(ctx, "SELECT 1").Scan(new(int)) })
+	}
 	err := db.Read(ctx, func(tx *Tx) error { return tx.queryRow(ctx, "PRAGMA integrity_check").Scan(&s) })
 	return s, mapErr(err)
 }
@@ -560,9 +585,18 @@ func (tx *Tx) ExecRaw(ctx context.Context, q string, args ...any) error {
 	return mapErr(err)
 }
 
+// QueryRowRaw runs one query in tx; for tests and tools below the domain
+// methods, as ExecRaw.
+func (tx *Tx) QueryRowRaw(ctx context.Context, q string, args ...any) Row {
+	return tx.queryRow(ctx, q, args...)
+}
+
 // ExecRaw runs one autocommitted statement on the writer, prepared once:
 // the baseline "raw single-row write" that benchmarks compare against.
 func (db *DB) ExecRaw(ctx context.Context, q string, args ...any) error {
+	if db.drv != nil {
+		return db.Write(ctx, func(tx *Tx) error { return tx.ExecRaw(ctx, q, args...) })
+	}
 	db.wlock <- struct{}{}
 	defer func() { <-db.wlock }()
 	if err := db.connect(ctx); err != nil {

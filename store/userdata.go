@@ -141,11 +141,16 @@ func (tx *Tx) TablesNaming(ctx context.Context) (map[string][]string, error) {
 	}
 	out := map[string][]string{}
 	for _, t := range tables {
-		cols, err := queryAll(ctx, tx, `SELECT name FROM pragma_table_info(?)`, []any{t}, scanString)
+		cols, err := tx.columnNames(ctx, t)
 		if err != nil {
 			return nil, err
 		}
-		fks, err := queryAll(ctx, tx, `SELECT "from" FROM pragma_foreign_key_list(?) WHERE "table" = 'users'`, []any{t}, scanString)
+		fkq := `SELECT "from" FROM pragma_foreign_key_list(?) WHERE "table" = 'users'`
+		if tx.x != nil {
+			fkq = `SELECT a.attname FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
+				WHERE c.contype = 'f' AND c.conrelid = to_regclass(?) AND c.confrelid = to_regclass('users')`
+		}
+		fks, err := queryAll(ctx, tx, fkq, []any{t}, scanString)
 		if err != nil {
 			return nil, err
 		}
@@ -167,13 +172,17 @@ func (tx *Tx) CountMentions(ctx context.Context, value string) (map[string]int, 
 	}
 	out := map[string]int{}
 	for _, t := range tables {
-		cols, err := queryAll(ctx, tx, `SELECT name FROM pragma_table_info(?)`, []any{t}, scanString)
+		cols, err := tx.columnNames(ctx, t)
 		if err != nil {
 			return nil, err
 		}
 		conds := make([]string, len(cols))
 		for i, c := range cols {
+			// strpos is PostgreSQL's instr; both take ?1 as the one argument.
 			conds[i] = `instr(CAST("` + c + `" AS TEXT), ?1) > 0`
+			if tx.x != nil {
+				conds[i] = `strpos(CAST("` + c + `" AS TEXT), ?1) > 0`
+			}
 		}
 		var n int
 		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM "`+t+`" WHERE `+strings.Join(conds, " OR "), value).Scan(&n); err != nil {
@@ -195,7 +204,21 @@ func (tx *Tx) SearchableCount(ctx context.Context) (int, error) {
 	return n, mapErr(err)
 }
 
+// columnNames lists table's columns in order.
+func (tx *Tx) columnNames(ctx context.Context, table string) ([]string, error) {
+	q := `SELECT name FROM pragma_table_info(?)`
+	if tx.x != nil {
+		q = `SELECT column_name FROM information_schema.columns
+			WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position`
+	}
+	return queryAll(ctx, tx, q, []any{table}, scanString)
+}
+
 // tableNames lists the database's own tables.
 func (tx *Tx) tableNames(ctx context.Context) ([]string, error) {
+	if tx.x != nil {
+		return queryAll(ctx, tx, `SELECT table_name FROM information_schema.tables
+			WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`, nil, scanString)
+	}
 	return queryAll(ctx, tx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`, nil, scanString)
 }

@@ -47,7 +47,7 @@ func (tx *Tx) XelSubmit(ctx context.Context, s XelSubmission, p xel.TaskProgress
 		return mapErr(err)
 	}
 	_, err := tx.exec(ctx, `INSERT INTO xel_days (user_id, day, xp) VALUES (?, ?, ?)
-		ON CONFLICT (user_id, day) DO UPDATE SET xp = xp + excluded.xp`, s.UserID, s.Day, s.XP)
+		ON CONFLICT (user_id, day) DO UPDATE SET xp = xel_days.xp + excluded.xp`, s.UserID, s.Day, s.XP)
 	return mapErr(err)
 }
 

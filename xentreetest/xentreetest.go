@@ -85,6 +85,9 @@ func Config(t testing.TB, opts ...Option) xentree.Config {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if cfg.Database == "" {
+		cfg.Database = databaseFor(t, cfg.Dir)
+	}
 	return cfg
 }
 

@@ -1,0 +1,100 @@
+package postgres
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/xentree/xentree/internal/xerr"
+	"github.com/xentree/xentree/store"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// migrateLock is the advisory lock key that nodes starting together queue
+// on, so that exactly one of them migrates ("xentree" in ASCII).
+const migrateLock int64 = 0x78656e74726565
+
+// Migrations returns the PostgreSQL schema steps in order. Their versions
+// are SQLite's: the first, 0014, creates the schema that SQLite reaches after
+// its 14 steps, and each later step has a twin of the same number there, so
+// one version names one schema on both.
+func Migrations() ([]store.Migration, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var ms []store.Migration
+	for _, e := range entries {
+		name := e.Name()
+		num, rest, ok := strings.Cut(strings.TrimSuffix(name, ".sql"), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("postgres: migration %q is not named NNNN_name.sql", name)
+		}
+		b, err := migrationFS.ReadFile("migrations/" + name)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, store.Migration{Version: v, Name: rest, SQL: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
+	return ms, nil
+}
+
+// migrate applies every pending step, each in its own transaction, holding
+// a session advisory lock so that concurrent nodes wait rather than race,
+// and refuses a database migrated by a newer binary.
+func (d *Driver) migrate(ctx context.Context, now func() time.Time) error {
+	ms, err := Migrations()
+	if err != nil {
+		return xerr.Internalf(err, "postgres: read migrations")
+	}
+	c, err := d.pool.Acquire(ctx)
+	if err != nil {
+		return mapErr(err)
+	}
+	defer c.Release()
+	if _, err := c.Exec(ctx, "SELECT pg_advisory_lock($1)", migrateLock); err != nil {
+		return xerr.Internalf(err, "postgres: take the migration lock")
+	}
+	defer func() { _, _ = c.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrateLock) }()
+	if _, err := c.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+		return xerr.Internalf(err, "postgres: create schema_migrations")
+	}
+	var cur int
+	if err := c.QueryRow(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&cur); err != nil {
+		return xerr.Internalf(err, "postgres: read the schema version")
+	}
+	latest := ms[len(ms)-1].Version
+	if cur > latest {
+		return xerr.Newf(xerr.Unavailable,
+			"database schema version %d is newer than this binary supports (%d): upgrade xentree", cur, latest)
+	}
+	for _, m := range ms {
+		if m.Version <= cur {
+			continue
+		}
+		err := pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+				m.Version, m.Name, now().UnixMilli())
+			return err
+		})
+		if err != nil {
+			return xerr.Internalf(err, "postgres: migration %04d_%s", m.Version, m.Name)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,361 @@
+// Package postgres runs Xentree's store on PostgreSQL (15 or newer) through
+// pgx v5 and its pool: the store.Driver of a deployment with several nodes.
+//
+// The store's domain SQL is shared with SQLite; this package supplies what
+// differs: the connection pool, transactions that behave like SQLite's
+// single writer (SERIALIZABLE, retried when the server could not serialize
+// them), `?` placeholders rewritten to `$n`, errors mapped to kinds, and the
+// schema, migrated under an advisory lock so that nodes starting together
+// migrate once.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/xentree/xentree/internal/xerr"
+	"github.com/xentree/xentree/store"
+)
+
+// Options configure Open. Zero values take the documented defaults.
+type Options struct {
+	// MaxConns bounds the pool. Defaults to the URL's pool_max_conns, or
+	// pgxpool's default (4 or the number of CPUs, whichever is larger).
+	MaxConns int32
+	// ConnectTimeout bounds the first connection at Open. Defaults to 10 s.
+	ConnectTimeout time.Duration
+	// Now is the clock of migration records. Defaults to time.Now.
+	Now func() time.Time
+}
+
+// Driver is an open PostgreSQL store.
+type Driver struct {
+	pool *pgxpool.Pool
+	sqls sync.Map // the store's SQL → the same with $n placeholders
+}
+
+var _ store.Driver = (*Driver)(nil)
+
+// Open connects to the database at url (postgres://user:pass@host:port/db?...)
+// and migrates its schema. Errors say which of the URL, the login or the
+// server is at fault, never with the password.
+func Open(ctx context.Context, url string, o Options) (*Driver, error) {
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = 10 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, xerr.Newf(xerr.Invalid, "database URL: %v", err)
+	}
+	if o.MaxConns > 0 {
+		cfg.MaxConns = o.MaxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, xerr.Newf(xerr.Invalid, "database URL: %v", err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, o.ConnectTimeout)
+	defer cancel()
+	if err := pool.Ping(pctx); err != nil {
+		pool.Close()
+		return nil, connectError(cfg.ConnConfig, err)
+	}
+	d := &Driver{pool: pool}
+	if err := d.migrate(ctx, o.Now); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// connectError says why the first connection failed.
+func connectError(cc *pgx.ConnConfig, err error) error {
+	where := cc.Host + ":" + strconv.Itoa(int(cc.Port)) + "/" + cc.Database
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "28P01", "28000":
+			return xerr.Newf(xerr.Unauthenticated, "database %s refused user %q: %s", where, cc.User, pe.Message)
+		case "3D000":
+			return xerr.Newf(xerr.NotFound, "database %s does not exist: %s", where, pe.Message)
+		}
+		return xerr.Newf(xerr.Unavailable, "database %s: %s (%s)", where, pe.Message, pe.Code)
+	}
+	return xerr.Newf(xerr.Unavailable, "database %s cannot be reached: %v", where, err)
+}
+
+// Pool is the connection pool, for its statistics.
+func (d *Driver) Pool() *pgxpool.Pool { return d.pool }
+
+// Close closes every connection.
+func (d *Driver) Close() error {
+	d.pool.Close()
+	return nil
+}
+
+// maxAttempts bounds how often a transaction is run again after a
+// serialization failure or a connection lost before anything was sent.
+const maxAttempts = 8
+
+// Write runs fn in a SERIALIZABLE transaction: the store's domain code was
+// written for SQLite, where a write transaction runs alone, and
+// serializable isolation keeps that promise (read-check-write sequences
+// stay correct) at the price of occasional retries, which run fn again.
+func (d *Driver) Write(ctx context.Context, fn func(store.Conn) error) error {
+	return d.run(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable}, fn)
+}
+
+// Read runs fn in a read-only transaction on one snapshot.
+func (d *Driver) Read(ctx context.Context, fn func(store.Conn) error) error {
+	return d.run(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
+}
+
+func (d *Driver) run(ctx context.Context, opts pgx.TxOptions, fn func(store.Conn) error) error {
+	for attempt := 1; ; attempt++ {
+		err := d.once(ctx, opts, fn)
+		if err == nil || attempt == maxAttempts || !retryable(err) {
+			return err
+		}
+		// Full jitter: transactions that collided should not collide again.
+		wait := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 7)))
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}
+
+func (d *Driver) once(ctx context.Context, opts pgx.TxOptions, fn func(store.Conn) error) error {
+	tx, err := d.pool.BeginTx(ctx, opts)
+	if err != nil {
+		return mapErr(err)
+	}
+	if err := fn(conn{d: d, tx: tx}); err != nil {
+		_ = tx.Rollback(context.WithoutCancel(ctx))
+		return err
+	}
+	return mapErr(tx.Commit(ctx))
+}
+
+// retryable: the server could not serialize the transaction (nothing of it
+// took effect), or the connection failed before anything was sent.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "40001" || pe.Code == "40P01"
+	}
+	return pgconn.SafeToRetry(err)
+}
+
+// conn is one transaction's statements.
+type conn struct {
+	d  *Driver
+	tx pgx.Tx
+}
+
+func (c conn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	tag, err := c.tx.Exec(ctx, c.d.sql(q), convert(args)...)
+	return tag.RowsAffected(), mapErr(err)
+}
+
+func (c conn) QueryRow(ctx context.Context, q string, args ...any) store.Row {
+	return row{c.tx.QueryRow(ctx, c.d.sql(q), convert(args)...)}
+}
+
+func (c conn) Query(ctx context.Context, q string, args ...any) (store.Rows, error) {
+	r, err := c.tx.Query(ctx, c.d.sql(q), convert(args)...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return rows{r}, nil
+}
+
+type row struct{ r pgx.Row }
+
+func (r row) Scan(dest ...any) error { return mapErr(r.r.Scan(bools(dest)...)) }
+
+type rows struct{ r pgx.Rows }
+
+func (r rows) Next() bool             { return r.r.Next() }
+func (r rows) Scan(dest ...any) error { return mapErr(r.r.Scan(bools(dest)...)) }
+func (r rows) Err() error             { return mapErr(r.r.Err()) }
+func (r rows) Close() error           { r.r.Close(); return nil }
+func (r rows) Columns() ([]string, error) {
+	fs := r.r.FieldDescriptions()
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = f.Name
+	}
+	return names, nil
+}
+
+// convert passes Go booleans as the integers the shared schema stores them
+// as (SQLite has no boolean type; the two schemas agree on BIGINT).
+func convert(args []any) []any {
+	copied := false
+	for i, a := range args {
+		b, ok := a.(bool)
+		if !ok {
+			continue
+		}
+		if !copied { // never change the caller's slice
+			args, copied = append([]any(nil), args...), true
+		}
+		args[i] = int64(0)
+		if b {
+			args[i] = int64(1)
+		}
+	}
+	return args
+}
+
+// bools lets a *bool destination take the integer the schema stores (see
+// convert); pgx scans an int8 only into integers.
+func bools(dest []any) []any {
+	copied := false
+	for i, d := range dest {
+		p, ok := d.(*bool)
+		if !ok {
+			continue
+		}
+		if !copied {
+			dest, copied = append([]any(nil), dest...), true
+		}
+		dest[i] = intBool{p}
+	}
+	return dest
+}
+
+type intBool struct{ p *bool }
+
+func (b intBool) Scan(src any) error {
+	switch v := src.(type) {
+	case int64:
+		*b.p = v != 0
+	case bool:
+		*b.p = v
+	default:
+		return fmt.Errorf("postgres: cannot scan %T into a bool", src)
+	}
+	return nil
+}
+
+// sql returns q with its `?` placeholders numbered, once per statement text.
+func (d *Driver) sql(q string) string {
+	if s, ok := d.sqls.Load(q); ok {
+		return s.(string)
+	}
+	s := numberPlaceholders(q)
+	d.sqls.Store(q, s)
+	return s
+}
+
+// numberPlaceholders rewrites each `?` outside string literals, quoted
+// identifiers and comments as $1, $2, ..., and a numbered `?NNN` as $NNN.
+// The store's SQL never mixes the two forms in one statement.
+func numberPlaceholders(q string) string {
+	if !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		switch c := q[i]; {
+		case c == '\'' || c == '"':
+			j := i + 1
+			for j < len(q) && q[j] != c {
+				j++
+			}
+			// A doubled quote inside a literal ends this run and starts the
+			// next at once, so the literal is copied whole either way.
+			b.WriteString(q[i:min(j+1, len(q))])
+			i = j
+		case c == '-' && i+1 < len(q) && q[i+1] == '-':
+			j := strings.IndexByte(q[i:], '\n')
+			if j < 0 {
+				j = len(q) - i - 1
+			}
+			b.WriteString(q[i : i+j+1])
+			i += j
+		case c == '?':
+			j := i + 1
+			for j < len(q) && q[j] >= '0' && q[j] <= '9' {
+				j++
+			}
+			b.WriteByte('$')
+			if j > i+1 { // SQLite's numbered ?NNN is PostgreSQL's $NNN
+				b.WriteString(q[i+1 : j])
+				i = j - 1
+				break
+			}
+			n++
+			b.WriteString(strconv.Itoa(n))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// mapErr turns pgx's errors into what the store expects: sql.ErrNoRows for
+// an empty row, kinds for constraint violations and lost connections. A
+// serialization failure keeps its *pgconn.PgError (wrapped) so that run can
+// retry it.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return sql.ErrNoRows
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == "23505":
+			return xerr.Wrap(xerr.Conflict, err, "already exists")
+		case pe.Code == "23503":
+			return xerr.Wrap(xerr.NotFound, err, "a referenced resource does not exist")
+		case pe.Code == "40001" || pe.Code == "40P01":
+			return xerr.Wrap(xerr.Unavailable, err, "the database is busy; try again")
+		case strings.HasPrefix(pe.Code, "08"), strings.HasPrefix(pe.Code, "53"), strings.HasPrefix(pe.Code, "57P"):
+			return xerr.Wrap(xerr.Unavailable, err, "the database is unavailable")
+		}
+		return err
+	}
+	if pgconn.SafeToRetry(err) || pgconn.Timeout(err) || isConnErr(err) {
+		return xerr.Wrap(xerr.Unavailable, err, "the database is unavailable")
+	}
+	return err
+}
+
+// isConnErr reports a failure of the connection itself: the server went
+// away mid-statement or could not be reached.
+func isConnErr(err error) bool {
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed)
+}

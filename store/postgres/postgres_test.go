@@ -1,0 +1,129 @@
+package postgres
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/xentree/xentree/internal/pgtest"
+	"github.com/xentree/xentree/internal/xerr"
+	"github.com/xentree/xentree/store"
+)
+
+func TestNumberPlaceholders(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"SELECT 1", "SELECT 1"},
+		{"SELECT a FROM t WHERE a = ? AND b = ?", "SELECT a FROM t WHERE a = $1 AND b = $2"},
+		{"SELECT '?' || ? FROM t", "SELECT '?' || $1 FROM t"},
+		{`SELECT "a?b" FROM t WHERE c = ?`, `SELECT "a?b" FROM t WHERE c = $1`},
+		{"SELECT 'it''s ?', ? -- why?\nFROM t WHERE x = ?", "SELECT 'it''s ?', $1 -- why?\nFROM t WHERE x = $2"},
+		{"SELECT id FROM a WHERE u = ?1 UNION SELECT id FROM b WHERE u = ?1", "SELECT id FROM a WHERE u = $1 UNION SELECT id FROM b WHERE u = $1"},
+		{"INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "INSERT INTO t VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"},
+		{"SELECT ? -- trailing comment ?", "SELECT $1 -- trailing comment ?"},
+		{"SELECT 'unterminated ?", "SELECT 'unterminated ?"},
+	} {
+		if got := numberPlaceholders(c.in); got != c.want {
+			t.Errorf("numberPlaceholders(%q)\n got %q\nwant %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestConvertLeavesTheCallersArgs(t *testing.T) {
+	in := []any{"a", true, false, 3}
+	out := convert(in)
+	if in[1] != true || out[1] != int64(1) || out[2] != int64(0) || out[3] != 3 {
+		t.Errorf("convert(%v) = %v", in, out)
+	}
+}
+
+// openTest opens a driver on a schema of its own.
+func openTest(t *testing.T) (*Driver, string) {
+	t.Helper()
+	u := pgtest.Schema(t)
+	if u == "" {
+		t.Skip(pgtest.Env + " is not set: PostgreSQL tests skipped")
+	}
+	d, err := Open(context.Background(), u, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d, u
+}
+
+func TestOpenSaysWhatIsWrong(t *testing.T) {
+	_, good := openTest(t)
+	ctx := context.Background()
+	u, _ := url.Parse(good)
+	wrongPass := *u
+	wrongPass.User = url.UserPassword(u.User.Username(), "not-the-password")
+	noDB := *u
+	noDB.Path = "/no_such_database_xentree"
+	unreachable := *u
+	unreachable.Host = "127.0.0.1:1"
+	for _, c := range []struct {
+		name, url string
+		kind      xerr.Kind
+	}{
+		{"not a URL", "postgres://%zz", xerr.Invalid},
+		{"wrong password", wrongPass.String(), xerr.Unauthenticated},
+		{"no such database", noDB.String(), xerr.NotFound},
+		{"unreachable", unreachable.String(), xerr.Unavailable},
+	} {
+		_, err := Open(ctx, c.url, Options{})
+		if xerr.KindOf(err) != c.kind {
+			t.Errorf("%s: %v (kind %v), want kind %v", c.name, err, xerr.KindOf(err), c.kind)
+		}
+		if err != nil && c.name == "wrong password" && strings.Contains(err.Error(), "not-the-password") {
+			t.Errorf("%s: the error shows the password: %v", c.name, err)
+		}
+	}
+}
+
+// Nodes that start together migrate once: the advisory lock makes the
+// others wait and then find the schema current.
+func TestConcurrentOpensMigrateOnce(t *testing.T) {
+	openTest(t) // skips without a server
+	fresh := pgtest.Schema(t)
+	ctx := context.Background()
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			d, err := Open(ctx, fresh, Options{})
+			if err == nil {
+				d.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := Open(ctx, fresh, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var n, v int
+	err = store.OpenDriver(d, store.Options{}).Read(ctx, func(tx *store.Tx) error {
+		return tx.QueryRowRaw(ctx, "SELECT COUNT(*), MAX(version) FROM schema_migrations").Scan(&n, &v)
+	})
+	if err != nil || n != 1 || v != store.LatestSchema() {
+		t.Errorf("schema_migrations: %d rows, version %d, %v; want 1 row at %d", n, v, err, store.LatestSchema())
+	}
+}
+
+// One version names one schema on both stores: a new SQLite migration needs
+// its PostgreSQL twin.
+func TestSchemaVersionsMatchSQLite(t *testing.T) {
+	ms, err := Migrations()
+	if err != nil || len(ms) == 0 {
+		t.Fatalf("migrations: %v", err)
+	}
+	if got, want := ms[len(ms)-1].Version, store.LatestSchema(); got != want {
+		t.Errorf("PostgreSQL schema version %d, SQLite %d: add store/postgres/migrations/%04d_*.sql", got, want, want)
+	}
+}
