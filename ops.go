@@ -10,6 +10,7 @@ import (
 
 	"github.com/xentree/xentree/internal/xerr"
 	"github.com/xentree/xentree/store"
+	"github.com/xentree/xentree/store/postgres"
 )
 
 // Backup writes a consistent copy of the database to path (which must not
@@ -24,8 +25,19 @@ func (e *Engine) Backup(ctx context.Context, path string) error {
 // SchemaStatus reports a data folder's schema version and the newest this
 // binary knows; opening an Engine migrates up to it.
 func SchemaStatus(ctx context.Context, dir string) (current, latest int, err error) {
+	return SchemaStatusOf(ctx, Config{Dir: dir})
+}
+
+// SchemaStatusOf is SchemaStatus for cfg's store: the SQLite file in
+// cfg.Dir, or the PostgreSQL database cfg.Database names (read, not
+// migrated).
+func SchemaStatusOf(ctx context.Context, cfg Config) (current, latest int, err error) {
 	latest = store.LatestSchema()
-	path := filepath.Join(dir, dbFile)
+	if cfg.Database != "" {
+		current, err = postgres.SchemaVersion(ctx, cfg.Database)
+		return current, latest, err
+	}
+	path := filepath.Join(cfg.Dir, dbFile)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return 0, latest, nil
 	}
@@ -38,6 +50,9 @@ func SchemaStatus(ctx context.Context, dir string) (current, latest int, err err
 // refuses a backup written by a newer Xentree. No engine may be running on
 // cfg.Dir.
 func Restore(ctx context.Context, cfg Config, backup string, progress func(done, total int)) error {
+	if cfg.Database != "" {
+		return xerr.New(xerr.Invalid, "restore replaces a SQLite data folder; a PostgreSQL store is restored with the server's own tools (pg_restore)")
+	}
 	v, err := store.SchemaVersionOf(ctx, backup)
 	if err != nil {
 		return err

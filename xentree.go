@@ -208,6 +208,14 @@ func openStore(ctx context.Context, cfg Config) (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	// An engine with the search index serves; one without (a CLI command)
+	// may run beside it.
+	if !cfg.DisableIndex {
+		if err := d.LockServing(ctx); err != nil {
+			d.Close()
+			return nil, err
+		}
+	}
 	return store.OpenDriver(d, o), nil
 }
 

@@ -147,6 +147,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", env("XENTREE_ADDR", "127.0.0.1:8080"), "listen address (XENTREE_ADDR)")
 	data := fs.String("data", env("XENTREE_DATA", "./xentree-data"), "data folder (XENTREE_DATA)")
+	database := databaseFlag(fs)
 	rateLimit := fs.String("rate-limit", env("XENTREE_RATE_LIMIT", "on"), "rate limits on login, register, refresh and chat: on or off (XENTREE_RATE_LIMIT)")
 	trustProxyFlag := fs.String("trust-proxy", env("XENTREE_TRUST_PROXY", "off"), "client address from the last X-Forwarded-For entry, behind a reverse proxy that appends one: on or off (XENTREE_TRUST_PROXY)")
 	corsOrigins := fs.String("cors-origins", env("XENTREE_CORS_ORIGINS", ""), "browser origins allowed to call the API, comma-separated (https://app.example.com), or *; none by default (XENTREE_CORS_ORIGINS)")
@@ -189,7 +190,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Logger: log, AI: aiCfg, Google: googleFromEnv(),
+	eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Database: *database, Logger: log, AI: aiCfg, Google: googleFromEnv(),
 		LoginRateLimit: off, RegisterRateLimit: off, RefreshRateLimit: off, ChatRateLimit: off})
 	if err != nil {
 		return err
@@ -260,6 +261,12 @@ func listenPprof(addr string) (*http.Server, net.Listener, error) {
 	return &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, ln, nil
 }
 
+// databaseFlag adds --database-url to a command that opens the store.
+func databaseFlag(fs *flag.FlagSet) *string {
+	return fs.String("database-url", env("XENTREE_DATABASE_URL", ""),
+		"PostgreSQL URL, postgres://user:password@host:5432/db: the store runs there instead of in --data's SQLite file (XENTREE_DATABASE_URL)")
+}
+
 // splitList splits a comma-separated flag value, dropping blanks, so that
 // "a, b," means a and b.
 func splitList(s string) []string {
@@ -326,11 +333,12 @@ func userCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	admin := fs.Bool("admin", false, "make the account an instance administrator (create)")
 	plan := fs.String("plan", "", "the plan to put the account on (set-plan)")
 	role := fs.String("role", "", "user or admin (set-role)")
+	database := databaseFlag(fs)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
 	// Without the index: a running server holds it, and accounts are not indexed.
-	eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Logger: newLogger(stderr), DisableIndex: true})
+	eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Database: *database, Logger: newLogger(stderr), DisableIndex: true})
 	if err != nil {
 		return err
 	}

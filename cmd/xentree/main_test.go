@@ -74,11 +74,13 @@ type server struct {
 	stderr *bytes.Buffer
 }
 
-// startServer runs `xentree serve` on a free loopback port in a child process.
-func startServer(t *testing.T, dir string) *server {
+// startServer runs `xentree serve` on a free loopback port in a child
+// process, with extra flags after --data.
+func startServer(t *testing.T, dir string, extra ...string) *server {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(append(os.Environ(), childEnv...), "XENTREE_CMD_ARGS="+strings.Join([]string{"serve", "--addr", "127.0.0.1:0", "--data", dir}, "\x1f"))
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dir}, extra...)
+	cmd.Env = append(append(os.Environ(), childEnv...), "XENTREE_CMD_ARGS="+strings.Join(args, "\x1f"))
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ func opsCmd(ctx context.Context, name string, args []string, stdout, stderr io.W
 	out := fs.String("out", "", "file to write (backup; export, where - is standard output)")
 	who := fs.String("user", "", "email or id of the account (export, delete)")
 	yes := fs.Bool("yes", false, "confirm the hard delete (delete)")
+	database := databaseFlag(fs)
 	// Positional arguments may come first (restore FILE, migrate up), so
 	// flags are parsed after them.
 	var pos []string
@@ -37,7 +38,7 @@ func opsCmd(ctx context.Context, name string, args []string, stdout, stderr io.W
 			return errors.New("usage: xentree backup --out FILE [--data DIR]")
 		}
 		// Beside a running server: without the index, which that server holds.
-		eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Logger: newLogger(stderr), DisableIndex: true})
+		eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Database: *database, Logger: newLogger(stderr), DisableIndex: true})
 		if err != nil {
 			return err
 		}
@@ -51,7 +52,7 @@ func opsCmd(ctx context.Context, name string, args []string, stdout, stderr io.W
 		if len(pos) != 1 {
 			return errors.New("usage: xentree restore FILE [--data DIR] (with the server stopped)")
 		}
-		err := xentree.Restore(ctx, xentree.Config{Dir: *data, Logger: newLogger(stderr)}, pos[0], bar.update)
+		err := xentree.Restore(ctx, xentree.Config{Dir: *data, Database: *database, Logger: newLogger(stderr)}, pos[0], bar.update)
 		bar.finish()
 		if err != nil {
 			return err
@@ -59,12 +60,12 @@ func opsCmd(ctx context.Context, name string, args []string, stdout, stderr io.W
 		fmt.Fprintf(stdout, "restored %s into %s and rebuilt the search index\n", pos[0], *data)
 		return nil
 	case "export", "delete":
-		return userDataCmd(ctx, name, *data, *who, *out, *yes, len(pos) > 0, stdout, stderr)
+		return userDataCmd(ctx, name, *data, *database, *who, *out, *yes, len(pos) > 0, stdout, stderr)
 	case "reindex":
 		if len(pos) > 0 {
 			return errors.New("usage: xentree reindex [--data DIR] (with the server stopped; a running server reindexes with POST /api/core/search/reindex)")
 		}
-		eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Logger: newLogger(stderr)})
+		eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Database: *database, Logger: newLogger(stderr)})
 		if err != nil {
 			return err
 		}
@@ -82,7 +83,7 @@ func opsCmd(ctx context.Context, name string, args []string, stdout, stderr io.W
 		return errors.New("usage: xentree migrate status|up [--data DIR]")
 	}
 	if pos[0] == "up" {
-		eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Logger: newLogger(stderr), DisableIndex: true})
+		eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Database: *database, Logger: newLogger(stderr), DisableIndex: true})
 		if err != nil {
 			return err
 		}
@@ -90,7 +91,7 @@ func opsCmd(ctx context.Context, name string, args []string, stdout, stderr io.W
 			return err
 		}
 	}
-	cur, latest, err := xentree.SchemaStatus(ctx, *data)
+	cur, latest, err := xentree.SchemaStatusOf(ctx, xentree.Config{Dir: *data, Database: *database})
 	if err != nil {
 		return err
 	}
@@ -108,7 +109,7 @@ func opsCmd(ctx context.Context, name string, args []string, stdout, stderr io.W
 // userDataCmd exports or hard-deletes one account's data. It runs beside a
 // running server: without the index, whose entries the server's indexer
 // (or the next start) removes from the changes queued here.
-func userDataCmd(ctx context.Context, name, data, who, out string, yes, extra bool, stdout, stderr io.Writer) error {
+func userDataCmd(ctx context.Context, name, data, database, who, out string, yes, extra bool, stdout, stderr io.Writer) error {
 	if who == "" || extra || (name == "export" && out == "") {
 		return errors.New("usage: xentree export --user EMAIL|ID --out FILE|- [--data DIR]\n" +
 			"       xentree delete --user EMAIL|ID --yes [--data DIR]")
@@ -116,7 +117,7 @@ func userDataCmd(ctx context.Context, name, data, who, out string, yes, extra bo
 	if name == "delete" && !yes {
 		return fmt.Errorf("delete removes %s and everything the account owns, for good: add --yes (and take a backup first)", who)
 	}
-	eng, err := xentree.Open(ctx, xentree.Config{Dir: data, Logger: newLogger(stderr), DisableIndex: true})
+	eng, err := xentree.Open(ctx, xentree.Config{Dir: data, Database: database, Logger: newLogger(stderr), DisableIndex: true})
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,23 @@ import (
 // Env names the server (postgres://user:password@host:port/db).
 const Env = "XENTREE_TEST_DATABASE_URL"
 
+// RequiredEnv, set to 1 (as .ci/run does), turns a PostgreSQL test that
+// would skip for want of Env into a failure: a run that silently tested
+// nothing must not pass.
+const RequiredEnv = "XENTREE_TEST_POSTGRES_REQUIRED"
+
+// Require skips t when no server is configured, or fails it under RequiredEnv.
+func Require(t testing.TB) {
+	t.Helper()
+	if os.Getenv(Env) != "" {
+		return
+	}
+	if os.Getenv(RequiredEnv) == "1" {
+		t.Fatalf("%s=1 but %s is not set", RequiredEnv, Env)
+	}
+	t.Skipf("%s is not set: PostgreSQL test skipped", Env)
+}
+
 // Schema returns the URL of a new, empty schema on the server Env
 // names, or "" when it is unset. The role needs the CREATE privilege on the
 // database.

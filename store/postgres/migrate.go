@@ -19,9 +19,13 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// migrateLock is the advisory lock key that nodes starting together queue
-// on, so that exactly one of them migrates ("xentree" in ASCII).
-const migrateLock int64 = 0x78656e74726565
+// Advisory lock keys: (lockClass, hashtext(current_schema())) plus the
+// purpose, so that deployments (and tests) in different schemas of one
+// database never wait for each other.
+const (
+	lockMigrate = 0x78656e74 // "xent": nodes starting together queue here; one migrates
+	lockServe   = 0x78656e75 // held by the node that serves (see LockServing)
+)
 
 // Migrations returns the PostgreSQL schema steps in order. Their versions
 // are SQLite's: the first, 0014, creates the schema that SQLite reaches after
@@ -63,10 +67,12 @@ func (d *Driver) migrate(ctx context.Context, now func() time.Time) error {
 		return mapErr(err)
 	}
 	defer c.Release()
-	if _, err := c.Exec(ctx, "SELECT pg_advisory_lock($1)", migrateLock); err != nil {
+	if _, err := c.Exec(ctx, "SELECT pg_advisory_lock($1, hashtext(current_schema()))", lockMigrate); err != nil {
 		return xerr.Internalf(err, "postgres: take the migration lock")
 	}
-	defer func() { _, _ = c.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrateLock) }()
+	defer func() {
+		_, _ = c.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1, hashtext(current_schema()))", lockMigrate)
+	}()
 	if _, err := c.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
 		return xerr.Internalf(err, "postgres: create schema_migrations")
@@ -97,4 +103,50 @@ func (d *Driver) migrate(ctx context.Context, now func() time.Time) error {
 		}
 	}
 	return nil
+}
+
+// LockServing makes this the one node serving the database until Close:
+// the search index, rate limits and caches still live in the serving
+// process (docs/scaling.md), so a second node would silently diverge from
+// the first. It holds a session advisory lock on a connection of its own;
+// a second node is refused with a Conflict that says so.
+func (d *Driver) LockServing(ctx context.Context) error {
+	c, err := d.pool.Acquire(ctx)
+	if err != nil {
+		return mapErr(err)
+	}
+	var ok bool
+	if err := c.QueryRow(ctx, "SELECT pg_try_advisory_lock($1, hashtext(current_schema()))", lockServe).Scan(&ok); err != nil {
+		c.Release()
+		return mapErr(err)
+	}
+	if !ok {
+		c.Release()
+		return xerr.New(xerr.Conflict, "another xentree node already serves this database: "+
+			"several nodes on one PostgreSQL database are not supported yet (docs/scaling.md); "+
+			"commands that run beside a server (user, export, delete, migrate) work")
+	}
+	d.held = c
+	return nil
+}
+
+// SchemaVersion reads the schema version of the database at url without
+// migrating it: 0 for a database xentree has not used.
+func SchemaVersion(ctx context.Context, url string) (int, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return 0, xerr.Newf(xerr.Invalid, "database URL: %v", err)
+	}
+	c, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return 0, connectError(cfg, err)
+	}
+	defer c.Close(context.WithoutCancel(ctx))
+	var exists bool
+	if err := c.QueryRow(ctx, "SELECT to_regclass('schema_migrations') IS NOT NULL").Scan(&exists); err != nil || !exists {
+		return 0, mapErr(err)
+	}
+	var v int
+	err = c.QueryRow(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&v)
+	return v, mapErr(err)
 }

@@ -40,10 +40,8 @@ func TestConvertLeavesTheCallersArgs(t *testing.T) {
 // openTest opens a driver on a schema of its own.
 func openTest(t *testing.T) (*Driver, string) {
 	t.Helper()
+	pgtest.Require(t)
 	u := pgtest.Schema(t)
-	if u == "" {
-		t.Skip(pgtest.Env + " is not set: PostgreSQL tests skipped")
-	}
 	d, err := Open(context.Background(), u, Options{})
 	if err != nil {
 		t.Fatal(err)
