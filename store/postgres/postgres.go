@@ -45,7 +45,7 @@ type Options struct {
 type Driver struct {
 	pool *pgxpool.Pool
 	held *pgxpool.Conn // holds the serving lock (LockServing); nil if not taken
-	sqls sync.Map // the store's SQL → the same with $n placeholders
+	sqls sync.Map      // the store's SQL → the same with $n placeholders
 }
 
 var _ store.Driver = (*Driver)(nil)
