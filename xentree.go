@@ -268,9 +268,11 @@ func (e *Engine) WaitIndexed(ctx context.Context) error {
 	return nil
 }
 
-// Health returns nil when the store and the index answer.
+// Health returns nil when the store and the index answer. A PostgreSQL
+// server gets a few seconds; one that does not answer is Unavailable with
+// the code database_unavailable.
 func (e *Engine) Health(ctx context.Context) error {
-	if _, _, err := e.db.OutboxStats(ctx); err != nil {
+	if err := e.checkStore(ctx); err != nil {
 		return err
 	}
 	if e.ix != nil {

@@ -53,8 +53,15 @@ func newMetrics(eng *xentree.Engine) *metrics {
 		n, _ := eng.ActiveLiveSessions(ctx)
 		return float64(n)
 	}))
-	m.reg.MustRegister(m.requests, m.latency, lag, pending, live, providerCollector{eng}, sqliteCollector{eng},
+	m.reg.MustRegister(m.requests, m.latency, lag, pending, live, providerCollector{eng},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Each store has its own figures: SQLite's memory in the process, or
+	// the PostgreSQL connection pool.
+	if eng.Store() == "postgres" {
+		m.reg.MustRegister(poolCollector{eng})
+	} else {
+		m.reg.MustRegister(sqliteCollector{eng})
+	}
 	m.serve = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 	return m
 }
@@ -111,4 +118,46 @@ func (c sqliteCollector) Collect(ch chan<- prometheus.Metric) {
 	for kind, v := range map[string]int64{"page_cache": m.PageCache, "schema": m.Schema, "statements": m.Statements} {
 		ch <- prometheus.MustNewConstMetric(sqliteMemory, prometheus.GaugeValue, float64(v), kind)
 	}
+}
+
+// poolCollector exports the PostgreSQL connection pool's figures, read
+// once per scrape from the pool's own counters (no query).
+type poolCollector struct{ eng *xentree.Engine }
+
+var (
+	poolConns         = prometheus.NewDesc("xentree_postgres_pool_connections", "PostgreSQL connections open or being opened in the pool.", nil, nil)
+	poolIdle          = prometheus.NewDesc("xentree_postgres_pool_idle_connections", "PostgreSQL connections open and free.", nil, nil)
+	poolAcquired      = prometheus.NewDesc("xentree_postgres_pool_acquired_connections", "PostgreSQL connections in use by a transaction.", nil, nil)
+	poolMax           = prometheus.NewDesc("xentree_postgres_pool_max_connections", "The pool's bound on PostgreSQL connections (pool_max_conns).", nil, nil)
+	poolAcquires      = prometheus.NewDesc("xentree_postgres_pool_acquires_total", "Connections taken from the pool.", nil, nil)
+	poolEmpty         = prometheus.NewDesc("xentree_postgres_pool_empty_acquires_total", "Connections taken from the pool after waiting, because none was free.", nil, nil)
+	poolCanceled      = prometheus.NewDesc("xentree_postgres_pool_canceled_acquires_total", "Waits for a connection given up because the request ended first.", nil, nil)
+	poolAcquireTime   = prometheus.NewDesc("xentree_postgres_pool_acquire_seconds_total", "Time the successful acquires of a connection took, in all.", nil, nil)
+	poolAcquireWaited = prometheus.NewDesc("xentree_postgres_pool_acquire_wait_seconds_total", "Time spent waiting for a connection because none was free, in all (the acquires of xentree_postgres_pool_empty_acquires_total).", nil, nil)
+)
+
+func (poolCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{poolConns, poolIdle, poolAcquired, poolMax, poolAcquires, poolEmpty, poolCanceled, poolAcquireTime, poolAcquireWaited} {
+		ch <- d
+	}
+}
+
+func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
+	p, ok := c.eng.DatabasePool()
+	if !ok {
+		return
+	}
+	gauge := func(d *prometheus.Desc, v float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v) }
+	counter := func(d *prometheus.Desc, v float64) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v)
+	}
+	gauge(poolConns, float64(p.TotalConns))
+	gauge(poolIdle, float64(p.IdleConns))
+	gauge(poolAcquired, float64(p.AcquiredConns))
+	gauge(poolMax, float64(p.MaxConns))
+	counter(poolAcquires, float64(p.Acquires))
+	counter(poolEmpty, float64(p.EmptyAcquires))
+	counter(poolCanceled, float64(p.CanceledAcquires))
+	counter(poolAcquireTime, p.AcquireTime.Seconds())
+	counter(poolAcquireWaited, p.EmptyAcquireWait.Seconds())
 }

@@ -148,13 +148,14 @@ func (a *api) opsRoutes() []route {
 			}})
 	}
 	return append(rs, []route{
-		{Method: "GET", Path: "/healthz", Summary: "Health check: 200 when the store and index answer", Tag: "Operations",
-			Auth: public, Status: 200, Response: map[string]string{},
+		{Method: "GET", Path: "/healthz", Summary: "Health check: 200 when the database and index answer, 503 when either does not", Tag: "Operations",
+			Auth: public, Status: 200, Response: health{},
 			Handle: func(w http.ResponseWriter, r *http.Request, _ xentree.User) error {
+				store := a.eng.Store()
 				if err := a.eng.Health(r.Context()); err != nil {
-					return err
+					return withDetail(err, "store", store)
 				}
-				writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+				writeJSON(w, http.StatusOK, health{Status: "ok", Store: store, Database: "ok"})
 				return nil
 			}},
 		{Method: "GET", Path: "/api/openapi.json", Summary: "This API as an OpenAPI 3.1 document", Tag: "Operations",
@@ -164,6 +165,31 @@ func (a *api) opsRoutes() []route {
 				return nil
 			}},
 	}...)
+}
+
+// health is /healthz's answer. An alias of an unnamed struct, so that the
+// OpenAPI document shows it inline.
+type health = struct {
+	Status   string `json:"status"`   // "ok"
+	Store    string `json:"store"`    // "postgres" or "sqlite"
+	Database string `json:"database"` // "ok": the database answered
+}
+
+// withDetail adds a public detail to a classified error (a copy: the
+// error may be shared); an unclassified one is returned as it is, since
+// its envelope says only "internal error".
+func withDetail(err error, key string, value any) error {
+	e := xerr.As(err)
+	if e == nil {
+		return err
+	}
+	c := *e
+	c.Details = make(map[string]any, len(e.Details)+1)
+	for k, v := range e.Details {
+		c.Details[k] = v
+	}
+	c.Details[key] = value
+	return &c
 }
 
 // withBody is the shape of most write routes: decode the JSON body into a

@@ -212,7 +212,7 @@ func TestAuthScenarios(t *testing.T) {
 		{name: "logout anonymous", method: "POST", url: "/api/auth/logout", wantStatus: 401},
 
 		// operations and conventions
-		{name: "healthz", method: "GET", url: "/healthz", wantStatus: 200, wantBody: []string{`"status":"ok"`}},
+		{name: "healthz", method: "GET", url: "/healthz", wantStatus: 200, wantBody: []string{`"status":"ok"`, `"database":"ok"`, `"store":"`}},
 		{name: "unknown route", method: "GET", url: "/api/nope", wantStatus: 404, wantBody: []string{`"error":"route_not_found"`}},
 		{name: "request id echoed", method: "GET", url: "/healthz", headers: map[string]string{"X-Request-ID": "abc-123"},
 			wantStatus: 200, wantHeader: map[string]string{"X-Request-ID": "abc-123", "X-Content-Type-Options": "nosniff"}},

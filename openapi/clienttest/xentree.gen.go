@@ -2143,7 +2143,7 @@ type ClientInterface interface {
 	// Corresponds with GET /api/xp/weekly-activity (the `GetXpWeeklyActivity` operationId).
 	GetXpWeeklyActivity(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetHealthz Health check: 200 when the store and index answer
+	// GetHealthz Health check: 200 when the database and index answer, 503 when either does not
 	//
 	// Corresponds with GET /healthz (the `GetHealthz` operationId).
 	GetHealthz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4042,7 +4042,7 @@ func (c *Client) GetXpWeeklyActivity(ctx context.Context, reqEditors ...RequestE
 	return c.Client.Do(req)
 }
 
-// GetHealthz Health check: 200 when the store and index answer
+// GetHealthz Health check: 200 when the database and index answer, 503 when either does not
 //
 // Corresponds with GET /healthz (the `GetHealthz` operationId).
 func (c *Client) GetHealthz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8769,7 +8769,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/xp/weekly-activity (the `GetXpWeeklyActivity` operationId).
 	GetXpWeeklyActivityWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetXpWeeklyActivityResponse, error)
 
-	// GetHealthzWithResponse Health check: 200 when the store and index answer
+	// GetHealthzWithResponse Health check: 200 when the database and index answer, 503 when either does not
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -15763,13 +15763,21 @@ type GetHealthzResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *map[string]string
+	JSON200 *struct {
+		Database string `json:"database"`
+		Status   string `json:"status"`
+		Store    string `json:"store"`
+	}
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetHealthzResponse) GetJSON200() *map[string]string {
+func (r GetHealthzResponse) GetJSON200() *struct {
+	Database string `json:"database"`
+	Status   string `json:"status"`
+	Store    string `json:"store"`
+} {
 	return r.JSON200
 }
 
@@ -17328,7 +17336,7 @@ func (c *ClientWithResponses) GetXpWeeklyActivityWithResponse(ctx context.Contex
 	return ParseGetXpWeeklyActivityResponse(rsp)
 }
 
-// GetHealthzWithResponse Health check: 200 when the store and index answer
+// GetHealthzWithResponse Health check: 200 when the database and index answer, 503 when either does not
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -23567,7 +23575,11 @@ func ParseGetHealthzResponse(rsp *http.Response) (*GetHealthzResponse, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest map[string]string
+		var dest struct {
+			Database string `json:"database"`
+			Status   string `json:"status"`
+			Store    string `json:"store"`
+		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

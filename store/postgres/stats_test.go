@@ -1,0 +1,32 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/xentree/xentree/internal/xerr"
+)
+
+func TestPingAndPoolStats(t *testing.T) {
+	d, _ := openTest(t)
+	if err := d.Ping(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s := d.PoolStats()
+	if s.MaxConns < 1 || s.TotalConns < 1 || s.AcquireCount < 1 || s.TotalConns > s.MaxConns {
+		t.Errorf("PoolStats after a ping = %+v", s)
+	}
+}
+
+// A statement on a connection that died under it fails with
+// pgconn.ErrConnClosed (BeginTx on a pooled connection whose server went
+// away does): the database is unavailable, not an internal error.
+func TestMapErrConnClosed(t *testing.T) {
+	err := mapErr(fmt.Errorf("begin: %w", pgconn.ErrConnClosed))
+	if !xerr.Is(err, xerr.Unavailable) {
+		t.Errorf("mapErr(conn closed) = %v, want unavailable", err)
+	}
+}
