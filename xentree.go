@@ -34,7 +34,7 @@ type Engine struct {
 	cfg     Config
 	log     *slog.Logger
 	db      *store.DB
-	ix      *index.Index     // nil with Config.DisableIndex
+	ix      searchIndex      // nil with Config.DisableIndex
 	indexer *indexer.Indexer // nil with Config.DisableIndex
 	signer  *token.Signer
 	sealer  *seal.Sealer
@@ -112,7 +112,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	now := cfg.Clock.Now
-	db, err := openStore(ctx, cfg)
+	db, pg, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +144,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	e.refreshByIP = cfg.RefreshRateLimit.limiter(now)
 	e.chatByUser = cfg.ChatRateLimit.limiter(now)
 	if !cfg.DisableIndex {
-		if e.ix, err = index.Open(filepath.Join(cfg.Dir, indexDir), 5*time.Second); err != nil {
+		if e.ix, err = openIndex(ctx, cfg, pg); err != nil {
 			db.Close()
 			return nil, err
 		}
@@ -199,24 +199,43 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 
 // openStore opens the SQLite file in Dir, or the PostgreSQL database that
 // Config.Database names.
-func openStore(ctx context.Context, cfg Config) (*store.DB, error) {
+func openStore(ctx context.Context, cfg Config) (*store.DB, *postgres.Driver, error) {
 	o := store.Options{Now: cfg.Clock.Now}
 	if cfg.Database == "" {
-		return store.Open(ctx, filepath.Join(cfg.Dir, dbFile), o)
+		db, err := store.Open(ctx, filepath.Join(cfg.Dir, dbFile), o)
+		return db, nil, err
 	}
 	d, err := postgres.Open(ctx, cfg.Database, postgres.Options{Now: cfg.Clock.Now})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// An engine with the search index serves; one without (a CLI command)
 	// may run beside it.
 	if !cfg.DisableIndex {
 		if err := d.LockServing(ctx); err != nil {
 			d.Close()
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return store.OpenDriver(d, o), nil
+	return store.OpenDriver(d, o), d, nil
+}
+
+// searchIndex is the search index: Bleve in Dir beside a SQLite store, the
+// search table of a PostgreSQL store (docs/scaling.md).
+type searchIndex interface {
+	indexer.Index
+	Search(ctx context.Context, o index.SearchOptions) (index.Result, error)
+	Count() (uint64, error)
+	Created() bool
+	Stale() bool
+	Close() error
+}
+
+func openIndex(ctx context.Context, cfg Config, pg *postgres.Driver) (searchIndex, error) {
+	if pg != nil {
+		return pg.Index(ctx, cfg.Clock.Now)
+	}
+	return index.Open(filepath.Join(cfg.Dir, indexDir), 5*time.Second)
 }
 
 // Close stops background work, applies pending index changes and closes the

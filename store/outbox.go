@@ -52,10 +52,25 @@ func (tx *Tx) OutboxPending(ctx context.Context, limit int) ([]OutboxOp, error) 
 	return ops, mapErr(rows.Err())
 }
 
-// OutboxAck deletes applied operations up to and including seq.
-func (db *DB) OutboxAck(ctx context.Context, seq int64) error {
+// OutboxAck deletes the applied operations done (read by OutboxPending).
+// On SQLite they are every row up to the last one's id, as ids only grow in
+// commit order there (one writer); on PostgreSQL an id is taken at insert
+// and a transaction holding a smaller one may commit later, so exactly the
+// applied rows go.
+func (db *DB) OutboxAck(ctx context.Context, done []OutboxOp) error {
+	if len(done) == 0 {
+		return nil
+	}
 	return db.Write(ctx, func(tx *Tx) error {
-		_, err := tx.exec(ctx, `DELETE FROM index_outbox WHERE id <= ?`, seq)
+		if tx.x == nil {
+			_, err := tx.exec(ctx, `DELETE FROM index_outbox WHERE id <= ?`, done[len(done)-1].Seq)
+			return err
+		}
+		seqs := make([]int64, len(done))
+		for i, op := range done {
+			seqs[i] = op.Seq
+		}
+		_, err := tx.exec(ctx, `DELETE FROM index_outbox WHERE id = ANY(?)`, seqs)
 		return err
 	})
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/xentree/xentree/internal/pgtest"
 	"io"
 	"log/slog"
 	"os"
@@ -18,15 +19,25 @@ func evalEngine(ctx context.Context, cfg xentree.Config, log io.Writer) (eng *xe
 		return nil, user, nil, err
 	}
 	cfg.Dir = dir
+	dropSchema := func() error { return nil }
+	if cfg.Database != "" {
+		// A schema of its own on that database, as for a folder of its own.
+		if cfg.Database, dropSchema, err = pgtest.NewSchema(ctx, cfg.Database); err != nil {
+			os.RemoveAll(dir)
+			return nil, user, nil, err
+		}
+	}
 	cfg.Logger = slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	eng, err = xentree.Open(ctx, cfg)
 	if err != nil {
 		os.RemoveAll(dir)
+		_ = dropSchema()
 		return nil, user, nil, err
 	}
 	done = func() {
 		eng.Close()
 		os.RemoveAll(dir)
+		_ = dropSchema()
 	}
 	const email, pw = "eval@example.com", "evaluation only, thrown away"
 	if _, err = eng.Register(ctx, auth.RegisterRequest{Email: email, Password: pw}); err != nil {

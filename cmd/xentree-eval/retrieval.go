@@ -353,9 +353,9 @@ type engineRun struct {
 	Own     ownFigures
 }
 
-func runEngine(ctx context.Context, c cisi, withAuthors bool, emb xentree.EmbeddingsConfig, ownDir string, log io.Writer) (engineRun, error) {
+func runEngine(ctx context.Context, c cisi, withAuthors bool, emb xentree.EmbeddingsConfig, database, ownDir string, log io.Writer) (engineRun, error) {
 	var run engineRun
-	cfg := xentree.Config{AI: xentree.AIConfig{Embeddings: emb}}
+	cfg := xentree.Config{Database: database, AI: xentree.AIConfig{Embeddings: emb}}
 	eng, user, done, err := evalEngine(ctx, cfg, log)
 	if err != nil {
 		return run, err
@@ -414,6 +414,8 @@ func retrievalCmd(ctx context.Context, args []string, out io.Writer) error {
 	data := fs.String("data", filepath.Join(evalDir(), "cisi"), "the CISI collection (CISI.ALL, CISI.QRY, CISI.REL)")
 	authors := fs.Bool("authors", false, "upload each document with its authors' names before the abstract")
 	own := fs.String("own", filepath.Join("knowledge", "testdata", "eval"), "the project's own evaluation set (\"\": skip it)")
+	database := fs.String("database-url", os.Getenv("XENTREE_DATABASE_URL"),
+		"measure the PostgreSQL store's search: a database where each engine gets a schema of its own (XENTREE_DATABASE_URL)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -425,7 +427,7 @@ func retrievalCmd(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res, err := retrieval(ctx, c, *authors, emb, *own, os.Stderr)
+	res, err := retrieval(ctx, c, *authors, emb, *database, *own, os.Stderr)
 	if err != nil {
 		return err
 	}
@@ -444,7 +446,7 @@ type retrievalResult struct {
 	Run      engineRun
 }
 
-func retrieval(ctx context.Context, c cisi, withAuthors bool, emb xentree.EmbeddingsConfig, ownDir string, log io.Writer) (retrievalResult, error) {
+func retrieval(ctx context.Context, c cisi, withAuthors bool, emb xentree.EmbeddingsConfig, database, ownDir string, log io.Writer) (retrievalResult, error) {
 	r := retrievalResult{c: c, authors: withAuthors, emb: emb.Model}
 	ids := make([]int, len(c.Docs))
 	texts := make([]string, len(c.Docs))
@@ -458,7 +460,7 @@ func retrieval(ctx context.Context, c cisi, withAuthors bool, emb xentree.Embedd
 	}
 	r.Baseline = measure(c.Queries, ranked)
 	var err error
-	if r.Run, err = runEngine(ctx, c, withAuthors, emb, ownDir, log); err != nil {
+	if r.Run, err = runEngine(ctx, c, withAuthors, emb, database, ownDir, log); err != nil {
 		return r, err
 	}
 	r.Engine = measure(c.Queries, r.Run.Ranked)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/xentree/xentree"
+	"github.com/xentree/xentree/internal/pgtest"
 )
 
 // TestRetrievalCISI: knowledge search must beat the plain BM25 baseline by
@@ -23,7 +24,7 @@ func TestRetrievalCISI(t *testing.T) {
 	if len(c.Docs) != 1460 || len(c.Queries) != 76 {
 		t.Fatalf("CISI: %d documents, %d judged queries, want 1460 and 76", len(c.Docs), len(c.Queries))
 	}
-	r, err := retrieval(context.Background(), c, false, xentree.EmbeddingsConfig{}, filepath.Join("..", "..", "knowledge", "testdata", "eval"), io.Discard)
+	r, err := retrieval(context.Background(), c, false, xentree.EmbeddingsConfig{}, os.Getenv(pgtest.Env), filepath.Join("..", "..", "knowledge", "testdata", "eval"), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,10 +25,17 @@ import (
 // (docs/performance.md).
 const BatchSize = 1000
 
+// Index is where the indexer writes: the Bleve index (store/index) of a
+// SQLite store, or the search table of a PostgreSQL one (store/postgres).
+type Index interface {
+	Apply(ops []index.Op) error
+	Rebuild(ctx context.Context, each func(yield func(index.Doc) error) error, progress func(n int)) error
+}
+
 // Indexer is the outbox consumer.
 type Indexer struct {
 	db     *store.DB
-	ix     *index.Index
+	ix     Index
 	log    *slog.Logger
 	now    func() time.Time
 	poll   time.Duration
@@ -46,7 +53,7 @@ type Indexer struct {
 // work nobody announced; delay is how long it lets work accumulate after a
 // wake-up, so a burst of writes becomes one Bleve batch instead of many
 // (each batch is a segment that Bleve must later merge).
-func New(db *store.DB, ix *index.Index, log *slog.Logger, now func() time.Time, poll, delay time.Duration) *Indexer {
+func New(db *store.DB, ix Index, log *slog.Logger, now func() time.Time, poll, delay time.Duration) *Indexer {
 	return &Indexer{db: db, ix: ix, log: log, now: now, poll: poll, delay: delay, wake: make(chan struct{}, 1)}
 }
 
@@ -163,7 +170,7 @@ func (x *Indexer) apply(ctx context.Context, pending []store.OutboxOp, ops []ind
 	if err := x.ix.Apply(ops); err != nil {
 		return err
 	}
-	if err := x.db.OutboxAck(ctx, pending[len(pending)-1].Seq); err != nil {
+	if err := x.db.OutboxAck(ctx, pending); err != nil {
 		return err
 	}
 	x.lastAt.Store(x.now().UnixMilli())

@@ -1,13 +1,14 @@
 // Package pgtest gives each test an empty PostgreSQL schema of its own on
 // the server XENTREE_TEST_DATABASE_URL names, so tests on PostgreSQL stay
 // parallel. xentreetest uses it; so do the Engine's internal tests, which
-// cannot import xentreetest.
+// cannot import xentreetest, and xentree-eval (NewSchema).
 package pgtest
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"testing"
@@ -36,43 +37,59 @@ func Require(t testing.TB) {
 }
 
 // Schema returns the URL of a new, empty schema on the server Env
-// names, or "" when it is unset. The role needs the CREATE privilege on the
-// database.
+// names, dropped when t ends, or "" when Env is unset. The role needs the
+// CREATE privilege on the database.
 func Schema(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(Env)
 	if base == "" {
 		return ""
 	}
+	u, drop, err := NewSchema(context.Background(), base)
+	if err != nil {
+		t.Fatalf("pgtest: %s: %v", Env, err)
+	}
+	t.Cleanup(func() {
+		if err := drop(); err != nil {
+			t.Errorf("pgtest: %v", err)
+		}
+	})
+	return u
+}
+
+// NewSchema creates an empty schema with a random name on the database at
+// base and returns base's URL with that schema as its search_path, and the
+// function that drops it with everything in it.
+func NewSchema(ctx context.Context, base string) (string, func() error, error) {
 	u, err := url.Parse(base)
 	if err != nil {
-		t.Fatalf("xentreetest: %s: %v", Env, err)
+		return "", nil, err
 	}
-	ctx := context.Background()
 	c, err := pgx.Connect(ctx, base)
 	if err != nil {
-		t.Fatalf("xentreetest: %s: connect: %v", Env, err)
+		return "", nil, fmt.Errorf("connect: %w", err)
 	}
 	defer c.Close(ctx)
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	schema := "xt_" + hex.EncodeToString(b)
 	if _, err := c.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("xentreetest: create schema: %v", err)
+		return "", nil, fmt.Errorf("create schema: %w", err)
 	}
-	t.Cleanup(func() {
+	drop := func() error {
+		ctx := context.WithoutCancel(ctx)
 		c, err := pgx.Connect(ctx, base)
 		if err != nil {
-			t.Errorf("xentreetest: drop schema %s: %v", schema, err)
-			return
+			return fmt.Errorf("drop schema %s: %w", schema, err)
 		}
 		defer c.Close(ctx)
 		if _, err := c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("xentreetest: drop schema %s: %v", schema, err)
+			return fmt.Errorf("drop schema %s: %w", schema, err)
 		}
-	})
+		return nil
+	}
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	return u.String()
+	return u.String(), drop, nil
 }

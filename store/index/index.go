@@ -413,12 +413,14 @@ const (
 
 // snippet returns an HTML fragment of text around its first word whose term
 // is wanted, with every matching word in <mark>, or "" if none matches.
-func (ix *Index) snippet(text string, want map[string]bool) string {
+func (ix *Index) snippet(text string, want map[string]bool) string { return snippet(ix.en, text, want) }
+
+func snippet(en analysis.Analyzer, text string, want map[string]bool) string {
 	if text == "" {
 		return ""
 	}
 	var marks [][2]int
-	for _, t := range ix.en.Analyze([]byte(text)) {
+	for _, t := range en.Analyze([]byte(text)) {
 		if want[string(t.Term)] {
 			marks = append(marks, [2]int{t.Start, t.End})
 		}

@@ -372,3 +372,29 @@ CREATE TABLE chunk_vectors (
     vector      BYTEA NOT NULL  -- little-endian float32s, scaled to unit length
 );
 CREATE INDEX chunk_vectors_scope ON chunk_vectors(scope, model);
+
+-- PostgreSQL only: the search index (SQLite's store keeps it in Bleve beside
+-- the database file). Derived data like Bleve's: the indexer fills it from
+-- index_outbox, and a reindex rebuilds it from the tables above. It lives in
+-- the database so that every node answers with what any node committed and
+-- losing a node loses nothing. tsv holds the title's and the body's words
+-- (the english configuration: stop words out, Snowball stems); dl is how
+-- many words that is, BM25's document length; gen is when the row was last
+-- written (Unix nanoseconds), so that a reindex can drop what it did not see.
+CREATE TABLE search_docs (
+    id         TEXT PRIMARY KEY,
+    type       TEXT NOT NULL,
+    owner_id   TEXT NOT NULL DEFAULT '',
+    org_id     TEXT NOT NULL DEFAULT '',
+    parent_id  TEXT NOT NULL DEFAULT '',
+    title      TEXT NOT NULL DEFAULT '',
+    body       TEXT NOT NULL DEFAULT '',
+    created_at BIGINT NOT NULL,
+    position   BIGINT NOT NULL DEFAULT 0,
+    tsv        tsvector NOT NULL,
+    dl         BIGINT NOT NULL,
+    gen        BIGINT NOT NULL
+);
+CREATE INDEX search_docs_tsv ON search_docs USING GIN (tsv);
+CREATE INDEX search_docs_owner ON search_docs (owner_id, type) INCLUDE (dl);
+CREATE INDEX search_docs_org ON search_docs (org_id, type) INCLUDE (dl) WHERE org_id <> '';
