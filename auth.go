@@ -33,7 +33,7 @@ func errUnauthenticated(msg string) error {
 // Register creates an account with a password and returns its profile.
 // Every attempt counts against Config.RegisterRateLimit for req.ClientIP.
 func (e *Engine) Register(ctx context.Context, req auth.RegisterRequest) (auth.Profile, error) {
-	if wait := e.registerByIP.Take(req.ClientIP); wait > 0 {
+	if wait := e.registerByIP.Take(ctx, req.ClientIP); wait > 0 {
 		return auth.Profile{}, errTooManyRequests(wait)
 	}
 	req.Normalize()
@@ -86,7 +86,7 @@ func (e *Engine) Login(ctx context.Context, req auth.LoginRequest) (auth.TokenRe
 		return auth.TokenResponse{}, err
 	}
 	account := strings.ToLower(strings.TrimSpace(req.Username))
-	if wait := e.loginByIP.Check(req.ClientIP); wait > 0 {
+	if wait := e.loginByIP.Check(ctx, req.ClientIP); wait > 0 {
 		return auth.TokenResponse{}, errTooManyAttempts(wait)
 	}
 	var u store.UserRow
@@ -107,7 +107,7 @@ func (e *Engine) Login(ctx context.Context, req auth.LoginRequest) (auth.TokenRe
 	if err == nil {
 		limitKey = accountLimitKey(u.ID)
 	}
-	if wait := e.loginByAccount.Check(limitKey); wait > 0 {
+	if wait := e.loginByAccount.Check(ctx, limitKey); wait > 0 {
 		return auth.TokenResponse{}, errTooManyAttempts(wait)
 	}
 	hash := u.PasswordHash
@@ -119,11 +119,11 @@ func (e *Engine) Login(ctx context.Context, req auth.LoginRequest) (auth.TokenRe
 		return auth.TokenResponse{}, verr
 	}
 	if !ok || hash == e.dummy {
-		e.loginByAccount.Fail(limitKey)
-		e.loginByIP.Fail(req.ClientIP)
+		e.loginByAccount.Fail(ctx, limitKey)
+		e.loginByIP.Fail(ctx, req.ClientIP)
 		return auth.TokenResponse{}, errBadCredentials
 	}
-	e.loginByAccount.Reset(limitKey)
+	e.loginByAccount.Reset(ctx, limitKey)
 	return e.startSession(ctx, u)
 }
 
@@ -154,7 +154,7 @@ func (e *Engine) tokens(userID, sid, refresh string) (auth.TokenResponse, error)
 // since one of the two holders is a thief. Every attempt counts against
 // Config.RefreshRateLimit for req.ClientIP.
 func (e *Engine) Refresh(ctx context.Context, req auth.RefreshRequest) (auth.TokenResponse, error) {
-	if wait := e.refreshByIP.Take(req.ClientIP); wait > 0 {
+	if wait := e.refreshByIP.Take(ctx, req.ClientIP); wait > 0 {
 		return auth.TokenResponse{}, errTooManyRequests(wait)
 	}
 	if req.RefreshToken == "" {
@@ -299,7 +299,7 @@ func (e *Engine) UpdateMe(ctx context.Context, user User, req auth.UpdateMeReque
 		// A stolen access token must not become a password oracle: wrong
 		// current passwords count against the account like failed logins.
 		limitKey := accountLimitKey(user.ID)
-		if wait := e.loginByAccount.Check(limitKey); wait > 0 {
+		if wait := e.loginByAccount.Check(ctx, limitKey); wait > 0 {
 			return auth.Profile{}, errTooManyAttempts(wait)
 		}
 		ok, err := e.verifyPassword(ctx, req.CurrentPassword, current)
@@ -307,7 +307,7 @@ func (e *Engine) UpdateMe(ctx context.Context, user User, req auth.UpdateMeReque
 			return auth.Profile{}, err
 		}
 		if !ok {
-			e.loginByAccount.Fail(limitKey)
+			e.loginByAccount.Fail(ctx, limitKey)
 			return auth.Profile{}, xerr.InvalidField("current_password", "is incorrect")
 		}
 		if newHash, err = e.hashPassword(ctx, req.NewPassword); err != nil {
@@ -441,11 +441,14 @@ func (e *Engine) FindUserByEmail(ctx context.Context, email string) (auth.Profil
 }
 
 // PurgeExpiredSessions deletes login sessions whose refresh tokens expired
-// more than a day ago; the janitor calls it hourly.
+// more than a day ago, and on PostgreSQL the rate-limit events that no
+// longer count; the janitor calls it hourly.
 func (e *Engine) PurgeExpiredSessions(ctx context.Context) error {
 	return e.db.Write(ctx, func(tx *store.Tx) error {
-		_, err := tx.SessionPurge(ctx, tx.Now.Add(-24*time.Hour).UnixMilli())
-		return err
+		if _, err := tx.SessionPurge(ctx, tx.Now.Add(-24*time.Hour).UnixMilli()); err != nil || !e.db.Postgres() {
+			return err
+		}
+		return tx.RatePurge(ctx)
 	})
 }
 

@@ -52,7 +52,7 @@ func (e *Engine) ChatStream(ctx context.Context, user User, req conversation.Cha
 }
 
 func (e *Engine) chat(ctx context.Context, user User, req conversation.ChatRequest, fn func(string) error) (conversation.ChatResponse, error) {
-	if wait := e.chatByUser.Take(user.ID); wait > 0 {
+	if wait := e.chatByUser.Take(ctx, user.ID); wait > 0 {
 		return conversation.ChatResponse{}, errTooManyRequests(wait)
 	}
 	if err := req.Validate(e.convLimits()); err != nil {

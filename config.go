@@ -102,7 +102,9 @@ type Config struct {
 	// SessionCacheTTL is how long Authenticate trusts a cached session state.
 	// Revocations made through this Engine take effect at once regardless;
 	// this bounds only changes made by another process on the same data
-	// folder (a CLI command beside the server). Defaults to 5 seconds.
+	// folder (a CLI command beside the server). Defaults to 5 seconds. On
+	// PostgreSQL there is no such cache: another node may revoke at any
+	// moment, so every use reads the database.
 	SessionCacheTTL time.Duration
 
 	// IndexPollInterval is how often the indexer looks for changes queued by

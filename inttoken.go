@@ -92,7 +92,7 @@ func keyContext(kid string) string { return "tenant-key:" + kid }
 // loadTenantKeys reads an organization's keys (nil active when it has none).
 func (e *Engine) loadTenantKeys(ctx context.Context, orgID string) (*tenantKeys, error) {
 	now := e.cfg.Clock.Now()
-	if k := e.tenants.get(orgID, now, e.cfg.SessionCacheTTL); k != nil {
+	if k := e.tenants.get(orgID, now, e.cacheTTL); k != nil {
 		return k, nil
 	}
 	var rows []store.TenantKey

@@ -297,6 +297,12 @@ func (e *Engine) liveOp(ctx context.Context, user User, req live.SessionRequest,
 func (e *Engine) ReapLiveSessions(ctx context.Context) (int, error) {
 	n := 0
 	err := e.db.Write(ctx, func(tx *store.Tx) error {
+		n = 0 // fn runs again when a PostgreSQL store retries it
+		// One node at a time ends silent sessions; whichever takes the
+		// lock at a tick does, so a node that dies is taken over at once.
+		if ok, err := tx.TryLock(ctx, "live-reaper"); err != nil || !ok {
+			return err
+		}
 		cutoff := tx.Now.Add(-e.cfg.Live.SilenceTimeout).UnixMilli()
 		silent, err := tx.LiveSessionsSilent(ctx, cutoff, 1000)
 		if err != nil {

@@ -17,7 +17,6 @@ import (
 	"github.com/xentree/xentree/ai"
 	"github.com/xentree/xentree/internal/indexer"
 	"github.com/xentree/xentree/internal/password"
-	"github.com/xentree/xentree/internal/ratelimit"
 	"github.com/xentree/xentree/internal/seal"
 	"github.com/xentree/xentree/internal/token"
 	"github.com/xentree/xentree/internal/xerr"
@@ -40,9 +39,12 @@ type Engine struct {
 	sealer  *seal.Sealer
 	xel     *xel.Curriculum
 	tenants tenantKeyCache
-	pstats  providerStats
-	hashSem chan struct{}
-	dummy   string // a hash to verify against when the account does not exist
+	// cacheTTL bounds how long the session, API key and tenant key caches
+	// trust what they read: Config.SessionCacheTTL, 0 on PostgreSQL.
+	cacheTTL time.Duration
+	pstats   providerStats
+	hashSem  chan struct{}
+	dummy    string // a hash to verify against when the account does not exist
 
 	ai        *ai.Router
 	embedder  ai.Embedder      // nil unless Config.AI.Embeddings sets a model
@@ -50,11 +52,11 @@ type Engine struct {
 	searchSem chan struct{}
 	reindex   reindexState
 
-	loginByAccount *ratelimit.Limiter // each nil when its limit is off
-	loginByIP      *ratelimit.Limiter
-	registerByIP   *ratelimit.Limiter
-	refreshByIP    *ratelimit.Limiter
-	chatByUser     *ratelimit.Limiter
+	loginByAccount limiter
+	loginByIP      limiter
+	registerByIP   limiter
+	refreshByIP    limiter
+	chatByUser     limiter
 	sessions       sessionCache
 	keys           keyCache
 
@@ -89,24 +91,6 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, xerr.Internalf(err, "xentree: create data folder")
 	}
-	key := cfg.SigningKey
-	if key == nil {
-		var err error
-		if key, err = loadOrCreateKey(filepath.Join(cfg.Dir, signingKeyFile)); err != nil {
-			return nil, err
-		}
-	}
-	sealKey := cfg.EncryptionKey
-	if sealKey == nil {
-		var err error
-		if sealKey, err = loadOrCreateKey(filepath.Join(cfg.Dir, encryptionKeyFile)); err != nil {
-			return nil, err
-		}
-	}
-	sealer, err := seal.New(sealKey[:seal.KeySize])
-	if err != nil {
-		return nil, xerr.Wrap(xerr.Invalid, err, "xentree: Config.EncryptionKey")
-	}
 	curriculum, err := cfg.XEL.curriculum()
 	if err != nil {
 		return nil, err
@@ -115,6 +99,16 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	db, pg, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
+	}
+	key, sealKey, err := instanceKeys(ctx, cfg, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	sealer, err := seal.New(sealKey[:seal.KeySize])
+	if err != nil {
+		db.Close()
+		return nil, xerr.Wrap(xerr.Invalid, err, "xentree: Config.EncryptionKey")
 	}
 	e := &Engine{
 		cfg:     cfg,
@@ -127,8 +121,15 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		dummy:   password.Hash("xentree-dummy-password", cfg.Password),
 		stop:    make(chan struct{}),
 	}
-	e.sessions.init(cfg.SessionCacheTTL)
-	e.keys.init(cfg.SessionCacheTTL)
+	e.cacheTTL = cfg.SessionCacheTTL
+	if db.Postgres() {
+		// Another node may revoke a session, disable an account or retire
+		// a key at any moment, and no cache may outlive that: each use
+		// reads the database.
+		e.cacheTTL = 0
+	}
+	e.sessions.init(e.cacheTTL)
+	e.keys.init(e.cacheTTL)
 	e.searchSem = make(chan struct{}, cfg.AI.MaxConcurrentSearches)
 	if e.ai, err = newRouter(cfg.AI); err != nil {
 		db.Close()
@@ -138,11 +139,11 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		db.Close()
 		return nil, err
 	}
-	e.loginByAccount = cfg.LoginRateLimit.limiter(now)
-	e.loginByIP = cfg.LoginRateLimit.limiter(now)
-	e.registerByIP = cfg.RegisterRateLimit.limiter(now)
-	e.refreshByIP = cfg.RefreshRateLimit.limiter(now)
-	e.chatByUser = cfg.ChatRateLimit.limiter(now)
+	e.loginByAccount = newLimiter(db, cfg.LoginRateLimit, "login-account", now, e.log)
+	e.loginByIP = newLimiter(db, cfg.LoginRateLimit, "login-ip", now, e.log)
+	e.registerByIP = newLimiter(db, cfg.RegisterRateLimit, "register-ip", now, e.log)
+	e.refreshByIP = newLimiter(db, cfg.RefreshRateLimit, "refresh-ip", now, e.log)
+	e.chatByUser = newLimiter(db, cfg.ChatRateLimit, "chat-user", now, e.log)
 	if !cfg.DisableIndex {
 		if e.ix, err = openIndex(ctx, cfg, pg); err != nil {
 			db.Close()
@@ -208,14 +209,6 @@ func openStore(ctx context.Context, cfg Config) (*store.DB, *postgres.Driver, er
 	d, err := postgres.Open(ctx, cfg.Database, postgres.Options{Now: cfg.Clock.Now})
 	if err != nil {
 		return nil, nil, err
-	}
-	// An engine with the search index serves; one without (a CLI command)
-	// may run beside it.
-	if !cfg.DisableIndex {
-		if err := d.LockServing(ctx); err != nil {
-			d.Close()
-			return nil, nil, err
-		}
 	}
 	return store.OpenDriver(d, o), d, nil
 }
@@ -324,6 +317,31 @@ func (e *Engine) every(interval time.Duration, name string, job func(context.Con
 
 // loadOrCreateKey reads a 32-byte key, creating it with mode 0600 if absent.
 // O_EXCL makes two processes starting at once agree on one key.
+// instanceKeys returns the signing and encryption keys: the Config's, or
+// else generated once and kept in Dir (SQLite) or in the database, where
+// every node of a PostgreSQL deployment finds the same.
+func instanceKeys(ctx context.Context, cfg Config, db *store.DB) (signing, encryption []byte, err error) {
+	get := func(given []byte, name, file string) ([]byte, error) {
+		switch {
+		case given != nil:
+			return given, nil
+		case db.Postgres():
+			return db.InstanceKey(ctx, name, func() ([]byte, error) {
+				key := make([]byte, 32)
+				_, err := rand.Read(key)
+				return key, err
+			})
+		default:
+			return loadOrCreateKey(filepath.Join(cfg.Dir, file))
+		}
+	}
+	if signing, err = get(cfg.SigningKey, "signing", signingKeyFile); err != nil {
+		return nil, nil, err
+	}
+	encryption, err = get(cfg.EncryptionKey, "encryption", encryptionKeyFile)
+	return signing, encryption, err
+}
+
 func loadOrCreateKey(path string) ([]byte, error) {
 	key, err := os.ReadFile(path)
 	if err == nil {

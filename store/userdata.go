@@ -120,10 +120,14 @@ func (tx *Tx) UserOrgs(ctx context.Context, userID string) ([]UserOrgRole, error
 // their name is cleared from revocation records. Index entries are the
 // caller's to queue (UserSearchableIDs), before this runs.
 func (tx *Tx) UserDelete(ctx context.Context, userID string) error {
-	for _, q := range []string{
+	qs := []string{
 		`DELETE FROM documents WHERE user_id = ? AND org_id IS NULL`,
 		`UPDATE integration_revocations SET revoked_by = '' WHERE revoked_by = ?`,
-	} {
+	}
+	if tx.x != nil {
+		qs = append(qs, `DELETE FROM rate_events WHERE key = ?`) // limits keyed by user id (chat)
+	}
+	for _, q := range qs {
 		if _, err := tx.exec(ctx, q, userID); err != nil {
 			return mapErr(err)
 		}

@@ -10,6 +10,7 @@
 //	xentree restore FILE [--data DIR]
 //	xentree reindex [--data DIR]
 //	xentree migrate status|up [--data DIR]
+//	xentree migrate-store --from DIR --to postgres://user:password@host:5432/db
 //	xentree export --user EMAIL|ID --out FILE|- [--data DIR]
 //	xentree delete --user EMAIL|ID --yes [--data DIR]
 //	xentree openapi [--metrics on|off]
@@ -82,6 +83,7 @@ const usage = `usage:
   xentree restore FILE [--data DIR]
   xentree reindex [--data DIR]
   xentree migrate status|up [--data DIR]
+  xentree migrate-store --from DIR --to postgres://user:password@host:5432/db
   xentree export --user EMAIL|ID --out FILE|- [--data DIR]
   xentree delete --user EMAIL|ID --yes [--data DIR]
   xentree openapi [--metrics on|off]
@@ -99,6 +101,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return userCmd(ctx, args[1:], stdout, stderr)
 	case "backup", "restore", "reindex", "migrate", "export", "delete":
 		return opsCmd(ctx, args[0], args[1:], stdout, stderr)
+	case "migrate-store":
+		return migrateStoreCmd(ctx, args[1:], stdout, stderr)
 	case "openapi":
 		return openapiCmd(ctx, args[1:], stdout, stderr)
 	case "version":
@@ -190,7 +194,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Database: *database, Logger: log, AI: aiCfg, Google: googleFromEnv(),
+	var liveCfg xentree.LiveConfig
+	if v := os.Getenv("XENTREE_LIVE_SILENCE_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return fmt.Errorf("XENTREE_LIVE_SILENCE_TIMEOUT=%q: want a duration of at least 1s, e.g. 90s", v)
+		}
+		liveCfg.SilenceTimeout = d
+	}
+	eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Database: *database, Logger: log, AI: aiCfg, Google: googleFromEnv(), Live: liveCfg,
 		LoginRateLimit: off, RegisterRateLimit: off, RefreshRateLimit: off, ChatRateLimit: off})
 	if err != nil {
 		return err

@@ -1,17 +1,31 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/xentree/xentree/auth"
+	"github.com/xentree/xentree/conversation"
+	"github.com/xentree/xentree/knowledge"
+	"github.com/xentree/xentree/live"
 
 	"github.com/xentree/xentree/internal/pgtest"
 )
 
 // serve, user and migrate with --database-url: the store is PostgreSQL, a
-// command runs beside the serving node, a second serving node is refused
-// with the reason, and a bad URL or password is a clear error at start-up.
+// command runs beside the serving node, and a bad URL or password is a
+// clear error at start-up.
 func TestServeOnPostgres(t *testing.T) {
 	pgtest.Require(t)
 	db := pgtest.Schema(t)
@@ -34,14 +48,9 @@ func TestServeOnPostgres(t *testing.T) {
 		t.Fatalf("login: %d %s", code, body)
 	}
 
-	_, err := runCmd(t, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--database-url", db)
-	if err == nil || !strings.Contains(err.Error(), "another xentree node already serves this database") {
-		t.Errorf("second serving node: %v, want it refused with the reason", err)
-	}
-
 	u, _ := url.Parse(db)
 	u.User = url.UserPassword(u.User.Username(), "wrong-password-xyz")
-	_, err = runCmd(t, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--database-url", u.String())
+	_, err := runCmd(t, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--database-url", u.String())
 	if err == nil || !strings.Contains(err.Error(), "refused user") || strings.Contains(err.Error(), "wrong-password-xyz") {
 		t.Errorf("wrong password: %v, want a login refusal that does not show the password", err)
 	}
@@ -51,5 +60,170 @@ func TestServeOnPostgres(t *testing.T) {
 	}
 	if _, err := runCmd(t, "migrate", "status", "--database-url", "mysql://nope"); err == nil || !strings.Contains(err.Error(), "database URL") {
 		t.Errorf("bad URL: %v", err)
+	}
+}
+
+// Two `xentree serve` processes on one PostgreSQL database, requests
+// alternating between them (issue 20, point 7).
+func TestTwoNodes(t *testing.T) {
+	pgtest.Require(t)
+	db := pgtest.Schema(t)
+	env := []string{"XENTREE_RATE_LIMIT=off", "XENTREE_LIVE_SILENCE_TIMEOUT=2s"}
+	a := startServerEnv(t, t.TempDir(), append(env, "XENTREE_DATABASE_URL="+db)...)
+	b := startServerEnv(t, t.TempDir(), append(env, "XENTREE_DATABASE_URL="+db)...)
+	hc := &http.Client{Timeout: 10 * time.Second}
+	must := func(code int, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Register on A, log in on B; B accepts A's tokens (the signing key is
+	// the database's, not a node's).
+	must(call(hc, "POST", a.url+"/api/auth/register", "", map[string]string{"email": "two@example.com", "password": "correct horse battery staple"}, nil))
+	token := loginHTTP(t, b.url, "two@example.com")
+	var me auth.Profile
+	must(call(hc, "GET", a.url+"/api/auth/me", token, nil, &me))
+
+	// Log out on A: the token is refused on B at once (no node caches a
+	// session).
+	other := loginHTTP(t, a.url, "two@example.com")
+	must(call(hc, "POST", a.url+"/api/auth/logout", other, nil, nil))
+	if code, _ := call(hc, "GET", b.url+"/api/auth/me", other, nil, nil); code != http.StatusUnauthorized {
+		t.Errorf("B after logout on A: %d, want 401", code)
+	}
+
+	// A document uploaded on A is found by search on B within a second.
+	var doc knowledge.Document
+	must(call(hc, "POST", a.url+"/api/knowledge/documents", token, map[string]string{"title": "Glaciers", "content": "Drumlins are elongated hills shaped by glacial ice."}, &doc))
+	uploaded := time.Now()
+	for {
+		var res knowledge.SearchResponse
+		must(call(hc, "POST", b.url+"/api/knowledge/search", token, map[string]string{"query": "drumlins"}, &res))
+		if len(res.Results) == 1 && res.Results[0].DocumentID == doc.ID {
+			t.Logf("searchable on B %v after the upload on A", time.Since(uploaded).Round(time.Millisecond))
+			break
+		}
+		if time.Since(uploaded) > time.Second {
+			t.Fatalf("B does not find the document uploaded on A after 1 s: %+v", res)
+		}
+		runtime.Gosched()
+	}
+
+	// A Live session started on A with heartbeats on B, some at once on
+	// both: charged once, so the quota adds up to the session's use.
+	var ls live.SessionResponse
+	must(call(hc, "POST", a.url+"/api/live/session/start", token, map[string]string{"session_type": "voice"}, &ls))
+	var wg sync.WaitGroup
+	for i := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			node := []*server{a, b}[i%2]
+			if code, err := call(hc, "POST", node.url+"/api/live/session/heartbeat", token, map[string]string{"session_id": ls.SessionID}, nil); err != nil {
+				t.Errorf("heartbeat on node %d: %d %v", i%2, code, err)
+			}
+		}()
+	}
+	wg.Wait()
+	var ended live.SessionResponse
+	must(call(hc, "POST", b.url+"/api/live/session/end", token, map[string]string{"session_id": ls.SessionID}, &ended))
+	var qa, qb live.QuotaResponse
+	must(call(hc, "GET", a.url+"/api/live/quota", token, nil, &qa))
+	must(call(hc, "GET", b.url+"/api/live/quota", token, nil, &qb))
+	elapsed := int64(time.Since(uploaded)/time.Second) + 2
+	if qa != qb || qa.UsedSeconds != ended.UsedSeconds || qa.UsedSeconds > elapsed ||
+		qa.UsedSeconds+qa.RemainingSeconds != qa.LimitSeconds {
+		t.Errorf("quota on A %+v, on B %+v, session used %d s (at most %d s passed)", qa, qb, ended.UsedSeconds, elapsed)
+	}
+
+	// A silent session started on A, then A killed with SIGKILL in the
+	// middle of a burst of writes: every acknowledged write is there on B,
+	// B keeps answering, and B's reaper ends the silent session.
+	var silent live.SessionResponse
+	must(call(hc, "POST", a.url+"/api/live/session/start", token, map[string]string{"session_type": "voice"}, &silent))
+	var mu sync.Mutex
+	var acked []string
+	var n atomic.Int64
+	killed := make(chan struct{})
+	var once sync.Once
+	for w := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			hc := &http.Client{Transport: &http.Transport{}}
+			for i := 0; ; i++ {
+				select {
+				case <-killed:
+					return
+				default:
+				}
+				var note conversation.Note
+				code, err := call(hc, "POST", a.url+"/api/core/notes", token, map[string]string{"title": "burst", "content": fmt.Sprintf("moraine %d-%d", w, i)}, &note)
+				if err == nil {
+					mu.Lock()
+					acked = append(acked, note.ID)
+					mu.Unlock()
+					if n.Add(1) == 200 {
+						once.Do(func() { _ = a.cmd.Process.Signal(syscall.SIGKILL); close(killed) })
+					}
+				}
+				if code == 0 || code >= 500 {
+					return // A is gone
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	_ = a.cmd.Wait()
+	have := map[string]bool{}
+	for cursor := ""; ; {
+		var page struct {
+			Items      []conversation.Note `json:"items"`
+			NextCursor *string             `json:"next_cursor"`
+		}
+		must(call(hc, "GET", b.url+"/api/core/notes?limit=100&cursor="+url.QueryEscape(cursor), token, nil, &page))
+		for _, n := range page.Items {
+			have[n.ID] = true
+		}
+		if page.NextCursor == nil {
+			break
+		}
+		cursor = *page.NextCursor
+	}
+	lost := 0
+	for _, id := range acked {
+		if !have[id] {
+			lost++
+		}
+	}
+	if lost > 0 || len(acked) < 200 {
+		t.Errorf("%d of %d notes acknowledged by A missing on B", lost, len(acked))
+	}
+	t.Logf("A killed after %d acknowledged notes; B has every one", len(acked))
+	// Only B is left to end it; the database says when it has (no route
+	// reads a session back without touching it).
+	pg, err := pgx.Connect(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close(context.Background())
+	for start := time.Now(); ; {
+		var reason *string
+		if err := pg.QueryRow(context.Background(), "SELECT end_reason FROM live_sessions WHERE id = $1", silent.SessionID).Scan(&reason); err != nil {
+			t.Fatal(err)
+		}
+		if reason != nil {
+			if *reason != "lapsed" {
+				t.Errorf("silent session ended as %q, want lapsed", *reason)
+			}
+			t.Logf("B's reaper ended the silent session %v after A died", time.Since(start).Round(time.Millisecond))
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("the silent session started on A was not ended by B's reaper within 10 s")
+		}
+		runtime.Gosched()
 	}
 }

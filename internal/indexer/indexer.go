@@ -121,6 +121,13 @@ func (x *Indexer) Stop() {
 func (x *Indexer) Drain(ctx context.Context) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	// On PostgreSQL every node's indexer drains the one outbox: one at a
+	// time, or a node could apply a row it read before another node
+	// applied a newer version of it.
+	return x.db.Exclusive(ctx, "indexer", func() error { return x.drain(ctx) })
+}
+
+func (x *Indexer) drain(ctx context.Context) error {
 	for {
 		pending, ops, err := x.read(ctx)
 		if err != nil || len(pending) == 0 {
@@ -225,7 +232,7 @@ func (x *Indexer) LastIndexedAt() time.Time {
 // changes queued meanwhile are applied to the new one right after.
 func (x *Indexer) Rebuild(ctx context.Context, each func(yield func(index.Doc) error) error, progress func(int)) error {
 	x.mu.Lock()
-	err := x.ix.Rebuild(ctx, each, progress)
+	err := x.db.Exclusive(ctx, "indexer", func() error { return x.ix.Rebuild(ctx, each, progress) })
 	x.mu.Unlock()
 	if err != nil {
 		return err

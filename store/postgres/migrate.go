@@ -19,13 +19,10 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// Advisory lock keys: (lockClass, hashtext(current_schema())) plus the
-// purpose, so that deployments (and tests) in different schemas of one
-// database never wait for each other.
-const (
-	lockMigrate = 0x78656e74 // "xent": nodes starting together queue here; one migrates
-	lockServe   = 0x78656e75 // held by the node that serves (see LockServing)
-)
+// The migration's advisory lock key: (lockMigrate, hashtext(current_schema())),
+// so that deployments (and tests) in different schemas of one database
+// never wait for each other.
+const lockMigrate = 0x78656e74 // "xent": nodes starting together queue here; one migrates
 
 // Migrations returns the PostgreSQL schema steps in order. Their versions
 // are SQLite's: the first, 0014, creates the schema that SQLite reaches after
@@ -105,31 +102,6 @@ func (d *Driver) migrate(ctx context.Context, now func() time.Time) error {
 	return nil
 }
 
-// LockServing makes this the one node serving the database until Close:
-// the search index, rate limits and caches still live in the serving
-// process (docs/scaling.md), so a second node would silently diverge from
-// the first. It holds a session advisory lock on a connection of its own;
-// a second node is refused with a Conflict that says so.
-func (d *Driver) LockServing(ctx context.Context) error {
-	c, err := d.pool.Acquire(ctx)
-	if err != nil {
-		return mapErr(err)
-	}
-	var ok bool
-	if err := c.QueryRow(ctx, "SELECT pg_try_advisory_lock($1, hashtext(current_schema()))", lockServe).Scan(&ok); err != nil {
-		c.Release()
-		return mapErr(err)
-	}
-	if !ok {
-		c.Release()
-		return xerr.New(xerr.Conflict, "another xentree node already serves this database: "+
-			"several nodes on one PostgreSQL database are not supported yet (docs/scaling.md); "+
-			"commands that run beside a server (user, export, delete, migrate) work")
-	}
-	d.held = c
-	return nil
-}
-
 // SchemaVersion reads the schema version of the database at url without
 // migrating it: 0 for a database xentree has not used.
 func SchemaVersion(ctx context.Context, url string) (int, error) {
@@ -149,4 +121,22 @@ func SchemaVersion(ctx context.Context, url string) (int, error) {
 	var v int
 	err = c.QueryRow(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&v)
 	return v, mapErr(err)
+}
+
+// Exclusive runs fn holding the session advisory lock called name (within
+// this schema), waiting for it within ctx. Should the connection holding it
+// fail, the lock goes with it.
+func (d *Driver) Exclusive(ctx context.Context, name string, fn func() error) error {
+	c, err := d.pool.Acquire(ctx)
+	if err != nil {
+		return mapErr(err)
+	}
+	defer c.Release()
+	if _, err := c.Exec(ctx, "SELECT pg_advisory_lock(hashtext(current_schema()), hashtext($1))", name); err != nil {
+		return mapErr(err)
+	}
+	defer func() {
+		_, _ = c.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(hashtext(current_schema()), hashtext($1))", name)
+	}()
+	return fn()
 }

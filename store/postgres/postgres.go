@@ -44,8 +44,7 @@ type Options struct {
 // Driver is an open PostgreSQL store.
 type Driver struct {
 	pool *pgxpool.Pool
-	held *pgxpool.Conn // holds the serving lock (LockServing); nil if not taken
-	sqls sync.Map      // the store's SQL → the same with $n placeholders
+	sqls sync.Map // the store's SQL → the same with $n placeholders
 }
 
 var _ store.Driver = (*Driver)(nil)
@@ -106,11 +105,6 @@ func (d *Driver) Pool() *pgxpool.Pool { return d.pool }
 
 // Close closes every connection.
 func (d *Driver) Close() error {
-	if d.held != nil {
-		// Closing the connection ends its session and so its lock.
-		_ = d.held.Conn().Close(context.Background())
-		d.held.Release()
-	}
 	d.pool.Close()
 	return nil
 }

@@ -398,3 +398,25 @@ CREATE TABLE search_docs (
 CREATE INDEX search_docs_tsv ON search_docs USING GIN (tsv);
 CREATE INDEX search_docs_owner ON search_docs (owner_id, type) INCLUDE (dl);
 CREATE INDEX search_docs_org ON search_docs (org_id, type) INCLUDE (dl) WHERE org_id <> '';
+
+-- PostgreSQL only: the keys every node of a deployment shares, generated
+-- once by the first node unless the configuration supplies them ("signing"
+-- signs access tokens, "encryption" seals secrets at rest). A SQLite
+-- deployment keeps them as files in its data folder.
+CREATE TABLE instance_keys (
+    name       TEXT PRIMARY KEY,
+    key        BYTEA NOT NULL,
+    created_at BIGINT NOT NULL
+);
+
+-- PostgreSQL only: rate-limit events (failed logins, registrations,
+-- refreshes, chat messages), so that limits count across nodes. A row
+-- lives until expires_at; the janitor deletes older ones.
+CREATE TABLE rate_events (
+    name       TEXT NOT NULL,   -- which limit
+    key        TEXT NOT NULL,   -- whose: an IP, an account, a user id
+    at         BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX rate_events_key ON rate_events (name, key, at);
+CREATE INDEX rate_events_expiry ON rate_events (expires_at);
