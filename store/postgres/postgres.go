@@ -109,9 +109,12 @@ func (d *Driver) Close() error {
 	return nil
 }
 
-// maxAttempts bounds how often a transaction is run again after a
-// serialization failure or a connection lost before anything was sent.
-const maxAttempts = 8
+// retryFor bounds how long a transaction is run again after serialization
+// failures or a connection lost before anything was sent: under contention
+// on one row (eight writers of one counter) a transaction may lose several
+// times in a row, and as on SQLite, where writers queue, the caller should
+// not see it. The caller's context bounds it too.
+const retryFor = 10 * time.Second
 
 // Write runs fn in a SERIALIZABLE transaction: the store's domain code was
 // written for SQLite, where a write transaction runs alone, and
@@ -127,13 +130,16 @@ func (d *Driver) Read(ctx context.Context, fn func(store.Conn) error) error {
 }
 
 func (d *Driver) run(ctx context.Context, opts pgx.TxOptions, fn func(store.Conn) error) error {
+	start := time.Now()
 	for attempt := 1; ; attempt++ {
-		err := d.once(ctx, opts, fn)
-		if err == nil || attempt == maxAttempts || !retryable(err) {
+		began, err := d.once(ctx, opts, fn)
+		// A transaction that could not begin ran nothing: a pooled
+		// connection found dead is replaced by the next attempt.
+		if err == nil || time.Since(start) > retryFor || !(retryable(err) || (!began && isConnErr(err))) {
 			return err
 		}
 		// Full jitter: transactions that collided should not collide again.
-		wait := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 7)))
+		wait := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6)))
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -144,16 +150,17 @@ func (d *Driver) run(ctx context.Context, opts pgx.TxOptions, fn func(store.Conn
 	}
 }
 
-func (d *Driver) once(ctx context.Context, opts pgx.TxOptions, fn func(store.Conn) error) error {
+// once runs fn in one transaction; began reports whether it started.
+func (d *Driver) once(ctx context.Context, opts pgx.TxOptions, fn func(store.Conn) error) (began bool, err error) {
 	tx, err := d.pool.BeginTx(ctx, opts)
 	if err != nil {
-		return mapErr(err)
+		return false, mapErr(err)
 	}
 	if err := fn(conn{d: d, tx: tx}); err != nil {
 		_ = tx.Rollback(context.WithoutCancel(ctx))
-		return err
+		return true, err
 	}
-	return mapErr(tx.Commit(ctx))
+	return true, mapErr(tx.Commit(ctx))
 }
 
 // retryable: the server could not serialize the transaction (nothing of it
