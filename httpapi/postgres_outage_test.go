@@ -77,9 +77,9 @@ func TestPostgresConnectionLoss(t *testing.T) {
 	}
 	// run runs p; the error is the engine's, or the HTTP answer when its
 	// status is not 2xx.
-	run := func(p probe) (error, *httptest.ResponseRecorder) {
+	run := func(p probe) (*httptest.ResponseRecorder, error) {
 		if p.engine != nil {
-			return p.engine(), nil
+			return nil, p.engine()
 		}
 		req := httptest.NewRequest(p.method, p.path, strings.NewReader(p.body))
 		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
@@ -89,14 +89,14 @@ func TestPostgresConnectionLoss(t *testing.T) {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code/100 != 2 {
-			return fmt.Errorf("%d %s", rec.Code, rec.Body), rec
+			return rec, fmt.Errorf("%d %s", rec.Code, rec.Body)
 		}
-		return nil, rec
+		return rec, nil
 	}
 	// down checks one answer given while the database is unreachable.
 	down := func(p probe, attempt string) {
 		t.Helper()
-		err, rec := run(p)
+		rec, err := run(p)
 		what := p.name + " with the database down (" + attempt + ")"
 		if p.engine != nil {
 			checkEngineDown(t, what, err, p.name == "Health")
@@ -106,7 +106,7 @@ func TestPostgresConnectionLoss(t *testing.T) {
 	}
 
 	for _, p := range probes {
-		if err, rec := run(p); err != nil {
+		if rec, err := run(p); err != nil {
 			t.Fatalf("%s before the outage: %v", p.name, err)
 		} else if rec != nil && p.path == "/healthz" {
 			if b := rec.Body.String(); !strings.Contains(b, `"store":"postgres"`) || !strings.Contains(b, `"database":"ok"`) {
@@ -123,7 +123,7 @@ func TestPostgresConnectionLoss(t *testing.T) {
 		// not a wait.
 		var err error
 		for range pool.MaxConns + 1 {
-			if err, _ = run(p); err == nil {
+			if _, err = run(p); err == nil {
 				break
 			}
 			if xentree.KindOf(err) != xentree.KindUnavailable && !strings.HasPrefix(err.Error(), "503 ") {
