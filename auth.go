@@ -167,6 +167,7 @@ func (e *Engine) Refresh(ctx context.Context, req auth.RefreshRequest) (auth.Tok
 	var t store.RefreshToken
 	var reused bool
 	err := e.db.Write(ctx, func(tx *store.Tx) error {
+		reused = false // fn runs again when a PostgreSQL store retries it
 		var err error
 		if t, err = tx.RefreshByHash(ctx, oldHash); err != nil {
 			return err
@@ -202,8 +203,9 @@ func (e *Engine) Logout(ctx context.Context, user User, req auth.LogoutRequest) 
 	if user.SessionID == "" {
 		return xerr.New(xerr.Forbidden, "logout needs a session (bearer token)")
 	}
-	ended := []string{user.SessionID}
+	var ended []string
 	err := e.db.Write(ctx, func(tx *store.Tx) error {
+		ended = []string{user.SessionID} // fn runs again when a PostgreSQL store retries it
 		if req.RefreshToken != "" && len(req.RefreshToken) <= 256 {
 			t, err := tx.RefreshByHash(ctx, token.Hash(req.RefreshToken))
 			if err == nil && t.UserID == user.ID && t.ID != user.SessionID {

@@ -148,8 +148,10 @@ func (e *Engine) newTenantKey(ctx context.Context, orgID string, rotate bool) (s
 	if err != nil {
 		return "", xerr.Internalf(err, "encode tenant key")
 	}
-	kid := ids.New()
+	newKID := ids.New()
+	var kid string
 	err = e.db.Write(ctx, func(tx *store.Tx) error {
+		kid = newKID // fn runs again when a PostgreSQL store retries it
 		if rotate {
 			if err := tx.TenantKeyRetire(ctx, orgID); err != nil {
 				return err

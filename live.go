@@ -171,6 +171,7 @@ func (e *Engine) StartLiveSession(ctx context.Context, user User, req live.Start
 	var out live.SessionResponse
 	var quota bool
 	err := e.db.Write(ctx, func(tx *store.Tx) error {
+		quota = false // fn runs again when a PostgreSQL store retries it
 		m, _, err := e.meterFor(ctx, tx, user.ID)
 		if err != nil {
 			return err
@@ -255,6 +256,7 @@ func (e *Engine) liveOp(ctx context.Context, user User, req live.SessionRequest,
 	var out live.SessionResponse
 	var fail error
 	err := e.db.Write(ctx, func(tx *store.Tx) error {
+		fail = nil // fn runs again when a PostgreSQL store retries it
 		s, err := tx.LiveSessionGet(ctx, user.ID, req.SessionID)
 		if err != nil {
 			return notFoundAs(err, errLiveSessionNotFound)

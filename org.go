@@ -50,6 +50,7 @@ func (e *Engine) CreateOrganization(ctx context.Context, user User, req org.Crea
 	o := org.Organization{ID: ids.New(), Name: req.Name, Slug: req.Slug, Description: req.Description,
 		Role: org.RoleOwner, MemberCount: 1}
 	err := e.db.Write(ctx, func(tx *store.Tx) error {
+		o.Slug = req.Slug // fn runs again when a PostgreSQL store retries it: an earlier run's free slug may be taken now
 		if o.Slug == "" {
 			slug, err := freeSlug(ctx, tx, org.Slugify(req.Name), o.ID)
 			if err != nil {
@@ -321,12 +322,12 @@ func (e *Engine) updateMember(ctx context.Context, user User, orgID, userID stri
 		return org.Member{}, err
 	}
 	var m org.Member
-	moved := false
 	err := e.db.Write(ctx, func(tx *store.Tx) error {
 		actor, cur, owners, err := memberPair(ctx, tx, user, orgID, userID)
 		if err != nil {
 			return err
 		}
+		moved := false
 		next := org.Membership{UserID: userID, Role: req.Role, TeamID: req.TeamID}
 		if keepTeam {
 			next.TeamID = cur.TeamID
