@@ -1,11 +1,16 @@
 # Xentree against PocketBase (bench/, its own Go module): see the README's
-# "Benchmarks against PocketBase". Pass flags with BENCH_FLAGS, e.g.
+# "Benchmarks against PocketBase" and docs/performance.md. Xentree on
+# PostgreSQL (one node, two nodes on one database) is measured in the same
+# run: -postgres auto runs scripts/postgres.sh (as root) for the server.
+# Pass flags with BENCH_FLAGS; later flags win, e.g.
 #   make bench BENCH_FLAGS='-duration 5s -out bench.md'
+#   make bench BENCH_FLAGS='-postgres off'                  # SQLite and PocketBase only
+#   make bench BENCH_FLAGS='-postgres postgres://u:p@host:5432/db'
 BENCH_FLAGS ?=
 
 .PHONY: bench
 bench:
-	go -C bench run . $(BENCH_FLAGS)
+	go -C bench run . -postgres auto $(BENCH_FLAGS)
 
 # Quality against human-judged data that is kept outside the repository
 # (licensed for evaluation only): Spearman's rho of the offline writing scorer

@@ -37,6 +37,7 @@ const (
 	kindPeer    = "pocketbase"
 
 	envDir      = "BENCH_DIR"
+	envDatabase = "BENCH_DATABASE" // Xentree on PostgreSQL: its schema's URL
 	envRows     = "BENCH_ROWS"
 	envIDs      = "BENCH_IDS"
 	envPeerLogs = "BENCH_PEER_LOGS"
@@ -61,8 +62,8 @@ func childMain(args []string) int {
 		return 2
 	}
 	rows, _ := strconv.Atoi(os.Getenv(envRows))
-	c := childConfig{dir: os.Getenv(envDir), rows: rows, idsPath: os.Getenv(envIDs),
-		peerLogs: os.Getenv(envPeerLogs) == "1"}
+	c := childConfig{dir: os.Getenv(envDir), database: os.Getenv(envDatabase), rows: rows,
+		idsPath: os.Getenv(envIDs), peerLogs: os.Getenv(envPeerLogs) == "1"}
 	var err error
 	switch args[0] {
 	case kindXentree:
@@ -81,6 +82,7 @@ func childMain(args []string) int {
 
 type childConfig struct {
 	dir      string
+	database string // Xentree's PostgreSQL URL; "" for SQLite in dir
 	rows     int
 	idsPath  string
 	peerLogs bool
@@ -98,14 +100,16 @@ func (c childConfig) ready(ln net.Listener, ids []string) error {
 	return err
 }
 
-// seedXentreeDir prepares Xentree's data folder and returns: the bench user
-// with its conversations, and an admin whose token lets the parent read the
-// index status. Production password parameters (the zero value takes
-// OWASP's minimum), as `xentree serve` then uses.
+// seedXentreeDir prepares Xentree's data folder (or, with c.database, the
+// PostgreSQL schema it names) and returns: the bench user with its
+// conversations, and an admin whose token lets the parent read the index
+// status. Production password parameters (the zero value takes OWASP's
+// minimum), as `xentree serve` then uses.
 func seedXentreeDir(ctx context.Context, c childConfig) error {
 	eng, err := xentree.Open(ctx, xentree.Config{
-		Dir:    c.dir,
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Dir:      c.dir,
+		Database: c.database,
+		Logger:   slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
 		return err

@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
 	"slices"
+	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xentree/xentree/internal/loadgen"
 )
@@ -131,44 +135,77 @@ type row struct {
 	Scenario    string
 	Concurrency int
 	X, P        side
+	PG, PG2     *side // Xentree on PostgreSQL, one node and two; nil without -postgres
 }
 
-// measure runs one scenario at one concurrency: runs alternate A B A B so
-// that drift on a shared machine hits both sides alike.
-func measure(ctx context.Context, o options, scenario string, conc int, x, p *server, out io.Writer) (row, error) {
+// side is the figures of the configuration called name.
+func (r *row) side(name string) *side {
+	switch name {
+	case kindXentree:
+		return &r.X
+	case kindPeer:
+		return &r.P
+	case namePG:
+		if r.PG == nil {
+			r.PG = &side{}
+		}
+		return r.PG
+	case namePG2:
+		if r.PG2 == nil {
+			r.PG2 = &side{}
+		}
+		return r.PG2
+	}
+	panic("unknown configuration " + name)
+}
+
+// measure runs one scenario at one concurrency: runs alternate A B A B (A B
+// C D with -postgres) so that drift on a shared machine hits every
+// configuration alike.
+func measure(ctx context.Context, o options, scenario string, conc int, targets []*target, out io.Writer) (row, error) {
 	r := row{Scenario: scenario, Concurrency: conc}
-	sx := loadgen.SampleMemory(x.pid(), 200*time.Millisecond)
-	sp := loadgen.SampleMemory(p.pid(), 200*time.Millisecond)
+	samplers := make([]*loadgen.Sampler[loadgen.Mem], len(targets))
+	width := 10
+	for i, t := range targets {
+		samplers[i] = t.sampleMemory(200 * time.Millisecond)
+		width = max(width, utf8.RuneCountInString(t.name))
+	}
+	fail := func(err error) (row, error) {
+		for _, s := range samplers {
+			s.Stop()
+		}
+		return r, err
+	}
 	opts := loadgen.Options{Workers: conc, Duration: o.duration, Warmup: o.warmup, MaxRequests: o.maxRequests}
 	for i := range o.runs {
-		for _, s := range []*server{x, p} {
+		for _, t := range targets {
 			if err := ctx.Err(); err != nil {
-				sx.Stop()
-				sp.Stop()
-				return r, err
+				return fail(err)
 			}
 			// A fresh token for every run: a whole bench outlives
 			// Xentree's 15-minute access tokens.
-			if err := s.login(ctx); err != nil {
-				sx.Stop()
-				sp.Stop()
-				return r, fmt.Errorf("%s: bench user login: %w", s.kind, err)
+			for _, s := range t.nodes {
+				if err := s.login(ctx); err != nil {
+					return fail(fmt.Errorf("%s: bench user login: %w", s.name, err))
+				}
 			}
 			var prof chan error
-			if i == 0 && s == x && o.profile == fmt.Sprintf("%s@%d", scenario, conc) {
+			if x := t.nodes[0]; i == 0 && x.pprofURL != "" && o.profile == fmt.Sprintf("%s@%d", scenario, conc) {
 				prof = make(chan error, 1)
 				go func() { prof <- x.profile(ctx, o) }()
 			}
-			var st loadgen.OpStats
+			var (
+				st    loadgen.OpStats
+				per   []loadgen.OpStats // each node's, of several
+				drain time.Duration
+			)
 			if o.driver == driverWrk {
 				var err error
-				if st, err = s.runWrk(ctx, o, scenario, conc); err != nil {
-					sx.Stop()
-					sp.Stop()
-					return r, fmt.Errorf("%s: %w", s.kind, err)
+				if st, per, err = t.runWrk(ctx, o, scenario, conc); err != nil {
+					return fail(fmt.Errorf("%s: %w", t.name, err))
 				}
 			} else {
-				st = loadgen.Run(ctx, opts, s.op(scenario)).All
+				st = loadgen.Run(ctx, opts, t.op(scenario, conc)).All
 			}
 			if prof != nil {
 				if err := <-prof; err != nil {
@@ -177,31 +214,86 @@ func measure(ctx context.Context, o options, scenario string, conc int, x, p *se
 					fmt.Fprintln(out, "profile written to", o.profileOut)
 				}
 			}
-			drain := s.drain(ctx)
-			sd := &r.P
-			if s == x {
-				sd = &r.X
+			for _, s := range t.nodes {
+				drain = max(drain, s.drain(ctx))
 			}
+			sd := r.side(t.name)
 			sd.Runs = append(sd.Runs, st)
 			sd.Drain = max(sd.Drain, drain)
-			fmt.Fprintf(out, "%-6s c=%-3d run %d/%d %-10s %8.0f req/s  p50 %-8s p99 %-8s errors %d",
-				scenario, conc, i+1, o.runs, s.kind, st.ReqPerSec, short(st.P50), short(st.P99), st.Errors)
+			fmt.Fprintf(out, "%-6s c=%-3d run %d/%d %-*s %8.0f req/s  p50 %-8s p99 %-8s errors %d",
+				scenario, conc, i+1, o.runs, width, t.name, st.ReqPerSec, short(st.P50), short(st.P99), st.Errors)
+			if len(per) > 1 {
+				rates := make([]string, len(per))
+				for k, p := range per {
+					rates[k] = fmt.Sprintf("%.0f", p.ReqPerSec)
+				}
+				fmt.Fprintf(out, "  (nodes %s req/s)", strings.Join(rates, " + "))
+			}
 			if drain > 100*time.Millisecond {
 				fmt.Fprintf(out, "  (index caught up %s after the run)", short(drain))
 			}
 			fmt.Fprintln(out)
 		}
 	}
-	for _, t := range []struct {
-		sd *side
-		ms []loadgen.Mem
-	}{{&r.X, sx.Stop()}, {&r.P, sp.Stop()}} {
-		t.sd.summarize()
-		t.sd.Peak = loadgen.Peak(t.ms)
-		t.sd.PeakRSS = t.sd.Peak.RSS
+	peaks := make([]string, len(targets))
+	for i, t := range targets {
+		sd := r.side(t.name)
+		sd.summarize()
+		sd.Peak = loadgen.Peak(samplers[i].Stop())
+		sd.PeakRSS = sd.Peak.RSS
+		peaks[i] = t.name + " " + memSplit(sd.Peak)
+		if len(t.nodes) > 1 {
+			peaks[i] += fmt.Sprintf(" (%d nodes together)", len(t.nodes))
+		}
 	}
-	fmt.Fprintf(out, "%-6s c=%-3d peak memory: xentree %s, pocketbase %s\n", scenario, conc, memSplit(r.X.Peak), memSplit(r.P.Peak))
+	fmt.Fprintf(out, "%-6s c=%-3d peak memory: %s\n", scenario, conc, strings.Join(peaks, ", "))
 	return r, nil
+}
+
+// op is the Go driver's operation for one scenario against the target: of
+// several nodes, each client alternates its requests between them,
+// starting at a different one.
+func (t *target) op(scenario string, conc int) loadgen.Op {
+	if len(t.nodes) == 1 {
+		return t.nodes[0].op(scenario)
+	}
+	next := make([]int, conc) // each worker's count, touched by it alone
+	return func(ctx context.Context, w int, rng *rand.Rand) loadgen.Outcome {
+		s := t.nodes[(w+next[w])%len(t.nodes)]
+		next[w]++
+		r := s.request(scenario, rng)
+		st, reason := s.send(ctx, r)
+		return loadgen.Outcome{Op: scenario, Status: st, Err: reason}
+	}
+}
+
+// runWrk runs wrk against the target: of several nodes, one wrk process
+// per node at once, each with its share of the connections and of the
+// two threads, summed by combine. per is each node's figures then.
+func (t *target) runWrk(ctx context.Context, o options, scenario string, conc int) (st loadgen.OpStats, per []loadgen.OpStats, err error) {
+	n := len(t.nodes)
+	if n == 1 {
+		st, err = t.nodes[0].runWrk(ctx, o, scenario, conc, min(2, conc))
+		return st, nil, err
+	}
+	per = make([]loadgen.OpStats, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i, s := range t.nodes {
+		c := conc / n
+		if i < conc%n {
+			c++
+		}
+		if c == 0 {
+			continue // fewer connections than nodes
+		}
+		wg.Go(func() { per[i], errs[i] = s.runWrk(ctx, o, scenario, c, min(max(1, 2/n), c)) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return st, nil, err
+	}
+	return combine(scenario, per), per, nil
 }
 
 // memSplit is "RSS (anon A, file F)": anonymous memory is the heap and

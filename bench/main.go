@@ -3,10 +3,12 @@
 // scenarios (create, list, view, login) at the same concurrency levels,
 // alternating runs A B A B, and reports medians, ratios, p99 and peak RSS,
 // with the raw SQLite ceiling beside them. See issue 10 for the targets.
+// With -postgres, Xentree on PostgreSQL joins the same run: one node and
+// two nodes on one database (A B C D A B C D ...).
 //
 //	go -C bench run . [-rows 100000] [-duration 10s] [-warmup 2s] [-runs 3]
 //	                  [-concurrency 16,64] [-scenarios create,list,view,login] [-out FILE.md]
-//	                  [-xentree BINARY] [-profile create@16]
+//	                  [-xentree BINARY] [-profile create@16] [-postgres URL|auto|off]
 //
 // Each server runs in a process of its own, on a fresh temporary data
 // folder and a free loopback port, so each has its own memory to measure
@@ -64,6 +66,8 @@ type options struct {
 	xentreeBin   string // built from this checkout unless -xentree names one
 	driver       string // driverWrk or driverGo
 	ingest       []int  // document sizes in bytes for the ingest measurement
+	postgres     string // -postgres as given: off, auto or a URL
+	postgresURL  string // the PostgreSQL server of the pg configurations; "" without them
 }
 
 // The load drivers: wrk (C, cheap per request) when it is installed, else
@@ -95,6 +99,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.xentreeBin, "xentree", "", "a built cmd/xentree to measure; by default the bench builds one from the checkout it runs in")
 	ingest := fs.String("ingest", "1,20", "knowledge documents to upload to Xentree, sizes in MiB, comma-separated; each is timed until search finds its end (off skips it)")
 	fs.StringVar(&o.driver, "driver", "auto", "load driver: wrk, go (internal/loadgen), or auto (wrk when it is on PATH)")
+	fs.StringVar(&o.postgres, "postgres", "off", "also measure Xentree on PostgreSQL, one node and two on one database: a server's URL (postgres://user:password@host:5432/db; each configuration gets a fresh schema), auto (run scripts/postgres.sh, as root, and use the URL it prints), or off")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -111,6 +116,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	case driverGo:
 	default:
 		return o, fmt.Errorf("-driver %q: want wrk, go or auto", o.driver)
+	}
+	switch {
+	case o.postgres == "off" || o.postgres == "auto":
+	case isPostgresURL(o.postgres):
+		o.postgresURL = o.postgres
+	default:
+		return o, fmt.Errorf("-postgres %q: want a postgres:// URL, auto or off", redact(o.postgres))
 	}
 	var err error
 	if o.ingest, err = ingestSizes(*ingest); err != nil {
@@ -158,12 +170,26 @@ func run(ctx context.Context, args []string, stdout io.Writer) (*report, error) 
 	// Everything below is bounded: each run by -duration and -max-requests,
 	// seeding by -start-timeout; this deadline catches anything that hangs.
 	perRun := o.warmup + o.duration + 15*time.Second
-	budget := 2*o.startTimeout + 4*o.ceiling + time.Duration(o.runs*len(o.ingest))*2*time.Minute + time.Duration(2*o.runs*len(o.scenarios)*len(o.concurrency))*perRun + time.Minute
+	configs := 2
+	if o.postgres != "off" {
+		configs = 4
+	}
+	budget := 2*o.startTimeout + 4*o.ceiling + time.Duration(o.runs*len(o.ingest))*2*time.Minute + time.Duration(configs*o.runs*len(o.scenarios)*len(o.concurrency))*perRun + time.Minute
 	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 
 	rep := &report{opts: o, machine: describeMachine(o.xentreeBin)}
 	fmt.Fprint(stdout, rep.machine)
+	if o.postgres == "auto" {
+		if o.postgresURL, err = postgresAuto(ctx); err != nil {
+			return nil, err
+		}
+		rep.opts.postgresURL = o.postgresURL
+	}
+	if o.postgresURL != "" {
+		rep.postgres = &postgresInfo{url: redact(o.postgresURL), version: postgresVersion(ctx, o.postgresURL)}
+		fmt.Fprintf(stdout, "postgresql: %s at %s, a fresh schema for each of %s and %s\n", orUnknown(rep.postgres.version), rep.postgres.url, namePG, namePG2)
+	}
 	if o.xentreeBin == "" {
 		dir, err := os.MkdirTemp("", "xentree-bench-bin-")
 		if err != nil {
@@ -178,18 +204,19 @@ func run(ctx context.Context, args []string, stdout io.Writer) (*report, error) 
 	}
 	fmt.Fprintf(stdout, "seeding %d conversations for one user on each server (not measured)...\n", o.rows)
 	start := time.Now()
-	x, p, err := startBoth(ctx, o)
-	if x != nil {
-		defer x.stop()
-	}
-	if p != nil {
-		defer p.stop()
+	targets, err := startTargets(ctx, o)
+	for _, t := range targets {
+		defer t.stop()
 	}
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(stdout, "servers ready in %s: xentree %s (pid %d), pocketbase %s (pid %d)\n",
-		time.Since(start).Round(time.Second), x.url, x.pid(), p.url, p.pid())
+	ready := make([]string, len(targets))
+	for i, t := range targets {
+		ready[i] = t.describe()
+	}
+	fmt.Fprintf(stdout, "servers ready in %s: %s\n", time.Since(start).Round(time.Second), strings.Join(ready, ", "))
+	x := targets[0].nodes[0]
 	if o.ceiling > 0 {
 		dir, err := os.MkdirTemp("", "xentree-bench-ceiling-")
 		if err != nil {
@@ -205,7 +232,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) (*report, error) 
 	}
 	for _, scn := range o.scenarios {
 		for _, c := range o.concurrency {
-			r, err := measure(ctx, o, scn, c, x, p, stdout)
+			r, err := measure(ctx, o, scn, c, targets, stdout)
 			if err != nil {
 				return nil, err
 			}
@@ -231,26 +258,19 @@ func run(ctx context.Context, args []string, stdout io.Writer) (*report, error) 
 // buildXentree builds cmd/xentree from the module the bench is run against:
 // bench/go.mod replaces it with this checkout.
 func buildXentree(ctx context.Context, out string) error {
-	dir, err := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", "github.com/xentree/xentree").Output()
+	dir, err := repoRoot(ctx)
 	if err != nil {
-		return fmt.Errorf("go list: %w", err)
+		return err
 	}
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/xentree")
-	cmd.Dir = strings.TrimSpace(string(dir))
+	cmd.Dir = dir
 	cmd.Stderr = os.Stderr
 	return cmd.Run()
 }
 
-// startBoth seeds and starts the two servers side by side: seeding is not
-// measured, and doing both at once halves the wait.
-func startBoth(ctx context.Context, o options) (x, p *server, err error) {
-	type started struct {
-		s   *server
-		err error
+func orUnknown(s string) string {
+	if s == "" {
+		return "PostgreSQL (version unknown)"
 	}
-	xc, pc := make(chan started, 1), make(chan started, 1)
-	go func() { s, err := startServer(ctx, kindXentree, o); xc <- started{s, err} }()
-	go func() { s, err := startServer(ctx, kindPeer, o); pc <- started{s, err} }()
-	xs, ps := <-xc, <-pc
-	return xs.s, ps.s, errors.Join(xs.err, ps.err)
+	return "PostgreSQL " + s
 }

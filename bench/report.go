@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"os/exec"
 	"runtime"
@@ -18,11 +19,18 @@ import (
 )
 
 type report struct {
-	opts    options
-	machine string
-	ceiling ceiling
-	rows    []row
-	ingest  []ingestRow
+	opts     options
+	machine  string
+	ceiling  ceiling
+	rows     []row
+	ingest   []ingestRow
+	postgres *postgresInfo // nil without -postgres
+}
+
+// postgresInfo names the PostgreSQL server of the pg configurations.
+type postgresInfo struct {
+	url     string // without the password
+	version string // "" when it could not be read
 }
 
 // ingestLines are the knowledge ingest figures: the peer has no knowledge
@@ -221,10 +229,7 @@ func (rep *report) ceilingLines() []string {
 func (rep *report) notes() []string {
 	var out []string
 	for _, r := range rep.rows {
-		for _, s := range []struct {
-			name string
-			sd   side
-		}{{"xentree", r.X}, {"peer", r.P}} {
+		for _, s := range r.named() {
 			if n := fewest(s.sd.Runs); n < 20 {
 				out = append(out, fmt.Sprintf("%s c=%d %s: a run recorded only %d requests; a longer -duration gives steadier figures", r.Scenario, r.Concurrency, s.name, n))
 			}
@@ -237,6 +242,23 @@ func (rep *report) notes() []string {
 		}
 	}
 	return out
+}
+
+// named are the row's sides with the names the notes give them.
+func (r row) named() []namedSide {
+	out := []namedSide{{"xentree", r.X}, {"peer", r.P}}
+	if r.PG != nil {
+		out = append(out, namedSide{namePG, *r.PG})
+	}
+	if r.PG2 != nil {
+		out = append(out, namedSide{namePG2, *r.PG2})
+	}
+	return out
+}
+
+type namedSide struct {
+	name string
+	sd   side
 }
 
 func fewest(runs []loadgen.OpStats) int {
@@ -270,7 +292,17 @@ func (rep *report) print(w io.Writer) {
 	for _, l := range append(rep.ceilingLines(), rep.ingestLines()...) {
 		fmt.Fprintln(w, l)
 	}
-	for _, n := range rep.notes() {
+	if rep.postgres != nil {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, rep.postgresIntro())
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, strings.Join(postgresHeader, "\t")+"\t")
+		for _, r := range rep.postgresRows() {
+			fmt.Fprintln(tw, strings.Join(rep.postgresCells(r), "\t")+"\t")
+		}
+		tw.Flush()
+	}
+	for _, n := range append(rep.notes(), rep.postgresNotes()...) {
 		fmt.Fprintln(w, "note:", n)
 	}
 }
@@ -289,11 +321,22 @@ func (rep *report) markdown() string {
 	if lines := append(rep.ceilingLines(), rep.ingestLines()...); lines != nil {
 		b.WriteString("\n```\n" + strings.Join(lines, "\n") + "\n```\n")
 	}
+	if rep.postgres != nil {
+		fmt.Fprintf(&b, "\n## Xentree on PostgreSQL\n\n%s\n\n", rep.postgresIntro())
+		fmt.Fprintf(&b, "| %s |\n|%s\n", strings.Join(postgresHeader, " | "), strings.Repeat("---|", len(postgresHeader)))
+		for _, r := range rep.postgresRows() {
+			fmt.Fprintf(&b, "| %s |\n", strings.Join(rep.postgresCells(r), " | "))
+		}
+	}
 	b.WriteString("\nMemory at each peak (anonymous: heap and caches; file-backed: the mapped binary and files):\n\n")
 	for _, r := range rep.rows {
-		fmt.Fprintf(&b, "- %s c=%d: xentree %s; pocketbase %s\n", r.Scenario, r.Concurrency, memSplit(r.X.Peak), memSplit(r.P.Peak))
+		fmt.Fprintf(&b, "- %s c=%d: xentree %s; pocketbase %s", r.Scenario, r.Concurrency, memSplit(r.X.Peak), memSplit(r.P.Peak))
+		if r.PG != nil && r.PG2 != nil {
+			fmt.Fprintf(&b, "; %s %s; %s %s (%d nodes together)", namePG, memSplit(r.PG.Peak), namePG2, memSplit(r.PG2.Peak), pgNodes)
+		}
+		b.WriteString("\n")
 	}
-	if notes := rep.notes(); notes != nil {
+	if notes := append(rep.notes(), rep.postgresNotes()...); notes != nil {
 		b.WriteString("\nNotes:\n\n")
 		for _, n := range notes {
 			fmt.Fprintf(&b, "- %s\n", n)
@@ -310,4 +353,100 @@ func short(d time.Duration) string {
 		return d.Round(10 * time.Microsecond).String()
 	}
 	return d.Round(time.Microsecond).String()
+}
+
+// The PostgreSQL store's targets: one node at least this share of the
+// SQLite node's rate on create and list, and two nodes together at least
+// this multiple of one on list and view.
+const (
+	pgShareTarget   = 0.60
+	pgScalingTarget = 1.3
+)
+
+var postgresHeader = []string{"scenario", "conc", "sqlite req/s", "pg req/s", "pg ÷ sqlite", "pg×2 req/s", "pg×2 ÷ pg",
+	"p99 sqlite", "p99 pg", "p99 pg×2", "peak RSS pg", "peak RSS pg×2 (sum)", "target"}
+
+// postgresRows are the rows measured on PostgreSQL too.
+func (rep *report) postgresRows() []row {
+	var out []row
+	for _, r := range rep.rows {
+		if r.PG != nil && r.PG2 != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (rep *report) postgresIntro() string {
+	v := orUnknown(rep.postgres.version)
+	return fmt.Sprintf("Xentree on %s (%s), in the same run, same loads, alternating with the servers above: "+
+		"%s is one `xentree serve --database-url`, %s two of them on one schema with the load split evenly; "+
+		"each configuration on a fresh schema seeded as the SQLite folder is. Targets: pg ÷ sqlite ≥ %.2f on create and list, pg×2 ÷ pg ≥ %.1f on list and view.",
+		v, rep.postgres.url, namePG, namePG2, pgShareTarget, pgScalingTarget)
+}
+
+func rate(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
+
+func (rep *report) postgresCells(r row) []string {
+	return []string{r.Scenario, fmt.Sprint(r.Concurrency),
+		fmt.Sprintf("%.0f", r.X.ReqPerSec), fmt.Sprintf("%.0f", r.PG.ReqPerSec), floorRatio(rate(r.PG.ReqPerSec, r.X.ReqPerSec)),
+		fmt.Sprintf("%.0f", r.PG2.ReqPerSec), floorRatio(rate(r.PG2.ReqPerSec, r.PG.ReqPerSec)),
+		short(r.X.P99), short(r.PG.P99), short(r.PG2.P99),
+		loadgen.MiB(r.PG.PeakRSS), loadgen.MiB(r.PG2.PeakRSS), postgresVerdict(r)}
+}
+
+// floorRatio is a ratio rounded down to hundredths: 1.2963 is 1.29×, not a
+// 1.30× that would read as a target met.
+func floorRatio(x float64) string { return fmt.Sprintf("%.2f×", math.Floor(x*100)/100) }
+
+// postgresVerdict checks a row against the PostgreSQL store's targets:
+// "met", "not met: ..." with what was missed, or "no target" (login; view
+// and login have no pg ÷ sqlite target, create no pg×2 ÷ pg one).
+func postgresVerdict(r row) string {
+	var miss []string
+	targeted := false
+	if r.Scenario == "create" || r.Scenario == "list" {
+		targeted = true
+		if rate(r.PG.ReqPerSec, r.X.ReqPerSec) < pgShareTarget {
+			miss = append(miss, fmt.Sprintf("pg <%.2f× sqlite", pgShareTarget))
+		}
+	}
+	if r.Scenario == "list" || r.Scenario == "view" {
+		targeted = true
+		if rate(r.PG2.ReqPerSec, r.PG.ReqPerSec) < pgScalingTarget {
+			miss = append(miss, fmt.Sprintf("pg×2 <%.1f× pg", pgScalingTarget))
+		}
+	}
+	if r.PG.Errors > 0 || r.PG2.Errors > 0 {
+		miss = append(miss, "errors")
+	}
+	switch {
+	case len(miss) > 0:
+		return "not met: " + strings.Join(miss, ", ")
+	case !targeted:
+		return "no target"
+	}
+	return "met"
+}
+
+// postgresNotes say how the pg figures were made: what the two nodes'
+// p99 and RSS are, and that PostgreSQL's own memory is in neither.
+func (rep *report) postgresNotes() []string {
+	if rep.postgres == nil {
+		return nil
+	}
+	split := fmt.Sprintf("%s: two wrk processes at once, each with half the connections and one thread against one node; its req/s is their sum, its p50 and p99 the larger of the two processes' (wrk's summaries cannot be merged into one percentile)", namePG2)
+	if rep.opts.driver == driverGo {
+		split = fmt.Sprintf("%s: the Go driver alternates each client's requests between the two nodes; its p50 and p99 are over all of them", namePG2)
+	}
+	return []string{
+		split,
+		fmt.Sprintf("peak RSS of %s is the sum of its two `xentree serve` processes, sampled at the same moments", namePG2),
+		fmt.Sprintf("peak RSS of %s and %s is the nodes' own: PostgreSQL's server memory (shared buffers, a backend per pooled connection) is not the node's and is in neither; the server shares this machine's CPUs with the nodes and the load driver", namePG, namePG2),
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,7 +22,8 @@ import (
 
 // server is a running child server, as the parent sees it.
 type server struct {
-	kind   string
+	kind   string // kindXentree or kindPeer: the API's dialect
+	name   string // the configuration it serves, in logs: "xentree", "xentree-pg", ...
 	url    string
 	dir    string
 	cmd    *exec.Cmd
@@ -36,52 +38,77 @@ type server struct {
 
 func (s *server) pid() int { return s.cmd.Process.Pid }
 
+// serverSpec is one server process to start.
+type serverSpec struct {
+	kind     string // kindXentree or kindPeer
+	name     string // the configuration's name; the kind's own when empty
+	database string // Xentree on PostgreSQL: the URL of its schema; "" is SQLite in its data folder
+	noSeed   bool   // Xentree: a further node on a database already seeded; the caller sets ids
+	pprof    bool   // Xentree: open the profiling listener (-profile)
+}
+
 // startServer starts a server of the given kind on a fresh data folder and
 // waits, at most -start-timeout, for its URL. The peer is this binary
 // re-executed (PocketBase is a library); Xentree is seeded by such a child,
 // which then exits, and served by the real `xentree serve` binary, so that
 // what is measured is what users run, and its memory is not that of a
-// process that also links PocketBase.
-func startServer(ctx context.Context, kind string, o options) (*server, error) {
+// process that also links PocketBase. On PostgreSQL the child seeds the
+// schema sp.database names and `xentree serve --database-url` serves it;
+// a second node of the same schema is started without seeding.
+func startServer(ctx context.Context, sp serverSpec, o options) (*server, error) {
+	kind := sp.kind
+	if sp.name == "" {
+		sp.name = kind
+	}
 	dir, err := os.MkdirTemp("", "xentree-bench-"+kind+"-")
 	if err != nil {
 		return nil, err
 	}
-	s := &server{kind: kind, dir: dir, hc: &http.Client{
+	s := &server{kind: kind, name: sp.name, dir: dir, hc: &http.Client{
 		Transport: &http.Transport{MaxIdleConnsPerHost: 256, DisableCompression: true},
 		Timeout:   time.Minute,
 	}}
 	ctx, cancel := context.WithTimeout(ctx, o.startTimeout)
 	defer cancel()
 	data := filepath.Join(dir, "data")
+	logs := &prefixWriter{prefix: "[" + sp.name + "] ", w: os.Stderr}
 	// The child is bound by ctx only while seeding: the peer's child
 	// serves on after this function returns.
 	newChild := func(ctx context.Context) *exec.Cmd {
 		c := exec.CommandContext(ctx, selfPath(), childCmd, kind)
 		c.Env = append(os.Environ(),
 			envDir+"="+data,
+			envDatabase+"="+sp.database,
 			envRows+"="+strconv.Itoa(o.rows),
 			envIDs+"="+filepath.Join(dir, "ids.txt"),
 			envPeerLogs+"="+onOff(o.peerLogs))
-		c.Stderr = &prefixWriter{prefix: "[" + kind + "] ", w: os.Stderr}
+		c.Stderr = logs
 		setDeathSignal(c)
 		return c
 	}
 	var child *exec.Cmd
 	if kind == kindXentree {
-		seed := newChild(ctx)
-		seed.Stdout = seed.Stderr
-		if err := seed.Run(); err != nil {
-			os.RemoveAll(dir)
-			return nil, fmt.Errorf("seeding xentree: %w", err)
+		if !sp.noSeed {
+			seed := newChild(ctx)
+			seed.Stdout = seed.Stderr
+			if err := seed.Run(); err != nil {
+				os.RemoveAll(dir)
+				return nil, fmt.Errorf("seeding %s: %w", sp.name, err)
+			}
 		}
 		args := []string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--rate-limit", "off"}
-		if o.profile != "" {
+		if sp.database != "" {
+			args = append(args, "--database-url", sp.database)
+		}
+		if sp.pprof {
 			args = append(args, "--pprof-addr", "127.0.0.1:0")
 		}
 		child = exec.Command(o.xentreeBin, args...)
-		child.Env = append(os.Environ(), "XENTREE_LOG_LEVEL=warn")
-		child.Stderr = &prefixWriter{prefix: "[" + kind + "] ", w: os.Stderr}
+		// The store is the one this configuration names: an
+		// XENTREE_DATABASE_URL of the caller's must not move the SQLite
+		// node onto PostgreSQL.
+		child.Env = append(withoutEnv(os.Environ(), "XENTREE_DATABASE_URL"), "XENTREE_LOG_LEVEL=warn")
+		child.Stderr = logs
 		setDeathSignal(child)
 	} else {
 		child = newChild(context.Background())
@@ -119,7 +146,7 @@ func startServer(ctx context.Context, kind string, o options) (*server, error) {
 		close(lines)
 	}()
 	want := 1
-	if kind == kindXentree && o.profile != "" {
+	if kind == kindXentree && sp.pprof {
 		want = 2
 	}
 	for range want {
@@ -127,7 +154,7 @@ func startServer(ctx context.Context, kind string, o options) (*server, error) {
 		case l, ok := <-lines:
 			if !ok {
 				s.stop()
-				return nil, fmt.Errorf("%s server exited before it printed its URL", kind)
+				return nil, fmt.Errorf("%s server exited before it printed its URL", sp.name)
 			}
 			if p, ok := strings.CutPrefix(l, "pprof on "); ok {
 				s.pprofURL = p
@@ -136,8 +163,11 @@ func startServer(ctx context.Context, kind string, o options) (*server, error) {
 			}
 		case <-ctx.Done():
 			s.stop()
-			return nil, fmt.Errorf("%s server not ready within -start-timeout %s: %w", kind, o.startTimeout, ctx.Err())
+			return nil, fmt.Errorf("%s server not ready within -start-timeout %s: %w", sp.name, o.startTimeout, ctx.Err())
 		}
+	}
+	if sp.noSeed {
+		return s, nil
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "ids.txt"))
 	if err != nil {
@@ -146,6 +176,11 @@ func startServer(ctx context.Context, kind string, o options) (*server, error) {
 	}
 	s.ids = strings.Fields(string(b))
 	return s, nil
+}
+
+// withoutEnv is env without the variable name.
+func withoutEnv(env []string, name string) []string {
+	return slices.DeleteFunc(slices.Clone(env), func(kv string) bool { return strings.HasPrefix(kv, name+"=") })
 }
 
 // send hands a line over unless the reader has all it wanted and stopped.
@@ -225,7 +260,7 @@ func (s *server) drain(ctx context.Context) time.Duration {
 	start := time.Now()
 	if s.kind == kindXentree {
 		if err := s.waitIndexed(ctx); err != nil {
-			fmt.Fprintf(os.Stderr, "xentree drain: %v\n", err)
+			fmt.Fprintf(os.Stderr, "%s drain: %v\n", s.name, err)
 		}
 	}
 	took := time.Since(start)

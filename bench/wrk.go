@@ -89,7 +89,8 @@ end
 }
 
 // runWrk runs wrk against s: a warm-up it throws away, then the measured run.
-func (s *server) runWrk(ctx context.Context, o options, scenario string, conc int) (loadgen.OpStats, error) {
+// threads is wrk's, at most conc.
+func (s *server) runWrk(ctx context.Context, o options, scenario string, conc, threads int) (loadgen.OpStats, error) {
 	st := loadgen.OpStats{Op: scenario}
 	dir, err := os.MkdirTemp("", "xentree-bench-wrk-")
 	if err != nil {
@@ -105,11 +106,11 @@ func (s *server) runWrk(ctx context.Context, o options, scenario string, conc in
 		return st, err
 	}
 	if o.warmup > 0 {
-		if _, err := wrkOnce(ctx, s.url, script, conc, o.warmup); err != nil {
+		if _, err := wrkOnce(ctx, s.url, script, conc, threads, o.warmup); err != nil {
 			return st, fmt.Errorf("wrk warm-up: %w", err)
 		}
 	}
-	f, err := wrkOnce(ctx, s.url, script, conc, o.duration)
+	f, err := wrkOnce(ctx, s.url, script, conc, threads, o.duration)
 	if err != nil {
 		return st, err
 	}
@@ -134,10 +135,10 @@ func (s *server) runWrk(ctx context.Context, o options, scenario string, conc in
 }
 
 // wrkOnce runs wrk once and returns what its done() hook printed. Two
-// threads: one per CPU of the machine the figures are taken on.
-func wrkOnce(ctx context.Context, url, script string, conc int, d time.Duration) (wrkFigures, error) {
+// threads in all: one per CPU of the machine the figures are taken on
+// (one each for two wrk processes run at once).
+func wrkOnce(ctx context.Context, url, script string, conc, threads int, d time.Duration) (wrkFigures, error) {
 	var f wrkFigures
-	threads := min(2, conc)
 	secs := max(1, int((d+time.Second/2)/time.Second))
 	cmd := exec.CommandContext(ctx, "wrk", "-t", strconv.Itoa(threads), "-c", strconv.Itoa(conc),
 		"-d", strconv.Itoa(secs)+"s", "--timeout", "30s", "-s", script, url)
