@@ -189,7 +189,7 @@ func (e *Engine) Refresh(ctx context.Context, req auth.RefreshRequest) (auth.Tok
 		return auth.TokenResponse{}, err
 	}
 	if reused {
-		e.sessions.revoke(t.ID)
+		e.revokeSession(ctx, t.ID)
 		e.log.Warn("refresh token reused: session revoked", "session_id", t.ID, "user_id", t.UserID)
 		return auth.TokenResponse{}, errUnauthenticated("invalid refresh token")
 	}
@@ -223,7 +223,7 @@ func (e *Engine) Logout(ctx context.Context, user User, req auth.LogoutRequest) 
 		return err
 	}
 	for _, sid := range ended {
-		e.sessions.revoke(sid)
+		e.revokeSession(ctx, sid)
 	}
 	return nil
 }
@@ -238,7 +238,11 @@ func (e *Engine) Authenticate(ctx context.Context, accessToken string) (User, er
 	}
 	now := e.cfg.Clock.Now()
 	s, ok := e.sessions.get(c.SessionID, now)
+	if ok && !s.revoked && !e.cachesTrusted() {
+		ok = false // a revocation is final; anything else is re-read
+	}
 	if !ok {
+		gen := e.sessions.generation() // a revoke during the read below must win
 		var row store.SessionRow
 		err := e.db.Read(ctx, func(tx *store.Tx) error {
 			var err error
@@ -252,7 +256,7 @@ func (e *Engine) Authenticate(ctx context.Context, accessToken string) (User, er
 			return User{}, err
 		}
 		s = cachedSession{userID: row.UserID, role: row.Role, revoked: row.RevokedAt != 0 || row.Disabled, loaded: now}
-		e.sessions.put(c.SessionID, s)
+		e.sessions.put(c.SessionID, s, gen)
 	}
 	if s.revoked || s.userID != c.Subject {
 		return User{}, errUnauthenticated("session has ended")
@@ -344,7 +348,7 @@ func (e *Engine) UpdateMe(ctx context.Context, user User, req auth.UpdateMeReque
 		return auth.Profile{}, err
 	}
 	for _, sid := range ended {
-		e.sessions.revoke(sid)
+		e.revokeSession(ctx, sid)
 	}
 	return u.Profile, nil
 }
@@ -409,8 +413,7 @@ func (e *Engine) SetUserRole(ctx context.Context, userID, role string) error {
 		u.Role = role
 		return tx.UserUpdate(ctx, &u)
 	})
-	e.sessions.forgetUser(userID)
-	e.keys.forgetUser(userID)
+	e.forgetUser(ctx, userID)
 	return err
 }
 
@@ -426,8 +429,7 @@ func (e *Engine) SetUserDisabled(ctx context.Context, userID string, disabled bo
 		u.Disabled = disabled
 		return tx.UserUpdate(ctx, &u)
 	})
-	e.sessions.forgetUser(userID)
-	e.keys.forgetUser(userID)
+	e.forgetUser(ctx, userID)
 	return err
 }
 
@@ -488,6 +490,7 @@ type sessionCache struct {
 	mu  sync.RWMutex
 	m   map[string]cachedSession
 	ttl time.Duration
+	gen uint64 // bumped by every revoke, forget and clear; guarded by mu
 }
 
 type cachedSession struct {
@@ -515,11 +518,19 @@ func (c *sessionCache) get(sid string, now time.Time) (cachedSession, bool) {
 	return s, ok
 }
 
-func (c *sessionCache) put(sid string, s cachedSession) {
+func (c *sessionCache) generation() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.gen
+}
+
+// put caches s unless a revoke or forget came since generation gen was
+// read: s may then be a state that no longer holds.
+func (c *sessionCache) put(sid string, s cachedSession, gen uint64) {
 	c.mu.Lock()
-	if old, ok := c.m[sid]; ok && old.revoked {
+	if c.gen != gen {
 		c.mu.Unlock()
-		return // revoked while this state was read: the revocation wins
+		return
 	}
 	if len(c.m) >= maxCachedSessions {
 		clear(c.m) // crude but bounded; the cache refills from the store
@@ -528,11 +539,20 @@ func (c *sessionCache) put(sid string, s cachedSession) {
 	c.mu.Unlock()
 }
 
+// clear drops every cached session.
+func (c *sessionCache) clear() {
+	c.mu.Lock()
+	clear(c.m)
+	c.gen++
+	c.mu.Unlock()
+}
+
 func (c *sessionCache) revoke(sid string) {
 	c.mu.Lock()
 	s := c.m[sid]
 	s.revoked = true
 	c.m[sid] = s
+	c.gen++
 	c.mu.Unlock()
 }
 
@@ -545,5 +565,6 @@ func (c *sessionCache) forgetUser(userID string) {
 			delete(c.m, sid)
 		}
 	}
+	c.gen++
 	c.mu.Unlock()
 }

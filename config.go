@@ -103,8 +103,9 @@ type Config struct {
 	// Revocations made through this Engine take effect at once regardless;
 	// this bounds only changes made by another process on the same data
 	// folder (a CLI command beside the server). Defaults to 5 seconds. On
-	// PostgreSQL there is no such cache: another node may revoke at any
-	// moment, so every use reads the database.
+	// PostgreSQL the nodes tell each other of every revocation (LISTEN and
+	// NOTIFY), so one made on any node takes effect on all at once; a node
+	// that is not listening trusts no cache.
 	SessionCacheTTL time.Duration
 
 	// IndexPollInterval is how often the indexer looks for changes queued by

@@ -59,8 +59,9 @@ type tenantKeys struct {
 
 // tenantKeyCache holds parsed keys; parsing RSA keys costs more than a query.
 type tenantKeyCache struct {
-	mu sync.Mutex
-	m  map[string]*tenantKeys
+	mu  sync.Mutex
+	m   map[string]*tenantKeys
+	gen uint64 // bumped by every forget and clear; guarded by mu
 }
 
 func (c *tenantKeyCache) get(orgID string, now time.Time, ttl time.Duration) *tenantKeys {
@@ -72,9 +73,19 @@ func (c *tenantKeyCache) get(orgID string, now time.Time, ttl time.Duration) *te
 	return nil
 }
 
-func (c *tenantKeyCache) put(orgID string, k *tenantKeys) {
+func (c *tenantKeyCache) generation() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.gen
+}
+
+// put caches k unless a forget came since generation gen was read.
+func (c *tenantKeyCache) put(orgID string, k *tenantKeys, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return
+	}
 	if c.m == nil || len(c.m) > 10_000 {
 		c.m = map[string]*tenantKeys{}
 	}
@@ -84,6 +95,14 @@ func (c *tenantKeyCache) put(orgID string, k *tenantKeys) {
 func (c *tenantKeyCache) forget(orgID string) {
 	c.mu.Lock()
 	delete(c.m, orgID)
+	c.gen++
+	c.mu.Unlock()
+}
+
+func (c *tenantKeyCache) clear() {
+	c.mu.Lock()
+	c.m = nil
+	c.gen++
 	c.mu.Unlock()
 }
 
@@ -92,9 +111,10 @@ func keyContext(kid string) string { return "tenant-key:" + kid }
 // loadTenantKeys reads an organization's keys (nil active when it has none).
 func (e *Engine) loadTenantKeys(ctx context.Context, orgID string) (*tenantKeys, error) {
 	now := e.cfg.Clock.Now()
-	if k := e.tenants.get(orgID, now, e.cacheTTL); k != nil {
+	if k := e.tenants.get(orgID, now, e.cacheTTL); k != nil && e.cachesTrusted() {
 		return k, nil
 	}
+	gen := e.tenants.generation() // a forget during the read below must win
 	var rows []store.TenantKey
 	err := e.db.Read(ctx, func(tx *store.Tx) error {
 		var err error
@@ -127,7 +147,7 @@ func (e *Engine) loadTenantKeys(ctx context.Context, orgID string) (*tenantKeys,
 			k.activeKID = r.KID
 		}
 	}
-	e.tenants.put(orgID, k)
+	e.tenants.put(orgID, k, gen)
 	return k, nil
 }
 
@@ -165,7 +185,7 @@ func (e *Engine) newTenantKey(ctx context.Context, orgID string, rotate bool) (s
 		return tx.TenantKeyInsert(ctx, &store.TenantKey{KID: kid, OrgID: orgID,
 			PrivateKey: e.sealer.Seal(privDER, keyContext(kid)), PublicKey: pubDER})
 	})
-	e.tenants.forget(orgID)
+	e.forgetTenant(ctx, orgID)
 	return kid, err
 }
 
@@ -180,7 +200,7 @@ func (e *Engine) signingKey(ctx context.Context, orgID string) (*tenantKeys, err
 	}
 	// A concurrent reader may have cached the keyless state after
 	// newTenantKey cleared it: drop it and read what was committed.
-	e.tenants.forget(orgID)
+	e.forgetTenant(ctx, orgID)
 	if k, err = e.loadTenantKeys(ctx, orgID); err == nil && k.active == nil {
 		err = xerr.Newf(xerr.Internal, "tenant %s has no active key after creating one", orgID)
 	}

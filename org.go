@@ -185,8 +185,7 @@ func (e *Engine) DeleteOrganization(ctx context.Context, user User, orgID string
 		return tx.OrgDelete(ctx, orgID)
 	})
 	if err == nil {
-		e.keys.forgetOrg(orgID)
-		e.tenants.forget(orgID)
+		e.forgetOrg(ctx, orgID)
 	}
 	return err
 }
@@ -382,7 +381,7 @@ func (e *Engine) updateMember(ctx context.Context, user User, orgID, userID stri
 		return err
 	})
 	if err == nil {
-		e.keys.forgetUser(userID) // a role or membership the cached keys relied on changed
+		e.forgetKeysOfUser(ctx, userID) // a role or membership the cached keys relied on changed
 	}
 	return m, err
 }
@@ -404,7 +403,7 @@ func (e *Engine) RemoveMember(ctx context.Context, user User, orgID, userID stri
 		return tx.MembershipDelete(ctx, orgID, userID)
 	})
 	if err == nil {
-		e.keys.forgetUser(userID)
+		e.forgetKeysOfUser(ctx, userID)
 	}
 	return err
 }

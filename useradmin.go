@@ -149,11 +149,9 @@ func (e *Engine) DeleteUser(ctx context.Context, userID string) (DeleteUserRepor
 	if err != nil {
 		return DeleteUserReport{}, err
 	}
-	e.sessions.forgetUser(userID)
-	e.keys.forgetUser(userID)
+	e.forgetUser(ctx, userID)
 	for _, id := range rep.DeletedOrganizations {
-		e.keys.forgetOrg(id)
-		e.tenants.forget(id)
+		e.forgetOrg(ctx, id)
 	}
 	return rep, nil
 }

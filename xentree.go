@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "time/tzdata" // time zones work on machines without a zoneinfo database
@@ -40,11 +41,13 @@ type Engine struct {
 	xel     *xel.Curriculum
 	tenants tenantKeyCache
 	// cacheTTL bounds how long the session, API key and tenant key caches
-	// trust what they read: Config.SessionCacheTTL, 0 on PostgreSQL.
-	cacheTTL time.Duration
-	pstats   providerStats
-	hashSem  chan struct{}
-	dummy    string // a hash to verify against when the account does not exist
+	// trust what they read (Config.SessionCacheTTL); listening is whether
+	// this node hears other nodes' cache notices (caches.go).
+	cacheTTL  time.Duration
+	listening atomic.Bool
+	pstats    providerStats
+	hashSem   chan struct{}
+	dummy     string // a hash to verify against when the account does not exist
 
 	ai        *ai.Router
 	embedder  ai.Embedder      // nil unless Config.AI.Embeddings sets a model
@@ -122,12 +125,6 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		stop:    make(chan struct{}),
 	}
 	e.cacheTTL = cfg.SessionCacheTTL
-	if db.Postgres() {
-		// Another node may revoke a session, disable an account or retire
-		// a key at any moment, and no cache may outlive that: each use
-		// reads the database.
-		e.cacheTTL = 0
-	}
 	e.sessions.init(e.cacheTTL)
 	e.keys.init(e.cacheTTL)
 	e.searchSem = make(chan struct{}, cfg.AI.MaxConcurrentSearches)
@@ -186,6 +183,10 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 				e.log.Error("start reindex", "err", err)
 			}
 		}
+	}
+	if db.Postgres() {
+		e.bg.Add(1)
+		go e.listenForNotices()
 	}
 	e.bg.Add(2)
 	// Expired login sessions go hourly; silent Live sessions end a few

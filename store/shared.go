@@ -85,3 +85,29 @@ func (db *DB) Exclusive(ctx context.Context, name string, fn func() error) error
 	}
 	return fn()
 }
+
+// notifier is a driver that can tell every node of a deployment something
+// (PostgreSQL's NOTIFY) and hear what others tell (LISTEN).
+type notifier interface {
+	Notify(ctx context.Context, channel, payload string) error
+	Listen(ctx context.Context, channel string, handle func(payload string), state func(up bool))
+}
+
+// Notify sends payload to every node listening on channel, this one
+// included. On SQLite, with one process, there is nobody else to tell.
+func (db *DB) Notify(ctx context.Context, channel, payload string) error {
+	if n, ok := db.drv.(notifier); ok {
+		return mapErr(n.Notify(ctx, channel, payload))
+	}
+	return nil
+}
+
+// Listen calls handle with each payload sent on channel until ctx ends, and
+// state with true once it is listening and false whenever it stops (a lost
+// connection, which it re-establishes): what was sent while it was not
+// listening is not heard. On SQLite it returns at once, never listening.
+func (db *DB) Listen(ctx context.Context, channel string, handle func(payload string), state func(up bool)) {
+	if n, ok := db.drv.(notifier); ok {
+		n.Listen(ctx, channel, handle, state)
+	}
+}

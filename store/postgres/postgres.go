@@ -134,8 +134,10 @@ func (d *Driver) run(ctx context.Context, opts pgx.TxOptions, fn func(store.Conn
 	for attempt := 1; ; attempt++ {
 		began, err := d.once(ctx, opts, fn)
 		// A transaction that could not begin ran nothing: a pooled
-		// connection found dead is replaced by the next attempt.
-		if err == nil || time.Since(start) > retryFor || !(retryable(err) || (!began && isConnErr(err))) {
+		// connection found dead is replaced by the next attempt. Twice at
+		// most: a database that is down answers 503 at once, not in 10 s.
+		deadConn := !began && isConnErr(err) && attempt <= 2
+		if err == nil || time.Since(start) > retryFor || !(retryable(err) || deadConn) {
 			return err
 		}
 		// Full jitter: transactions that collided should not collide again.
