@@ -116,27 +116,36 @@ func (d *Driver) Close() error {
 // not see it. The caller's context bounds it too.
 const retryFor = 10 * time.Second
 
+// The statements that begin a transaction. Each goes to the server with the
+// transaction's first statement, in one round trip (a pipeline), rather than
+// alone before it: a request's read is then two round trips, not three.
+const (
+	beginWrite = "BEGIN ISOLATION LEVEL SERIALIZABLE"
+	beginRead  = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+)
+
 // Write runs fn in a SERIALIZABLE transaction: the store's domain code was
 // written for SQLite, where a write transaction runs alone, and
 // serializable isolation keeps that promise (read-check-write sequences
 // stay correct) at the price of occasional retries, which run fn again.
 func (d *Driver) Write(ctx context.Context, fn func(store.Conn) error) error {
-	return d.run(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable}, fn)
+	return d.run(ctx, beginWrite, fn)
 }
 
 // Read runs fn in a read-only transaction on one snapshot.
 func (d *Driver) Read(ctx context.Context, fn func(store.Conn) error) error {
-	return d.run(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
+	return d.run(ctx, beginRead, fn)
 }
 
-func (d *Driver) run(ctx context.Context, opts pgx.TxOptions, fn func(store.Conn) error) error {
+func (d *Driver) run(ctx context.Context, begin string, fn func(store.Conn) error) error {
 	start := time.Now()
 	for attempt := 1; ; attempt++ {
-		began, err := d.once(ctx, opts, fn)
-		// A transaction that could not begin ran nothing: a pooled
-		// connection found dead is replaced by the next attempt. Twice at
-		// most: a database that is down answers 503 at once, not in 10 s.
-		deadConn := !began && isConnErr(err) && attempt <= 2
+		committing, err := d.once(ctx, begin, fn)
+		// A connection lost before COMMIT was sent committed nothing (the
+		// server rolls back): a pooled connection found dead is replaced
+		// by the next attempt. Twice at most: a database that is down
+		// answers 503 at once, not in 10 s.
+		deadConn := !committing && isConnErr(err) && attempt <= 2
 		if err == nil || time.Since(start) > retryFor || !(retryable(err) || deadConn) {
 			return err
 		}
@@ -152,17 +161,37 @@ func (d *Driver) run(ctx context.Context, opts pgx.TxOptions, fn func(store.Conn
 	}
 }
 
-// once runs fn in one transaction; began reports whether it started.
-func (d *Driver) once(ctx context.Context, opts pgx.TxOptions, fn func(store.Conn) error) (began bool, err error) {
-	tx, err := d.pool.BeginTx(ctx, opts)
+// once runs fn in one transaction; committing reports whether COMMIT was
+// sent, after which a lost connection leaves the outcome unknown.
+func (d *Driver) once(ctx context.Context, begin string, fn func(store.Conn) error) (committing bool, err error) {
+	pc, err := d.pool.Acquire(ctx)
 	if err != nil {
 		return false, mapErr(err)
 	}
-	if err := fn(conn{d: d, tx: tx}); err != nil {
-		_ = tx.Rollback(context.WithoutCancel(ctx))
-		return true, err
+	c := &conn{d: d, c: pc, begin: begin}
+	// A connection that failed, or is still inside a transaction, is
+	// closed by Release rather than returned to the pool.
+	defer pc.Release()
+	if err := fn(c); err != nil {
+		c.done()
+		if c.begin == "" && !pc.Conn().IsClosed() {
+			if _, rerr := pc.Exec(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil {
+				_ = pc.Conn().Close(context.WithoutCancel(ctx))
+			}
+		}
+		return false, err
 	}
-	return true, mapErr(tx.Commit(ctx))
+	if c.begin != "" {
+		return false, nil // fn ran no statement: there is no transaction
+	}
+	c.done()
+	tag, err := pc.Exec(ctx, "COMMIT")
+	if err == nil && tag.String() == "ROLLBACK" {
+		// A statement failed and fn went on: PostgreSQL ended the
+		// transaction, and nothing of it was written.
+		err = pgx.ErrTxCommitRollback
+	}
+	return true, mapErr(err)
 }
 
 // retryable: the server could not serialize the transaction (nothing of it
@@ -175,28 +204,97 @@ func retryable(err error) bool {
 	return pgconn.SafeToRetry(err)
 }
 
-// conn is one transaction's statements.
+// conn is one transaction's statements, on one pooled connection. The
+// transaction's BEGIN is sent with its first statement.
 type conn struct {
-	d  *Driver
-	tx pgx.Tx
+	d     *Driver
+	c     *pgxpool.Conn
+	begin string           // the BEGIN still to send; "" once sent
+	rows  pgx.BatchResults // the first statement's pipeline, while its rows are read
 }
 
-func (c conn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
-	tag, err := c.tx.Exec(ctx, c.d.sql(q), convert(args)...)
+// first sends BEGIN and q together and returns their results, with
+// BEGIN's already read.
+func (c *conn) first(ctx context.Context, q string, args []any) (pgx.BatchResults, error) {
+	b := &pgx.Batch{}
+	b.Queue(c.begin)
+	b.Queue(q, args...)
+	c.begin = ""
+	br := c.c.SendBatch(ctx, b)
+	if _, err := br.Exec(); err != nil {
+		br.Close()
+		return nil, mapErr(err)
+	}
+	return br, nil
+}
+
+// done closes a pipeline left open by the previous statement: the
+// connection serves one statement at a time.
+func (c *conn) done() {
+	if c.rows != nil {
+		c.rows.Close()
+		c.rows = nil
+	}
+}
+
+func (c *conn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	c.done()
+	q, args = c.d.sql(q), convert(args)
+	if c.begin != "" {
+		br, err := c.first(ctx, q, args)
+		if err != nil {
+			return 0, err
+		}
+		tag, err := br.Exec()
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		return tag.RowsAffected(), mapErr(err)
+	}
+	tag, err := c.c.Exec(ctx, q, args...)
 	return tag.RowsAffected(), mapErr(err)
 }
 
-func (c conn) QueryRow(ctx context.Context, q string, args ...any) store.Row {
-	return row{c.tx.QueryRow(ctx, c.d.sql(q), convert(args)...)}
+func (c *conn) QueryRow(ctx context.Context, q string, args ...any) store.Row {
+	c.done()
+	q, args = c.d.sql(q), convert(args)
+	if c.begin != "" {
+		br, err := c.first(ctx, q, args)
+		if err != nil {
+			return errRow{err}
+		}
+		c.rows = br
+		return row{br.QueryRow()}
+	}
+	return row{c.c.QueryRow(ctx, q, args...)}
 }
 
-func (c conn) Query(ctx context.Context, q string, args ...any) (store.Rows, error) {
-	r, err := c.tx.Query(ctx, c.d.sql(q), convert(args)...)
+func (c *conn) Query(ctx context.Context, q string, args ...any) (store.Rows, error) {
+	c.done()
+	q, args = c.d.sql(q), convert(args)
+	if c.begin != "" {
+		br, err := c.first(ctx, q, args)
+		if err != nil {
+			return nil, err
+		}
+		c.rows = br
+		r, err := br.Query()
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		return rows{r}, nil
+	}
+	r, err := c.c.Query(ctx, q, args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
 	return rows{r}, nil
 }
+
+// errRow is a row whose statement failed before it ran.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 type row struct{ r pgx.Row }
 
