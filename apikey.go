@@ -115,7 +115,7 @@ func (e *Engine) DeleteAPIKey(ctx context.Context, user User, keyID string) erro
 		return tx.APIKeyDelete(ctx, keyID)
 	})
 	if err == nil {
-		e.forgetKey(ctx, hash)
+		e.tell(ctx, noticeKey, hash)
 	}
 	return err
 }

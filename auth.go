@@ -189,7 +189,7 @@ func (e *Engine) Refresh(ctx context.Context, req auth.RefreshRequest) (auth.Tok
 		return auth.TokenResponse{}, err
 	}
 	if reused {
-		e.revokeSession(ctx, t.ID)
+		e.tell(ctx, noticeSession, t.ID)
 		e.log.Warn("refresh token reused: session revoked", "session_id", t.ID, "user_id", t.UserID)
 		return auth.TokenResponse{}, errUnauthenticated("invalid refresh token")
 	}
@@ -223,7 +223,7 @@ func (e *Engine) Logout(ctx context.Context, user User, req auth.LogoutRequest) 
 		return err
 	}
 	for _, sid := range ended {
-		e.revokeSession(ctx, sid)
+		e.tell(ctx, noticeSession, sid)
 	}
 	return nil
 }
@@ -348,7 +348,7 @@ func (e *Engine) UpdateMe(ctx context.Context, user User, req auth.UpdateMeReque
 		return auth.Profile{}, err
 	}
 	for _, sid := range ended {
-		e.revokeSession(ctx, sid)
+		e.tell(ctx, noticeSession, sid)
 	}
 	return u.Profile, nil
 }
@@ -413,7 +413,7 @@ func (e *Engine) SetUserRole(ctx context.Context, userID, role string) error {
 		u.Role = role
 		return tx.UserUpdate(ctx, &u)
 	})
-	e.forgetUser(ctx, userID)
+	e.tell(ctx, noticeUser, userID)
 	return err
 }
 
@@ -429,7 +429,7 @@ func (e *Engine) SetUserDisabled(ctx context.Context, userID string, disabled bo
 		u.Disabled = disabled
 		return tx.UserUpdate(ctx, &u)
 	})
-	e.forgetUser(ctx, userID)
+	e.tell(ctx, noticeUser, userID)
 	return err
 }
 

@@ -28,40 +28,11 @@ const (
 	noticeTenant     = "t" // an organization's integration-token keys changed
 )
 
-// revokeSession marks a revoked session in every node's cache.
-func (e *Engine) revokeSession(ctx context.Context, sid string) {
-	e.applyNotice(noticeSession + ":" + sid)
-	e.publish(ctx, noticeSession, sid)
-}
-
-// forgetUser drops a user's cached sessions and keys on every node.
-func (e *Engine) forgetUser(ctx context.Context, userID string) {
-	e.applyNotice(noticeUser + ":" + userID)
-	e.publish(ctx, noticeUser, userID)
-}
-
-// forgetKeysOfUser drops the cached API keys a user created, on every node.
-func (e *Engine) forgetKeysOfUser(ctx context.Context, userID string) {
-	e.applyNotice(noticeKeysOfUser + ":" + userID)
-	e.publish(ctx, noticeKeysOfUser, userID)
-}
-
-// forgetKey drops one cached API key, by its stored hash, on every node.
-func (e *Engine) forgetKey(ctx context.Context, hash string) {
-	e.applyNotice(noticeKey + ":" + hash)
-	e.publish(ctx, noticeKey, hash)
-}
-
-// forgetOrg drops an organization's cached keys and token keys on every node.
-func (e *Engine) forgetOrg(ctx context.Context, orgID string) {
-	e.applyNotice(noticeOrg + ":" + orgID)
-	e.publish(ctx, noticeOrg, orgID)
-}
-
-// forgetTenant drops an organization's cached token keys on every node.
-func (e *Engine) forgetTenant(ctx context.Context, orgID string) {
-	e.applyNotice(noticeTenant + ":" + orgID)
-	e.publish(ctx, noticeTenant, orgID)
+// tell forgets what the notice kind:id names in this node's caches and
+// in every other node's.
+func (e *Engine) tell(ctx context.Context, kind, id string) {
+	e.applyNotice(kind + ":" + id)
+	e.publish(ctx, kind, id)
 }
 
 // publish tells the other nodes of a PostgreSQL deployment. It is sent

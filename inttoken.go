@@ -185,7 +185,7 @@ func (e *Engine) newTenantKey(ctx context.Context, orgID string, rotate bool) (s
 		return tx.TenantKeyInsert(ctx, &store.TenantKey{KID: kid, OrgID: orgID,
 			PrivateKey: e.sealer.Seal(privDER, keyContext(kid)), PublicKey: pubDER})
 	})
-	e.forgetTenant(ctx, orgID)
+	e.tell(ctx, noticeTenant, orgID)
 	return kid, err
 }
 
@@ -200,7 +200,7 @@ func (e *Engine) signingKey(ctx context.Context, orgID string) (*tenantKeys, err
 	}
 	// A concurrent reader may have cached the keyless state after
 	// newTenantKey cleared it: drop it and read what was committed.
-	e.forgetTenant(ctx, orgID)
+	e.tell(ctx, noticeTenant, orgID)
 	if k, err = e.loadTenantKeys(ctx, orgID); err == nil && k.active == nil {
 		err = xerr.Newf(xerr.Internal, "tenant %s has no active key after creating one", orgID)
 	}

@@ -185,7 +185,7 @@ func (e *Engine) DeleteOrganization(ctx context.Context, user User, orgID string
 		return tx.OrgDelete(ctx, orgID)
 	})
 	if err == nil {
-		e.forgetOrg(ctx, orgID)
+		e.tell(ctx, noticeOrg, orgID)
 	}
 	return err
 }
@@ -381,7 +381,7 @@ func (e *Engine) updateMember(ctx context.Context, user User, orgID, userID stri
 		return err
 	})
 	if err == nil {
-		e.forgetKeysOfUser(ctx, userID) // a role or membership the cached keys relied on changed
+		e.tell(ctx, noticeKeysOfUser, userID) // a role or membership the cached keys relied on changed
 	}
 	return m, err
 }
@@ -403,7 +403,7 @@ func (e *Engine) RemoveMember(ctx context.Context, user User, orgID, userID stri
 		return tx.MembershipDelete(ctx, orgID, userID)
 	})
 	if err == nil {
-		e.forgetKeysOfUser(ctx, userID)
+		e.tell(ctx, noticeKeysOfUser, userID)
 	}
 	return err
 }

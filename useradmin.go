@@ -149,9 +149,9 @@ func (e *Engine) DeleteUser(ctx context.Context, userID string) (DeleteUserRepor
 	if err != nil {
 		return DeleteUserReport{}, err
 	}
-	e.forgetUser(ctx, userID)
+	e.tell(ctx, noticeUser, userID)
 	for _, id := range rep.DeletedOrganizations {
-		e.forgetOrg(ctx, id)
+		e.tell(ctx, noticeOrg, id)
 	}
 	return rep, nil
 }

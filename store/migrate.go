@@ -23,8 +23,12 @@ type Migration struct {
 }
 
 // Migrations returns the embedded migrations in order.
-func Migrations() ([]Migration, error) {
-	entries, err := fs.ReadDir(migrationFS, "migrations")
+func Migrations() ([]Migration, error) { return ReadMigrations(migrationFS, "migrations") }
+
+// ReadMigrations reads the steps named NNNN_name.sql in dir of fsys, in
+// order: SQLite's here, PostgreSQL's in store/postgres.
+func ReadMigrations(fsys fs.FS, dir string) ([]Migration, error) {
+	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +40,7 @@ func Migrations() ([]Migration, error) {
 		if !ok || err != nil {
 			return nil, fmt.Errorf("store: migration %q is not named NNNN_name.sql", name)
 		}
-		b, err := migrationFS.ReadFile("migrations/" + name)
+		b, err := fs.ReadFile(fsys, dir+"/"+name)
 		if err != nil {
 			return nil, err
 		}

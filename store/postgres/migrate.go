@@ -3,11 +3,6 @@ package postgres
 import (
 	"context"
 	"embed"
-	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,28 +23,7 @@ const lockMigrate = 0x78656e74 // "xent": nodes starting together queue here; on
 // are SQLite's: the first, 0014, creates the schema that SQLite reaches after
 // its 14 steps, and each later step has a twin of the same number there, so
 // one version names one schema on both.
-func Migrations() ([]store.Migration, error) {
-	entries, err := fs.ReadDir(migrationFS, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	var ms []store.Migration
-	for _, e := range entries {
-		name := e.Name()
-		num, rest, ok := strings.Cut(strings.TrimSuffix(name, ".sql"), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("postgres: migration %q is not named NNNN_name.sql", name)
-		}
-		b, err := migrationFS.ReadFile("migrations/" + name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, store.Migration{Version: v, Name: rest, SQL: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
-	return ms, nil
-}
+func Migrations() ([]store.Migration, error) { return store.ReadMigrations(migrationFS, "migrations") }
 
 // migrate applies every pending step, each in its own transaction, holding
 // a session advisory lock so that concurrent nodes wait rather than race,
