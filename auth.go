@@ -255,10 +255,12 @@ func (e *Engine) Authenticate(ctx context.Context, accessToken string) (User, er
 		if err != nil {
 			return User{}, err
 		}
-		s = cachedSession{userID: row.UserID, role: row.Role, revoked: row.RevokedAt != 0 || row.Disabled, loaded: now}
+		// A revocation is final; a disabled account may be enabled again,
+		// so that state follows the cache's TTL like any other.
+		s = cachedSession{userID: row.UserID, role: row.Role, revoked: row.RevokedAt != 0, disabled: row.Disabled, loaded: now}
 		e.sessions.put(c.SessionID, s, gen)
 	}
-	if s.revoked || s.userID != c.Subject {
+	if s.revoked || s.disabled || s.userID != c.Subject {
 		return User{}, errUnauthenticated("session has ended")
 	}
 	return User{ID: s.userID, Role: s.role, SessionID: c.SessionID}, nil
@@ -494,10 +496,11 @@ type sessionCache struct {
 }
 
 type cachedSession struct {
-	userID  string
-	role    string
-	revoked bool
-	loaded  time.Time
+	userID   string
+	role     string
+	revoked  bool
+	disabled bool
+	loaded   time.Time
 }
 
 const maxCachedSessions = 100_000

@@ -66,6 +66,9 @@ func Open(ctx context.Context, url string, o Options) (*Driver, error) {
 	if o.MaxConns > 0 {
 		cfg.MaxConns = o.MaxConns
 	}
+	// The indexer holds a connection for its lock while it drains with
+	// another (Exclusive).
+	cfg.MaxConns = max(cfg.MaxConns, 2)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, xerr.Newf(xerr.Invalid, "database URL: %v", err)
@@ -185,7 +188,9 @@ func (d *Driver) once(ctx context.Context, begin string, fn func(store.Conn) err
 		return false, nil // fn ran no statement: there is no transaction
 	}
 	c.done()
-	tag, err := pc.Exec(ctx, "COMMIT")
+	// A COMMIT, once sent, runs to its end: a caller that hangs up must
+	// not leave its outcome unknown.
+	tag, err := pc.Exec(context.WithoutCancel(ctx), "COMMIT")
 	if err == nil && tag.String() == "ROLLBACK" {
 		// A statement failed and fn went on: PostgreSQL ended the
 		// transaction, and nothing of it was written.
@@ -219,12 +224,12 @@ func (c *conn) first(ctx context.Context, q string, args []any) (pgx.BatchResult
 	b := &pgx.Batch{}
 	b.Queue(c.begin)
 	b.Queue(q, args...)
-	c.begin = ""
 	br := c.c.SendBatch(ctx, b)
 	if _, err := br.Exec(); err != nil {
 		br.Close()
-		return nil, mapErr(err)
+		return nil, mapErr(err) // no transaction began: the next statement sends BEGIN again
 	}
+	c.begin = ""
 	return br, nil
 }
 

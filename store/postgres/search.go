@@ -115,8 +115,8 @@ const rebuildBatch = 500
 
 // Rebuild writes every document each yields, then deletes the rows it did
 // not write: searches keep answering throughout, from the old rows and then
-// the new. A row that Apply writes meanwhile is newer than the rebuild's
-// start and stays.
+// the new. The indexer holds its lock throughout (Exclusive), so no node
+// applies changes meanwhile; they are applied right after.
 func (ix *Index) Rebuild(ctx context.Context, each func(yield func(index.Doc) error) error, progress func(n int)) error {
 	gen := ix.now().UnixNano()
 	var ops []index.Op
@@ -148,7 +148,9 @@ func (ix *Index) Rebuild(ctx context.Context, each func(yield func(index.Doc) er
 	if err != nil {
 		return err
 	}
-	_, err = ix.d.pool.Exec(ctx, "DELETE FROM search_docs WHERE gen < $1", gen)
+	// Every row written since the rebuild began is the rebuild's: it holds
+	// the indexer's lock, so no node applies changes meanwhile.
+	_, err = ix.d.pool.Exec(ctx, "DELETE FROM search_docs WHERE gen <> $1", gen)
 	return mapErr(err)
 }
 
@@ -165,20 +167,33 @@ func (ix *Index) Search(ctx context.Context, o index.SearchOptions) (index.Resul
 	if o.Size <= 0 {
 		o.Size = 10
 	}
-	terms := ix.an.Terms(o.Query)
+	terms := indexable(ix.an.Terms(o.Query))
 	if len(terms) == 0 {
 		return index.Result{Hits: []index.Hit{}}, nil // only stop words or punctuation
 	}
-	orgs := append([]string{}, o.OrgIDs...)
+	orgs := []string{}
+	for _, id := range o.OrgIDs {
+		if id != "" {
+			orgs = append(orgs, id)
+		}
+	}
 	parents := append([]string{}, o.ParentIDs...)
 	phrase := ""
 	if o.Phrase && len(terms) > 1 {
 		phrase = tsquery(terms, " <-> ")
 	}
 	// The scope, written out twice: once for its statistics (an index-only
-	// scan) and once for the documents that match.
-	const scope = `(owner_id = $2 OR org_id = ANY($3::text[])) AND type = ANY($4::text[])
+	// scan) and once for the documents that match. An organization's rows
+	// have no owner: an empty OwnerID must not match them.
+	const scope = `(($2 <> '' AND owner_id = $2) OR org_id = ANY($3::text[])) AND type = ANY($4::text[])
 		AND (cardinality($5::text[]) = 0 OR parent_id = ANY($5::text[]))`
+	// A term's document frequency is over the documents with any query
+	// term; a phrase narrows the candidates, not the frequencies.
+	df := `df AS (SELECT lexeme, COUNT(*)::float8 AS df FROM tf GROUP BY lexeme),`
+	if phrase != "" {
+		df = `df AS (SELECT u.lexeme, COUNT(*)::float8 AS df FROM search_docs s CROSS JOIN LATERAL unnest(s.tsv) AS u
+		WHERE ` + scope + ` AND s.tsv @@ $6::tsquery AND u.lexeme IN (SELECT t FROM qt) GROUP BY u.lexeme),`
+	}
 	q := `WITH qt AS (SELECT t, COUNT(*)::float8 AS reps FROM unnest($1::text[]) AS t GROUP BY t),
 	nq AS (SELECT SUM(reps) AS n FROM qt),
 	stats AS (SELECT COUNT(*)::float8 AS n, GREATEST(AVG(dl), 1)::float8 AS avgdl FROM search_docs WHERE ` + scope + `),
@@ -186,7 +201,7 @@ func (ix *Index) Search(ctx context.Context, o index.SearchOptions) (index.Resul
 		AND ($7 = '' OR tsv @@ CAST(NULLIF($7, '') AS tsquery))),
 	tf AS (SELECT c.id, c.dl::float8 AS dl, u.lexeme, cardinality(u.positions)::float8 AS tf
 		FROM cand c CROSS JOIN LATERAL unnest(c.tsv) AS u WHERE u.lexeme IN (SELECT t FROM qt)),
-	df AS (SELECT lexeme, COUNT(*)::float8 AS df FROM tf GROUP BY lexeme),
+	` + df + `
 	idf AS (SELECT qt.t, qt.reps, ln(1 + (s.n - COALESCE(df.df, 0) + 0.5) / (COALESCE(df.df, 0) + 0.5)) AS idf
 		FROM qt CROSS JOIN stats s LEFT JOIN df ON df.lexeme = qt.t),
 	qn AS (SELECT 1 / sqrt(GREATEST(SUM(reps * idf * idf), 1e-12)) AS qnorm FROM idf),
@@ -267,18 +282,35 @@ func quoteLexeme(b *strings.Builder, t string) {
 	b.WriteByte('\'')
 }
 
-// maxPosition is the largest position a tsvector records; later words are
-// recorded there (PostgreSQL's limit).
-const maxPosition = 16383
+// PostgreSQL's limits: the largest position a tsvector records (later
+// words are recorded there), the longest lexeme it takes, and its size (we
+// stop short of 1 MiB). A word past the length limit is not indexed, as
+// PostgreSQL's own to_tsvector does; one stored would fail the whole batch.
+const (
+	maxPosition = 16383
+	maxLexeme   = 2046
+	maxVector   = 900 << 10
+)
+
+// indexable drops the terms longer than a lexeme may be.
+func indexable(terms []string) []string {
+	out := terms[:0:0]
+	for _, t := range terms {
+		if len(t) <= maxLexeme {
+			out = append(out, t)
+		}
+	}
+	return out
+}
 
 // vector is the tsvector of a document's title and body as the analyzer
 // sees them: each term with its positions, the body's starting two past the
 // title's end so that no phrase spans the two; and the number of terms,
 // BM25's document length.
 func (ix *Index) vector(title, body string) (string, int64) {
-	terms := ix.an.Terms(title)
+	terms := indexable(ix.an.Terms(title))
 	nTitle := len(terms)
-	terms = append(terms, ix.an.Terms(body)...)
+	terms = append(terms, indexable(ix.an.Terms(body))...)
 	positions := make(map[string][]int, len(terms))
 	order := make([]string, 0, len(terms))
 	for i, t := range terms {
@@ -296,6 +328,9 @@ func (ix *Index) vector(title, body string) (string, int64) {
 	}
 	var b strings.Builder
 	for _, t := range order {
+		if b.Len() > maxVector {
+			break // the rest of a huge text goes unindexed rather than fail the batch
+		}
 		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
