@@ -53,7 +53,7 @@ func OpenDriver(d Driver, o Options) *DB {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &DB{drv: d, now: o.Now, wlock: make(chan struct{}, 1)}
+	return &DB{drv: d, now: o.Now}
 }
 
 // Postgres reports whether the store runs on a server database (a Driver)

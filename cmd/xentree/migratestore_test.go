@@ -139,35 +139,37 @@ func buildSQLiteDeployment(t *testing.T) migrateSource {
 	return s
 }
 
-// pgHas reports whether the PostgreSQL schema at u has the table.
-func pgHas(t *testing.T, u, table string) bool {
+// pgScan runs one query on the PostgreSQL schema at u into dest.
+func pgScan(t *testing.T, u, q string, dest ...any) {
 	t.Helper()
 	c, err := pgx.Connect(context.Background(), u)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close(context.Background())
-	var ok bool
-	if err := c.QueryRow(context.Background(), "SELECT to_regclass($1) IS NOT NULL", table).Scan(&ok); err != nil {
+	if err := c.QueryRow(context.Background(), q).Scan(dest...); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// pgHas reports whether the PostgreSQL schema at u has the table.
+func pgHas(t *testing.T, u, table string) bool {
+	t.Helper()
+	var ok bool
+	pgScan(t, u, "SELECT to_regclass("+pgQuote(table)+") IS NOT NULL", &ok)
 	return ok
 }
 
 // pgCount counts a table's rows in the PostgreSQL schema at u.
 func pgCount(t *testing.T, u, table string) int64 {
 	t.Helper()
-	c, err := pgx.Connect(context.Background(), u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(context.Background())
 	var n int64
-	if err := c.QueryRow(context.Background(), "SELECT COUNT(*) FROM "+pgx.Identifier{table}.Sanitize()).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
+	pgScan(t, u, "SELECT COUNT(*) FROM "+pgx.Identifier{table}.Sanitize(), &n)
 	return n
 }
+
+// pgQuote is table as a SQL string literal.
+func pgQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // TestMigrateStore copies a SQLite deployment with one of everything into
 // PostgreSQL and runs an Engine there: the same accounts, content,
