@@ -76,14 +76,9 @@ func (e *Engine) applyNotice(payload string) {
 // SQLite; on PostgreSQL while this node hears other nodes' notices.
 func (e *Engine) cachesTrusted() bool { return !e.db.Postgres() || e.listening.Load() }
 
-// listenForNotices applies other nodes' notices until the engine stops.
-func (e *Engine) listenForNotices() {
+// listenForNotices applies other nodes' notices until ctx ends.
+func (e *Engine) listenForNotices(ctx context.Context) {
 	defer e.bg.Done()
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		<-e.stop
-		cancel()
-	}()
 	e.db.Listen(ctx, cacheChannel, e.applyNotice, func(up bool) {
 		if up {
 			// Notices sent while this node was not listening were missed.

@@ -185,8 +185,16 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		}
 	}
 	if db.Postgres() {
-		e.bg.Add(1)
-		go e.listenForNotices()
+		// Both goroutines start here, so the engine's are all running when
+		// Open returns (goleak-based tests snapshot them then).
+		lctx, cancel := context.WithCancel(context.Background())
+		e.bg.Add(2)
+		go func() {
+			defer e.bg.Done()
+			<-e.stop
+			cancel()
+		}()
+		go e.listenForNotices(lctx)
 	}
 	e.bg.Add(2)
 	// Expired login sessions go hourly; silent Live sessions end a few
