@@ -53,7 +53,7 @@ func (e *Engine) Search(ctx context.Context, user User, req conversation.SearchR
 	}
 	res, err := e.ix.Search(ctx, index.SearchOptions{
 		Query: q, Phrase: phrase, Types: types, OwnerID: user.ID,
-		Size: req.Limit, From: req.Offset, Highlight: true,
+		Size: req.Limit, From: req.Offset, Highlight: true, Paged: true,
 	})
 	if err != nil {
 		return conversation.SearchResponse{}, err

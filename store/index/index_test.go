@@ -2,7 +2,9 @@ package index
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -181,5 +183,57 @@ func TestStaleMapping(t *testing.T) {
 				t.Fatal("still stale after a rebuild")
 			}
 		})
+	}
+}
+
+// TestTiesPageByID: hits with equal scores, written in several batches (so
+// several segments, whose order a merge changes), come back ordered by id,
+// and paging through them with every page size sees each exactly once. A
+// ranked hit before the ties stays first.
+func TestTiesPageByID(t *testing.T) {
+	ix := testIndex(t)
+	var ids []string
+	for batch := 0; batch < 4; batch++ {
+		var ops []Op
+		for i := 0; i < 8; i++ {
+			// Ids are written out of order so that insertion order is not id order.
+			id := fmt.Sprintf("n%02d", (batch*8+i)*13%32)
+			ids = append(ids, id)
+			ops = append(ops, Op{Doc: &Doc{ID: id, Type: "note", OwnerID: "u", Body: "volcano note"}})
+		}
+		if err := ix.Apply(ops); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ix.Apply([]Op{{Doc: &Doc{ID: "zz", Type: "note", OwnerID: "u", Title: "volcano", Body: "volcano volcano"}}}); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(ids)
+	want := append([]string{"zz"}, ids...)
+	for _, size := range []int{1, 3, 7, 10, 33, 40} {
+		var got []string
+		for from := 0; from < len(want); from += size {
+			res, err := ix.Search(context.Background(), SearchOptions{Query: "volcano", Types: []string{"note"}, OwnerID: "u",
+				Size: size, From: from, Paged: true})
+			if err != nil || res.Total != uint64(len(want)) {
+				t.Fatalf("size %d from %d: %v %v", size, from, res.Total, err)
+			}
+			for _, h := range res.Hits {
+				got = append(got, h.ID)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("size %d: paged through %v, want %v", size, got, want)
+		}
+	}
+	// Unpaged, the one page is still ordered by score, then id.
+	res, err := ix.Search(context.Background(), SearchOptions{Query: "volcano", Types: []string{"note"}, OwnerID: "u", Size: 5})
+	if err != nil || len(res.Hits) != 5 || res.Hits[0].ID != "zz" {
+		t.Fatalf("unpaged: %+v %v", res.Hits, err)
+	}
+	for i := 2; i < len(res.Hits); i++ {
+		if res.Hits[i-1].ID > res.Hits[i].ID {
+			t.Errorf("unpaged ties out of id order: %s before %s", res.Hits[i-1].ID, res.Hits[i].ID)
+		}
 	}
 }
