@@ -9,6 +9,7 @@ import (
 	"github.com/xentree/xentree/internal/password"
 	"github.com/xentree/xentree/store"
 	"github.com/xentree/xentree/store/index"
+	"github.com/xentree/xentree/store/sqlite"
 )
 
 // Changes committed by a process that died before indexing them are applied
@@ -16,7 +17,7 @@ import (
 func TestOpenDrainsOutboxLeftByACrash(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := store.Open(ctx, filepath.Join(dir, dbFile), store.Options{})
+	db, err := sqlite.Open(ctx, filepath.Join(dir, dbFile), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

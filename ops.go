@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 
 	"github.com/xentree/xentree/internal/xerr"
-	"github.com/xentree/xentree/store"
 	"github.com/xentree/xentree/store/postgres"
+	"github.com/xentree/xentree/store/sqlite"
 )
 
 // Backup writes a consistent copy of the database to path (which must not
@@ -32,7 +32,7 @@ func SchemaStatus(ctx context.Context, dir string) (current, latest int, err err
 // cfg.Dir, or the PostgreSQL database cfg.Database names (read, not
 // migrated).
 func SchemaStatusOf(ctx context.Context, cfg Config) (current, latest int, err error) {
-	latest = store.LatestSchema()
+	latest = sqlite.LatestSchema()
 	if cfg.Database != "" {
 		current, err = postgres.SchemaVersion(ctx, cfg.Database)
 		return current, latest, err
@@ -41,7 +41,7 @@ func SchemaStatusOf(ctx context.Context, cfg Config) (current, latest int, err e
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return 0, latest, nil
 	}
-	current, err = store.SchemaVersionOf(ctx, path)
+	current, err = sqlite.SchemaVersionOf(ctx, path)
 	return current, latest, err
 }
 
@@ -53,11 +53,11 @@ func Restore(ctx context.Context, cfg Config, backup string, progress func(done,
 	if cfg.Database != "" {
 		return xerr.New(xerr.Invalid, "restore replaces a SQLite data folder; a PostgreSQL store is restored with the server's own tools (pg_restore)")
 	}
-	v, err := store.SchemaVersionOf(ctx, backup)
+	v, err := sqlite.SchemaVersionOf(ctx, backup)
 	if err != nil {
 		return err
 	}
-	if latest := store.LatestSchema(); v > latest {
+	if latest := sqlite.LatestSchema(); v > latest {
 		return xerr.Newf(xerr.Invalid, "the backup has schema version %d, newer than this binary supports (%d): upgrade xentree", v, latest)
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {

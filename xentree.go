@@ -25,6 +25,7 @@ import (
 	"github.com/xentree/xentree/store"
 	"github.com/xentree/xentree/store/index"
 	"github.com/xentree/xentree/store/postgres"
+	"github.com/xentree/xentree/store/sqlite"
 	"github.com/xentree/xentree/xel"
 )
 
@@ -210,16 +211,15 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 // openStore opens the SQLite file in Dir, or the PostgreSQL database that
 // Config.Database names.
 func openStore(ctx context.Context, cfg Config) (*store.DB, *postgres.Driver, error) {
-	o := store.Options{Now: cfg.Clock.Now}
 	if cfg.Database == "" {
-		db, err := store.Open(ctx, filepath.Join(cfg.Dir, dbFile), o)
+		db, err := sqlite.Open(ctx, filepath.Join(cfg.Dir, dbFile), sqlite.Options{Now: cfg.Clock.Now})
 		return db, nil, err
 	}
 	d, err := postgres.Open(ctx, cfg.Database, postgres.Options{Now: cfg.Clock.Now})
 	if err != nil {
 		return nil, nil, err
 	}
-	return store.OpenDriver(d, o), d, nil
+	return store.OpenDriver(d, store.Options{Now: cfg.Clock.Now}), d, nil
 }
 
 // searchIndex is the search index: Bleve in Dir beside a SQLite store, the

@@ -1,12 +1,6 @@
 package store
 
-import (
-	"context"
-	"database/sql"
-	"errors"
-
-	"modernc.org/sqlite"
-)
+import "context"
 
 // Memory is what SQLite holds in the process's own memory, summed over the
 // store's open connections, as SQLite itself accounts it
@@ -20,99 +14,15 @@ type Memory struct {
 	Conns      int   // connections read
 }
 
-// Memory reads each open connection's counters. A connection can only be
-// read between its statements, so this waits its turn on the writer and
-// holds every open reader at once for a moment: give it a bounded ctx.
+// Memory reads the driver's memory counters; a server database's memory is
+// not the process's, so there it is zero. Give it a bounded ctx: SQLite's
+// counters are read between statements, waiting for each connection.
 func (db *DB) Memory(ctx context.Context) (Memory, error) {
-	var m Memory
-	if db.drv != nil {
-		return m, nil // the database server's memory is not the process's
+	if m, ok := db.drv.(interface {
+		Memory(context.Context) (Memory, error)
+	}); ok {
+		mem, err := m.Memory(ctx)
+		return mem, mapErr(err)
 	}
-	select {
-	case db.wlock <- struct{}{}:
-	case <-ctx.Done():
-		return m, mapErr(ctx.Err())
-	}
-	err := db.connect(ctx)
-	if err == nil {
-		err = m.add(db.wc)
-	}
-	<-db.wlock
-	if err != nil {
-		return m, mapErr(err)
-	}
-	if err := m.addReaders(ctx, db.readers); err != nil {
-		return m, mapErr(err)
-	}
-	if err := m.addPool(ctx, db.ckpt); err != nil {
-		return m, mapErr(err)
-	}
-	return m, nil
-}
-
-// addReaders reads every open reader, holding them together so that none
-// is read twice; it waits, within ctx, for those in use.
-func (m *Memory) addReaders(ctx context.Context, p *readers) error {
-	var held []*reader
-	defer func() {
-		for _, rd := range held {
-			p.put(rd, false)
-		}
-	}()
-	for len(held) < int(p.open.Load()) {
-		select {
-		case rd := <-p.idle:
-			held = append(held, rd)
-			if err := m.add(rd.conn); err != nil {
-				return err
-			}
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	return nil
-}
-
-// addPool reads every open connection of pool, holding them together so
-// that none is read twice and none missed.
-func (m *Memory) addPool(ctx context.Context, pool *sql.DB) error {
-	open := pool.Stats().OpenConnections
-	conns := make([]*sql.Conn, 0, open)
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
-	for range open {
-		c, err := pool.Conn(ctx)
-		if err != nil {
-			return err
-		}
-		conns = append(conns, c)
-		if err := m.add(c); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (m *Memory) add(c *sql.Conn) error {
-	return c.Raw(func(dc any) error {
-		st, ok := dc.(sqlite.DBStatus)
-		if !ok {
-			return errors.New("store: the SQLite driver has no db_status")
-		}
-		for _, f := range []struct {
-			op  sqlite.DBStatusOp
-			sum *int64
-		}{{sqlite.DBStatusCacheUsed, &m.Cache}, {sqlite.DBStatusSchemaUsed, &m.Schema}, {sqlite.DBStatusStmtUsed, &m.Statements}} {
-			cur, _, err := st.Status(f.op, false)
-			if err != nil {
-				return err
-			}
-			*f.sum += int64(cur)
-		}
-		m.Conns++
-		return nil
-	})
+	return Memory{}, nil
 }

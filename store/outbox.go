@@ -62,7 +62,7 @@ func (db *DB) OutboxAck(ctx context.Context, done []OutboxOp) error {
 		return nil
 	}
 	return db.Write(ctx, func(tx *Tx) error {
-		if tx.x == nil {
+		if !tx.pg {
 			_, err := tx.exec(ctx, `DELETE FROM index_outbox WHERE id <= ?`, done[len(done)-1].Seq)
 			return err
 		}

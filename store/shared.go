@@ -35,7 +35,7 @@ func (db *DB) InstanceKey(ctx context.Context, name string, create func() ([]byt
 // (ending silent Live sessions) runs only where it is taken. On SQLite,
 // whose writes run one at a time in one process, it is always taken.
 func (tx *Tx) TryLock(ctx context.Context, name string) (bool, error) {
-	if tx.x == nil {
+	if !tx.pg {
 		return true, nil
 	}
 	var ok bool

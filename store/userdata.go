@@ -124,7 +124,7 @@ func (tx *Tx) UserDelete(ctx context.Context, userID string) error {
 		`DELETE FROM documents WHERE user_id = ? AND org_id IS NULL`,
 		`UPDATE integration_revocations SET revoked_by = '' WHERE revoked_by = ?`,
 	}
-	if tx.x != nil {
+	if tx.pg {
 		qs = append(qs, `DELETE FROM rate_events WHERE key = ?`) // limits keyed by user id (chat)
 	}
 	for _, q := range qs {
@@ -150,7 +150,7 @@ func (tx *Tx) TablesNaming(ctx context.Context) (map[string][]string, error) {
 			return nil, err
 		}
 		fkq := `SELECT "from" FROM pragma_foreign_key_list(?) WHERE "table" = 'users'`
-		if tx.x != nil {
+		if tx.pg {
 			fkq = `SELECT a.attname FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
 				WHERE c.contype = 'f' AND c.conrelid = to_regclass(?) AND c.confrelid = to_regclass('users')`
 		}
@@ -184,7 +184,7 @@ func (tx *Tx) CountMentions(ctx context.Context, value string) (map[string]int, 
 		for i, c := range cols {
 			// strpos is PostgreSQL's instr; both take ?1 as the one argument.
 			conds[i] = `instr(CAST("` + c + `" AS TEXT), ?1) > 0`
-			if tx.x != nil {
+			if tx.pg {
 				conds[i] = `strpos(CAST("` + c + `" AS TEXT), ?1) > 0`
 			}
 		}
@@ -211,7 +211,7 @@ func (tx *Tx) SearchableCount(ctx context.Context) (int, error) {
 // columnNames lists table's columns in order.
 func (tx *Tx) columnNames(ctx context.Context, table string) ([]string, error) {
 	q := `SELECT name FROM pragma_table_info(?)`
-	if tx.x != nil {
+	if tx.pg {
 		q = `SELECT column_name FROM information_schema.columns
 			WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position`
 	}
@@ -220,7 +220,7 @@ func (tx *Tx) columnNames(ctx context.Context, table string) ([]string, error) {
 
 // tableNames lists the database's own tables.
 func (tx *Tx) tableNames(ctx context.Context) ([]string, error) {
-	if tx.x != nil {
+	if tx.pg {
 		return queryAll(ctx, tx, `SELECT table_name FROM information_schema.tables
 			WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`, nil, scanString)
 	}

@@ -16,8 +16,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/xentree/xentree/store"
 	"github.com/xentree/xentree/store/postgres"
+	"github.com/xentree/xentree/store/sqlite"
 )
 
 const migrateStoreUsage = "usage: xentree migrate-store --from DIR --to postgres://user:password@host:5432/db (with the server stopped)"
@@ -65,7 +65,7 @@ func migrateStoreCmd(ctx context.Context, args []string, stdout, stderr io.Write
 	if err := snap.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&version); err != nil {
 		return fmt.Errorf("%s is not a Xentree database: %v", filepath.Join(*from, sqliteFile), err)
 	}
-	switch latest := store.LatestSchema(); {
+	switch latest := sqlite.LatestSchema(); {
 	case version < latest:
 		return fmt.Errorf("the SQLite database in %s is at schema version %d, this binary's is %d: run `xentree migrate up --data %s` first",
 			*from, version, latest, *from)

@@ -12,13 +12,14 @@ import (
 	"github.com/xentree/xentree/conversation"
 	"github.com/xentree/xentree/store"
 	"github.com/xentree/xentree/store/index"
+	"github.com/xentree/xentree/store/sqlite"
 )
 
 var ctx = context.Background()
 
 func open(t *testing.T, dir string) (*store.DB, *index.Index) {
 	t.Helper()
-	db, err := store.Open(ctx, filepath.Join(dir, "x.db"), store.Options{})
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "x.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

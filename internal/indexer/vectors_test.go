@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/xentree/xentree/store"
+	"github.com/xentree/xentree/store/sqlite"
 )
 
 // stubEmbedder embeds a text as its length; it fails while failing is set.
@@ -85,7 +86,7 @@ func vectorIDs(t *testing.T, db *store.DB, model string) []string {
 }
 
 func TestVectors(t *testing.T) {
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "x.db"), store.Options{})
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

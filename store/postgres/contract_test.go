@@ -19,6 +19,7 @@ import (
 	"github.com/xentree/xentree/internal/xerr"
 	"github.com/xentree/xentree/store"
 	"github.com/xentree/xentree/store/postgres"
+	"github.com/xentree/xentree/store/sqlite"
 )
 
 // The store's contract, run against both drivers: the same calls give the
@@ -37,7 +38,7 @@ func drivers(t *testing.T) []driver {
 	pgtest.Require(t)
 	return []driver{
 		{"sqlite", func(t *testing.T, now func() time.Time) *store.DB {
-			db, err := store.Open(ctx, filepath.Join(t.TempDir(), "x.db"), store.Options{Now: now})
+			db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"), sqlite.Options{Now: now})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -247,7 +248,7 @@ var pgOnly = []string{"search_docs", "instance_keys", "rate_events"}
 func TestContractSchemasMatch(t *testing.T) {
 	pgtest.Require(t)
 	dir := t.TempDir()
-	sq, err := store.Open(ctx, filepath.Join(dir, "x.db"), store.Options{})
+	sq, err := sqlite.Open(ctx, filepath.Join(dir, "x.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -106,6 +106,9 @@ func connectError(cc *pgx.ConnConfig, err error) error {
 // Pool is the connection pool, for its statistics.
 func (d *Driver) Pool() *pgxpool.Pool { return d.pool }
 
+// Dialect is PostgreSQL's.
+func (d *Driver) Dialect() store.Dialect { return store.Postgres }
+
 // Close closes every connection.
 func (d *Driver) Close() error {
 	d.pool.Close()

@@ -9,6 +9,7 @@ import (
 	"github.com/xentree/xentree/internal/pgtest"
 	"github.com/xentree/xentree/internal/xerr"
 	"github.com/xentree/xentree/store"
+	"github.com/xentree/xentree/store/sqlite"
 )
 
 func TestNumberPlaceholders(t *testing.T) {
@@ -109,8 +110,8 @@ func TestConcurrentOpensMigrateOnce(t *testing.T) {
 	err = store.OpenDriver(d, store.Options{}).Read(ctx, func(tx *store.Tx) error {
 		return tx.QueryRowRaw(ctx, "SELECT COUNT(*), MAX(version) FROM schema_migrations").Scan(&n, &v)
 	})
-	if err != nil || n != 1 || v != store.LatestSchema() {
-		t.Errorf("schema_migrations: %d rows, version %d, %v; want 1 row at %d", n, v, err, store.LatestSchema())
+	if err != nil || n != 1 || v != sqlite.LatestSchema() {
+		t.Errorf("schema_migrations: %d rows, version %d, %v; want 1 row at %d", n, v, err, sqlite.LatestSchema())
 	}
 }
 
@@ -121,7 +122,7 @@ func TestSchemaVersionsMatchSQLite(t *testing.T) {
 	if err != nil || len(ms) == 0 {
 		t.Fatalf("migrations: %v", err)
 	}
-	if got, want := ms[len(ms)-1].Version, store.LatestSchema(); got != want {
+	if got, want := ms[len(ms)-1].Version, sqlite.LatestSchema(); got != want {
 		t.Errorf("PostgreSQL schema version %d, SQLite %d: add store/postgres/migrations/%04d_*.sql", got, want, want)
 	}
 }

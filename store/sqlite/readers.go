@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -6,7 +6,8 @@ import (
 	"database/sql/driver"
 	"errors"
 	"sync/atomic"
-	"time"
+
+	"github.com/xentree/xentree/store"
 )
 
 // readers is the read pool. database/sql's own pool would do, but a
@@ -126,10 +127,7 @@ func brokenConn(err error) bool {
 }
 
 // Read runs fn in a read-only transaction (a consistent snapshot).
-func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
-	if db.drv != nil {
-		return db.driverRead(ctx, fn)
-	}
+func (db *Driver) Read(ctx context.Context, fn func(store.Conn) error) error {
 	rd, err := db.readers.get(ctx)
 	if err != nil {
 		return mapErr(err)
@@ -145,6 +143,37 @@ func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
 		err := rd.control(context.Background(), "ROLLBACK")
 		db.readers.put(rd, err != nil)
 	}()
-	tx := &Tx{rd: rd, Now: db.now().UTC().Truncate(time.Millisecond)}
-	return mapErr(fn(tx))
+	return mapErr(fn(rd))
+}
+
+// prepared returns q prepared on rd's connection, or nil past
+// maxReadStmts or when preparing failed; the connection's own call then
+// runs it, or reports why.
+func (rd *reader) prepared(ctx context.Context, q string) *sql.Stmt {
+	st, err := rd.stmt(ctx, q)
+	if err != nil {
+		return nil
+	}
+	return st
+}
+
+func (rd *reader) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	if st := rd.prepared(ctx, q); st != nil {
+		return affectedRows(st.ExecContext(ctx, args...))
+	}
+	return affectedRows(rd.conn.ExecContext(ctx, q, args...))
+}
+
+func (rd *reader) QueryRow(ctx context.Context, q string, args ...any) store.Row {
+	if st := rd.prepared(ctx, q); st != nil {
+		return row{st.QueryRowContext(ctx, args...)}
+	}
+	return row{rd.conn.QueryRowContext(ctx, q, args...)}
+}
+
+func (rd *reader) Query(ctx context.Context, q string, args ...any) (store.Rows, error) {
+	if st := rd.prepared(ctx, q); st != nil {
+		return wrapRows(st.QueryContext(ctx, args...))
+	}
+	return wrapRows(rd.conn.QueryContext(ctx, q, args...))
 }

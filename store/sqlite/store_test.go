@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -14,18 +14,32 @@ import (
 
 	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/internal/xerr"
+	"github.com/xentree/xentree/store"
 )
 
 var ctx = context.Background()
 
-func openTest(t testing.TB, now func() time.Time) *DB {
+// The store's own names, as the tests here use them on a SQLite store.
+type (
+	Tx      = store.Tx
+	UserRow = store.UserRow
+)
+
+func openTest(t testing.TB, now func() time.Time) *store.DB {
+	db, _ := openDriverTest(t, now)
+	return db
+}
+
+// openDriverTest opens a store and returns its driver too, for the tests
+// that hold the writer or look at the readers.
+func openDriverTest(t testing.TB, now func() time.Time) (*store.DB, *Driver) {
 	t.Helper()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), Options{Now: now})
+	d, err := OpenDriver(ctx, filepath.Join(t.TempDir(), "x.db"), Options{Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	t.Cleanup(func() { d.Close() })
+	return store.OpenDriver(d, store.Options{Now: now}), d
 }
 
 func TestMigrationsApplyOnceAndRefuseNewer(t *testing.T) {
@@ -147,8 +161,7 @@ func TestConcurrentWritesNeverBusy(t *testing.T) {
 		go func(i int) {
 			defer wg.Done()
 			errs <- db.Write(ctx, func(tx *Tx) error {
-				_, err := tx.exec(ctx, `INSERT INTO index_outbox (doc_id, op, created_at) VALUES (?, 'delete', 0)`, i)
-				return err
+				return tx.ExecRaw(ctx, `INSERT INTO index_outbox (doc_id, op, created_at) VALUES (?, 'delete', 0)`, i)
 			})
 		}(i)
 	}
@@ -216,12 +229,12 @@ func TestGroupedWritesFailAlone(t *testing.T) {
 // write runs must not undo the other writes of its group commit (SQLite
 // rolls back the whole transaction when a write statement is interrupted).
 func TestCancelMidWriteSparesTheGroup(t *testing.T) {
-	db := openTest(t, nil)
+	db, d := openDriverTest(t, nil)
 	insert := func(ctx context.Context, tx *Tx, id string) error {
 		return tx.ExecRaw(ctx, `INSERT INTO index_outbox (doc_id, op, created_at) VALUES (?, 'delete', 0)`, id)
 	}
 	// Hold the writer so both writes queue and run as one group.
-	db.wlock <- struct{}{}
+	d.wlock <- struct{}{}
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errs := make(chan error, 2)
@@ -236,15 +249,15 @@ func TestCancelMidWriteSparesTheGroup(t *testing.T) {
 		})
 	}()
 	for {
-		db.pmu.Lock()
-		n := len(db.pending)
-		db.pmu.Unlock()
+		d.pmu.Lock()
+		n := len(d.pending)
+		d.pmu.Unlock()
 		if n == 2 {
 			break
 		}
 		runtime.Gosched()
 	}
-	<-db.wlock
+	<-d.wlock
 	for range 2 {
 		if err := <-errs; err != nil {
 			t.Errorf("write: %v", err)
@@ -261,7 +274,7 @@ func TestCancelMidWriteSparesTheGroup(t *testing.T) {
 // again from the top and trims the file back to the limit, and writes go on.
 func TestCheckpointBoundsWAL(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "x.db")
-	db, err := Open(ctx, path, Options{CheckpointInterval: time.Hour, WALLimit: 256 << 10})
+	db, err := OpenDriver(ctx, path, Options{CheckpointInterval: time.Hour, WALLimit: 256 << 10})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -12,10 +12,7 @@ import (
 // Backup writes a consistent copy of the database to path (which must not
 // exist) with VACUUM INTO: it reads one snapshot, so writers carry on, and
 // the copy is compact and needs no WAL.
-func (db *DB) Backup(ctx context.Context, path string) error {
-	if db.drv != nil {
-		return xerr.New(xerr.Invalid, "backup: a PostgreSQL store is backed up by the database server (pg_dump), not by xentree")
-	}
+func (db *Driver) Backup(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err == nil {
 		return xerr.Newf(xerr.Conflict, "backup: %s already exists", path)
 	}
@@ -41,13 +38,4 @@ func SchemaVersionOf(ctx context.Context, path string) (int, error) {
 		return 0, xerr.Newf(xerr.Invalid, "%s is not a Xentree database: %v", path, err)
 	}
 	return v, nil
-}
-
-// LatestSchema is the newest migration this binary has.
-func LatestSchema() int {
-	ms, err := Migrations()
-	if err != nil || len(ms) == 0 {
-		return 0
-	}
-	return ms[len(ms)-1].Version
 }

@@ -1,13 +1,15 @@
-package store
+package sqlite
 
 import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/xentree/xentree/store"
 )
 
 // reopen closes db and opens path again, migrated to the latest schema.
-func reopen(t *testing.T, db *DB, path string) *DB {
+func reopen(t *testing.T, db *store.DB, path string) *store.DB {
 	t.Helper()
 	db.Close()
 	db, err := Open(ctx, path, Options{})
@@ -45,7 +47,7 @@ func TestMigration0009KeepsDocumentsAndChunks(t *testing.T) {
 	count := func(q string) int {
 		t.Helper()
 		var n int
-		err := db.Read(ctx, func(tx *Tx) error { return tx.queryRow(ctx, q).Scan(&n) })
+		err := db.Read(ctx, func(tx *Tx) error { return tx.QueryRowRaw(ctx, q).Scan(&n) })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,12 +82,12 @@ func TestMigration0011KeepsQueuedChangesAsReferences(t *testing.T) {
 		t.Fatal(err)
 	}
 	db = reopen(t, db, path)
-	var ops []OutboxOp
+	var ops []store.OutboxOp
 	err = db.Read(ctx, func(tx *Tx) error { ops, err = tx.OutboxPending(ctx, 10); return err })
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []OutboxOp{{Seq: 1, DocID: "m1", Type: "message"}, {Seq: 2, DocID: "m0", Delete: true}, {Seq: 3, DocID: "x1"}}
+	want := []store.OutboxOp{{Seq: 1, DocID: "m1", Type: "message"}, {Seq: 2, DocID: "m0", Delete: true}, {Seq: 3, DocID: "x1"}}
 	if !reflect.DeepEqual(ops, want) {
 		t.Errorf("pending after migrating:\n got %+v\nwant %+v", ops, want)
 	}

@@ -1,15 +1,17 @@
-package store
+package sqlite
 
 import (
 	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/xentree/xentree/store"
 )
 
 // idleReaders takes every idle reader out of the pool and returns them with
 // a function that puts them back.
-func idleReaders(db *DB) ([]*reader, func()) {
+func idleReaders(db *Driver) ([]*reader, func()) {
 	var rds []*reader
 	for {
 		select {
@@ -29,7 +31,7 @@ func idleReaders(db *DB) ([]*reader, func()) {
 // transactions, which see committed writes: statements are cached, not
 // results.
 func TestReadStatementsArePreparedOnce(t *testing.T) {
-	db := openTest(t, nil)
+	db, d := openDriverTest(t, nil)
 	if err := db.ExecRaw(ctx, `CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)`); err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +41,7 @@ func TestReadStatementsArePreparedOnce(t *testing.T) {
 	const q = `SELECT count(*) FROM t WHERE v > ?`
 	count := func() (n int) {
 		t.Helper()
-		if err := db.Read(ctx, func(tx *Tx) error { return tx.queryRow(ctx, q, "").Scan(&n) }); err != nil {
+		if err := db.Read(ctx, func(tx *Tx) error { return tx.QueryRowRaw(ctx, q, "").Scan(&n) }); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -49,7 +51,7 @@ func TestReadStatementsArePreparedOnce(t *testing.T) {
 		if n := count(); n != 2 {
 			t.Fatalf("read %d: count = %d, want 2", i, n)
 		}
-		rds, putBack := idleReaders(db)
+		rds, putBack := idleReaders(d)
 		if len(rds) != 1 || len(rds[0].stmts) != 3 {
 			t.Fatalf("after read %d: %d readers, want one with BEGIN, ROLLBACK and the query prepared", i, len(rds))
 		}
@@ -72,11 +74,12 @@ func TestReadStatementsArePreparedOnce(t *testing.T) {
 // open more connections than allowed, and a failed query or a panicking
 // function gives its reader back.
 func TestReadersAreBoundedAndReturned(t *testing.T) {
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), Options{ReadConns: 2})
+	d, err := OpenDriver(ctx, filepath.Join(t.TempDir(), "x.db"), Options{ReadConns: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer d.Close()
+	db := store.OpenDriver(d, store.Options{})
 	if err := db.ExecRaw(ctx, `CREATE TABLE t (id INTEGER PRIMARY KEY)`); err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +89,7 @@ func TestReadersAreBoundedAndReturned(t *testing.T) {
 		wg.Go(func() {
 			errs <- db.Read(ctx, func(tx *Tx) error {
 				var n int
-				return tx.queryRow(ctx, fmt.Sprintf(`SELECT count(*) + %d FROM t`, i)).Scan(&n)
+				return tx.QueryRowRaw(ctx, fmt.Sprintf(`SELECT count(*) + %d FROM t`, i)).Scan(&n)
 			})
 		})
 	}
@@ -97,12 +100,12 @@ func TestReadersAreBoundedAndReturned(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := db.readers.open.Load(); n < 1 || n > 2 {
+	if n := d.readers.open.Load(); n < 1 || n > 2 {
 		t.Errorf("open readers = %d, want 1 or 2", n)
 	}
 	if err := db.Read(ctx, func(tx *Tx) error {
 		var n int
-		return tx.queryRow(ctx, `SELECT nope FROM t`).Scan(&n)
+		return tx.QueryRowRaw(ctx, `SELECT nope FROM t`).Scan(&n)
 	}); err == nil {
 		t.Error("a query of a missing column succeeded")
 	}
@@ -110,9 +113,9 @@ func TestReadersAreBoundedAndReturned(t *testing.T) {
 		defer func() { _ = recover() }()
 		_ = db.Read(ctx, func(*Tx) error { panic("boom") })
 	}()
-	rds, putBack := idleReaders(db)
+	rds, putBack := idleReaders(d)
 	defer putBack()
-	if int32(len(rds)) != db.readers.open.Load() {
-		t.Errorf("idle readers = %d of %d open: a failed or panicking read kept one", len(rds), db.readers.open.Load())
+	if int32(len(rds)) != d.readers.open.Load() {
+		t.Errorf("idle readers = %d of %d open: a failed or panicking read kept one", len(rds), d.readers.open.Load())
 	}
 }

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -20,7 +20,7 @@ func TestMemoryCountsEveryConnection(t *testing.T) {
 	read := func() {
 		if err := db.Read(ctx, func(tx *Tx) error {
 			var n int
-			return tx.queryRow(ctx, `SELECT count(*) FROM t WHERE v LIKE 'x%'`).Scan(&n)
+			return tx.QueryRowRaw(ctx, `SELECT count(*) FROM t WHERE v LIKE 'x%'`).Scan(&n)
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -70,7 +70,7 @@ func TestReadersCacheLessThanTheWriter(t *testing.T) {
 	db := openTest(t, nil)
 	cacheSize := func(read func(func(*Tx) error) error) int {
 		var n int
-		if err := read(func(tx *Tx) error { return tx.queryRow(ctx, `PRAGMA cache_size`).Scan(&n) }); err != nil {
+		if err := read(func(tx *Tx) error { return tx.QueryRowRaw(ctx, `PRAGMA cache_size`).Scan(&n) }); err != nil {
 			t.Fatal(err)
 		}
 		return n
