@@ -86,6 +86,21 @@ func (db *DB) Exclusive(ctx context.Context, name string, fn func() error) error
 	return fn()
 }
 
+// TryExclusive is Exclusive without the wait: when another node holds the
+// lock it returns false at once, without running fn, and without keeping a
+// connection of the pool waiting for the lock (background work that
+// another node is already doing, and that will come round again, need not
+// queue behind it). On SQLite it runs fn.
+func (db *DB) TryExclusive(ctx context.Context, name string, fn func() error) (bool, error) {
+	if ex, ok := db.drv.(interface {
+		TryExclusive(ctx context.Context, name string, fn func() error) (bool, error)
+	}); ok {
+		ran, err := ex.TryExclusive(ctx, name, fn)
+		return ran, mapErr(err)
+	}
+	return true, fn()
+}
+
 // notifier is a driver that can tell every node of a deployment something
 // (PostgreSQL's NOTIFY) and hear what others tell (LISTEN).
 type notifier interface {

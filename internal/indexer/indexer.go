@@ -82,10 +82,12 @@ func (x *Indexer) Start() {
 		t := time.NewTicker(x.poll)
 		defer t.Stop()
 		var lastEnd time.Time // of the last drain, on the real clock time.After uses
+		var retry <-chan time.Time
 		for {
 			select {
 			case <-ctx.Done():
 				return
+			case <-retry:
 			case <-x.wake:
 				// The delay only batches a burst: after a quiet spell the
 				// first change is applied at once (a lone write or a large
@@ -100,8 +102,16 @@ func (x *Indexer) Start() {
 				}
 			case <-t.C:
 			}
-			if err := x.Drain(ctx); err != nil && ctx.Err() == nil {
+			retry = nil
+			ran, err := x.tryDrain(ctx)
+			if err != nil && ctx.Err() == nil {
 				x.log.Error("indexer: drain failed; will retry", "err", err)
+			}
+			if !ran && err == nil {
+				// Another node is draining. It drains to the end, but a
+				// change this node committed after its last read would
+				// wait for the poll: look again soon.
+				retry = time.After(max(x.delay, busyRetry))
 			}
 			lastEnd = time.Now()
 		}
@@ -116,8 +126,23 @@ func (x *Indexer) Stop() {
 	}
 }
 
+// busyRetry is how soon the indexer looks again when another node held
+// the outbox.
+const busyRetry = 20 * time.Millisecond
+
+// tryDrain is Drain unless another node is draining: the background loop
+// does not keep a connection waiting for that node's lock (two nodes'
+// requests then queued for the pool behind it: p99 went from 10 ms to
+// 0.3-1.6 s on a list load while the index caught up).
+func (x *Indexer) tryDrain(ctx context.Context) (bool, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.db.TryExclusive(ctx, "indexer", func() error { return x.drain(ctx) })
+}
+
 // Drain applies everything pending at the time of the call, a step of up
-// to BatchSize operations at a time, in order.
+// to BatchSize operations at a time, in order, waiting for another node's
+// drain to end first.
 func (x *Indexer) Drain(ctx context.Context) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()

@@ -101,16 +101,35 @@ func SchemaVersion(ctx context.Context, url string) (int, error) {
 // this schema), waiting for it within ctx. Should the connection holding it
 // fail, the lock goes with it.
 func (d *Driver) Exclusive(ctx context.Context, name string, fn func() error) error {
+	_, err := d.exclusive(ctx, false, name, fn)
+	return err
+}
+
+// TryExclusive is Exclusive when the lock is free; when another session
+// holds it, it returns false at once and gives its connection back.
+func (d *Driver) TryExclusive(ctx context.Context, name string, fn func() error) (bool, error) {
+	return d.exclusive(ctx, true, name, fn)
+}
+
+// exclusive takes the session lock called name, waiting for it or, with
+// try, only if it is free, on a connection held for fn.
+func (d *Driver) exclusive(ctx context.Context, try bool, name string, fn func() error) (bool, error) {
 	c, err := d.pool.Acquire(ctx)
 	if err != nil {
-		return mapErr(err)
+		return false, mapErr(err)
 	}
 	defer c.Release()
-	if _, err := c.Exec(ctx, "SELECT pg_advisory_lock(hashtext(current_schema()), hashtext($1))", name); err != nil {
-		return mapErr(err)
+	taken := true
+	if try {
+		err = c.QueryRow(ctx, "SELECT pg_try_advisory_lock(hashtext(current_schema()), hashtext($1))", name).Scan(&taken)
+	} else {
+		_, err = c.Exec(ctx, "SELECT pg_advisory_lock(hashtext(current_schema()), hashtext($1))", name)
+	}
+	if err != nil || !taken {
+		return false, mapErr(err)
 	}
 	defer func() {
 		_, _ = c.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(hashtext(current_schema()), hashtext($1))", name)
 	}()
-	return fn()
+	return true, fn()
 }

@@ -126,3 +126,41 @@ func TestSchemaVersionsMatchSQLite(t *testing.T) {
 		t.Errorf("PostgreSQL schema version %d, SQLite %d: add store/postgres/migrations/%04d_*.sql", got, want, want)
 	}
 }
+
+// TestExclusiveLocks: Exclusive waits for a lock another node holds;
+// TryExclusive does not, and runs nothing, until the holder lets go. A lock
+// is per schema, so two deployments on one server never share one.
+func TestExclusiveLocks(t *testing.T) {
+	ctx := context.Background()
+	a, u := openTest(t)
+	b, err := Open(ctx, u, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	other, _ := openTest(t) // another schema
+	held, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
+	go func() {
+		done <- a.Exclusive(ctx, "indexer", func() error { close(held); <-release; return nil })
+	}()
+	<-held
+	ran := false
+	if ok, err := b.TryExclusive(ctx, "indexer", func() error { ran = true; return nil }); ok || ran || err != nil {
+		t.Fatalf("TryExclusive while another holds the lock: taken %v, ran %v, %v", ok, ran, err)
+	}
+	if ok, err := other.TryExclusive(ctx, "indexer", func() error { return nil }); !ok || err != nil {
+		t.Fatalf("TryExclusive in another schema: taken %v, %v", ok, err)
+	}
+	waited := make(chan error)
+	go func() { waited <- b.Exclusive(ctx, "indexer", func() error { ran = true; return nil }) }()
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-waited; err != nil || !ran {
+		t.Fatalf("Exclusive after the holder let go: ran %v, %v", ran, err)
+	}
+	if ok, err := b.TryExclusive(ctx, "indexer", func() error { return nil }); !ok || err != nil {
+		t.Fatalf("TryExclusive on a free lock: taken %v, %v", ok, err)
+	}
+}
