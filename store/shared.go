@@ -95,8 +95,7 @@ func (db *DB) TryExclusive(ctx context.Context, name string, fn func() error) (b
 	if ex, ok := db.drv.(interface {
 		TryExclusive(ctx context.Context, name string, fn func() error) (bool, error)
 	}); ok {
-		ran, err := ex.TryExclusive(ctx, name, fn)
-		return ran, mapErr(err)
+		return ex.TryExclusive(ctx, name, fn)
 	}
 	return true, fn()
 }

@@ -83,6 +83,7 @@ func (x *Indexer) Start() {
 		defer t.Stop()
 		var lastEnd time.Time // of the last drain, on the real clock time.After uses
 		var retry <-chan time.Time
+		busyWait := busyRetry
 		for {
 			select {
 			case <-ctx.Done():
@@ -110,9 +111,14 @@ func (x *Indexer) Start() {
 			if !ran && err == nil {
 				// Another node is draining. It drains to the end, but a
 				// change this node committed after its last read would
-				// wait for the poll: look again soon.
-				retry = time.After(max(x.delay, busyRetry))
+				// wait for the poll: look again soon, then less and less
+				// often while the lock stays taken (a rebuild holds it
+				// for minutes).
+				retry = time.After(max(x.delay, busyWait))
+				busyWait = min(2*busyWait, x.poll)
+				continue
 			}
+			busyWait = busyRetry
 			lastEnd = time.Now()
 		}
 	}()

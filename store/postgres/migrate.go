@@ -125,11 +125,20 @@ func (d *Driver) exclusive(ctx context.Context, try bool, name string, fn func()
 	} else {
 		_, err = c.Exec(ctx, "SELECT pg_advisory_lock(hashtext(current_schema()), hashtext($1))", name)
 	}
-	if err != nil || !taken {
+	if err != nil {
+		// Whether the lock was granted is unknown (a cancel can cross the
+		// grant): the connection must not go back to the pool holding it.
+		_ = c.Conn().Close(context.WithoutCancel(ctx))
 		return false, mapErr(err)
 	}
+	if !taken {
+		return false, nil
+	}
 	defer func() {
-		_, _ = c.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(hashtext(current_schema()), hashtext($1))", name)
+		wctx := context.WithoutCancel(ctx)
+		if _, err := c.Exec(wctx, "SELECT pg_advisory_unlock(hashtext(current_schema()), hashtext($1))", name); err != nil {
+			_ = c.Conn().Close(wctx) // closing the session ends its locks
+		}
 	}()
 	return true, fn()
 }

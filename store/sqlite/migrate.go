@@ -57,10 +57,12 @@ func (db *Driver) migrate(ctx context.Context, upTo int, now func() time.Time) e
 		err := db.Write(ctx, func(store.Conn) error {
 			// Not on a prepared statement: a migration holds many
 			// statements and must not be prepared (and cached) as one.
-			if _, err := db.wc.ExecContext(ctx, m.SQL); err != nil {
+			// Once begun, a step runs to its end, as every write does.
+			wctx := uninterruptible(ctx)
+			if _, err := db.wc.ExecContext(wctx, m.SQL); err != nil {
 				return fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, mapErr(err))
 			}
-			_, err := db.wc.ExecContext(ctx, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
+			_, err := db.wc.ExecContext(wctx, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
 				m.Version, m.Name, now().UnixMilli())
 			return mapErr(err)
 		})
