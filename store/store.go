@@ -13,6 +13,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"reflect"
+	"sync"
 	"time"
 
 	"github.com/xentree/xentree/internal/xerr"
@@ -30,7 +32,25 @@ type DB struct {
 	pg       bool
 	now      func() time.Time
 	onOutbox func()
+
+	counted   countedReader // drv, if it can run a lone statement outside a transaction
+	readSites sync.Map      // a read function's code pointer → its readShape
 }
+
+// countedReader is a driver whose read transactions cost round trips of
+// their own (a server's BEGIN and COMMIT), so that a read function that
+// runs one statement is better run without one: store/postgres.
+type countedReader interface {
+	ReadCounted(ctx context.Context, fn func(Conn) error, single bool) (statements int, err error)
+}
+
+// readShape is what the store has seen a read function do.
+type readShape int8
+
+const (
+	oneStatement readShape = iota + 1
+	manyStatements
+)
 
 // OpenDriver returns a store whose transactions run on d. The driver has
 // already brought its schema up to date.
@@ -38,7 +58,9 @@ func OpenDriver(d Driver, o Options) *DB {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &DB{drv: d, pg: d.Dialect() == Postgres, now: o.Now}
+	db := &DB{drv: d, pg: d.Dialect() == Postgres, now: o.Now}
+	db.counted, _ = d.(countedReader)
+	return db
 }
 
 // Postgres reports whether the store runs on a server database rather than
@@ -85,8 +107,27 @@ func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 }
 
 // Read runs fn in a read-only transaction (a consistent snapshot).
+//
+// On a server database, a function that has run one statement before
+// (the function's code, whichever closure of it) runs its statement
+// without a transaction: half the round trips of a point read or a list
+// page. Should it run a second one after all, the transaction begins with
+// that one, and the function is run in a transaction from then on.
 func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
-	return mapErr(db.drv.Read(ctx, func(c Conn) error { return fn(db.newTx(c)) }))
+	run := func(c Conn) error { return fn(db.newTx(c)) }
+	if db.counted == nil {
+		return mapErr(db.drv.Read(ctx, run))
+	}
+	site := reflect.ValueOf(fn).Pointer()
+	seen, _ := db.readSites.Load(site)
+	n, err := db.counted.ReadCounted(ctx, run, seen == oneStatement)
+	switch {
+	case n > 1 && seen != manyStatements:
+		db.readSites.Store(site, manyStatements)
+	case n == 1 && seen == nil:
+		db.readSites.Store(site, oneStatement)
+	}
+	return mapErr(err)
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {

@@ -135,25 +135,38 @@ const (
 // serializable isolation keeps that promise (read-check-write sequences
 // stay correct) at the price of occasional retries, which run fn again.
 func (d *Driver) Write(ctx context.Context, fn func(store.Conn) error) error {
-	return d.run(ctx, beginWrite, fn)
+	_, err := d.run(ctx, beginWrite, false, fn)
+	return err
 }
 
 // Read runs fn in a read-only transaction on one snapshot.
 func (d *Driver) Read(ctx context.Context, fn func(store.Conn) error) error {
-	return d.run(ctx, beginRead, fn)
+	_, err := d.run(ctx, beginRead, false, fn)
+	return err
 }
 
-func (d *Driver) run(ctx context.Context, begin string, fn func(store.Conn) error) error {
+// ReadCounted is Read, and reports how many statements fn ran. With
+// single, fn's first statement runs on its own, outside a transaction
+// (one statement is one snapshot: a transaction around it only adds a
+// round trip, and the server's work for BEGIN and COMMIT), and a second
+// statement, if fn runs one, begins the transaction: from there on fn's
+// statements share a snapshot, the first's is a moment older. The store
+// passes single only for functions it has seen run one statement.
+func (d *Driver) ReadCounted(ctx context.Context, fn func(store.Conn) error, single bool) (int, error) {
+	return d.run(ctx, beginRead, single, fn)
+}
+
+func (d *Driver) run(ctx context.Context, begin string, single bool, fn func(store.Conn) error) (int, error) {
 	start := time.Now()
 	for attempt := 1; ; attempt++ {
-		committing, err := d.once(ctx, begin, fn)
+		committing, n, err := d.once(ctx, begin, single, fn)
 		// A connection lost before COMMIT was sent committed nothing (the
 		// server rolls back): a pooled connection found dead is replaced
 		// by the next attempt. Twice at most: a database that is down
 		// answers 503 at once, not in 10 s.
 		deadConn := !committing && isConnErr(err) && attempt <= 2
 		if err == nil || time.Since(start) > retryFor || !(retryable(err) || deadConn) {
-			return err
+			return n, err
 		}
 		// Full jitter: transactions that collided should not collide again.
 		wait := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6)))
@@ -161,36 +174,38 @@ func (d *Driver) run(ctx context.Context, begin string, fn func(store.Conn) erro
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return err
+			return n, err
 		case <-t.C:
 		}
 	}
 }
 
-// once runs fn in one transaction; committing reports whether COMMIT was
-// sent, after which a lost connection leaves the outcome unknown.
-func (d *Driver) once(ctx context.Context, begin string, fn func(store.Conn) error) (committing bool, err error) {
+// once runs fn in one transaction (or, with single, its first statement
+// outside one); committing reports whether COMMIT was sent, after which a
+// lost connection leaves the outcome unknown; n is how many statements fn
+// ran.
+func (d *Driver) once(ctx context.Context, begin string, single bool, fn func(store.Conn) error) (committing bool, n int, err error) {
 	pc, err := d.pool.Acquire(ctx)
 	if err != nil {
-		return false, mapErr(err)
+		return false, 0, mapErr(err)
 	}
-	c := &conn{d: d, c: pc, begin: begin}
+	c := &conn{d: d, c: pc, begin: begin, single: single}
 	// A connection that failed, or is still inside a transaction, is
 	// closed by Release rather than returned to the pool.
 	defer pc.Release()
 	if err := fn(c); err != nil {
 		c.done()
-		if c.begin == "" && !pc.Conn().IsClosed() {
+		if c.tx && !pc.Conn().IsClosed() {
 			if _, rerr := pc.Exec(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil {
 				_ = pc.Conn().Close(context.WithoutCancel(ctx))
 			}
 		}
-		return false, err
-	}
-	if c.begin != "" {
-		return false, nil // fn ran no statement: there is no transaction
+		return false, c.n, err
 	}
 	c.done()
+	if !c.tx {
+		return false, c.n, nil // no transaction began: no statement, or one on its own
+	}
 	// A COMMIT, once sent, runs to its end: a caller that hangs up must
 	// not leave its outcome unknown.
 	tag, err := pc.Exec(context.WithoutCancel(ctx), "COMMIT")
@@ -199,7 +214,7 @@ func (d *Driver) once(ctx context.Context, begin string, fn func(store.Conn) err
 		// transaction, and nothing of it was written.
 		err = pgx.ErrTxCommitRollback
 	}
-	return true, mapErr(err)
+	return true, c.n, mapErr(err)
 }
 
 // retryable: the server could not serialize the transaction (nothing of it
@@ -215,10 +230,23 @@ func retryable(err error) bool {
 // conn is one transaction's statements, on one pooled connection. The
 // transaction's BEGIN is sent with its first statement.
 type conn struct {
-	d     *Driver
-	c     *pgxpool.Conn
-	begin string           // the BEGIN still to send; "" once sent
-	rows  pgx.BatchResults // the first statement's pipeline, while its rows are read
+	d      *Driver
+	c      *pgxpool.Conn
+	begin  string           // the BEGIN still to send; "" once sent
+	tx     bool             // BEGIN ran: a transaction is open
+	single bool             // the first statement runs outside a transaction
+	n      int              // statements run
+	rows   pgx.BatchResults // the first statement's pipeline, while its rows are read
+}
+
+// next counts a statement and reports whether it must be sent with BEGIN.
+func (c *conn) next() bool {
+	c.done()
+	c.n++
+	if c.single && c.n == 1 {
+		return false // on its own
+	}
+	return c.begin != ""
 }
 
 // first sends BEGIN and q together and returns their results, with
@@ -232,7 +260,7 @@ func (c *conn) first(ctx context.Context, q string, args []any) (pgx.BatchResult
 		br.Close()
 		return nil, mapErr(err) // no transaction began: the next statement sends BEGIN again
 	}
-	c.begin = ""
+	c.begin, c.tx = "", true
 	return br, nil
 }
 
@@ -246,9 +274,9 @@ func (c *conn) done() {
 }
 
 func (c *conn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
-	c.done()
+	withBegin := c.next()
 	q, args = c.d.sql(q), convert(args)
-	if c.begin != "" {
+	if withBegin {
 		br, err := c.first(ctx, q, args)
 		if err != nil {
 			return 0, err
@@ -264,9 +292,9 @@ func (c *conn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
 }
 
 func (c *conn) QueryRow(ctx context.Context, q string, args ...any) store.Row {
-	c.done()
+	withBegin := c.next()
 	q, args = c.d.sql(q), convert(args)
-	if c.begin != "" {
+	if withBegin {
 		br, err := c.first(ctx, q, args)
 		if err != nil {
 			return errRow{err}
@@ -278,9 +306,9 @@ func (c *conn) QueryRow(ctx context.Context, q string, args ...any) store.Row {
 }
 
 func (c *conn) Query(ctx context.Context, q string, args ...any) (store.Rows, error) {
-	c.done()
+	withBegin := c.next()
 	q, args = c.d.sql(q), convert(args)
-	if c.begin != "" {
+	if withBegin {
 		br, err := c.first(ctx, q, args)
 		if err != nil {
 			return nil, err

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -162,5 +163,74 @@ func TestExclusiveLocks(t *testing.T) {
 	}
 	if ok, err := b.TryExclusive(ctx, "indexer", func() error { return nil }); !ok || err != nil {
 		t.Fatalf("TryExclusive on a free lock: taken %v, %v", ok, err)
+	}
+}
+
+// TestReadsOfOneStatement: a read function that ran one statement runs it
+// outside a transaction from then on (PostgreSQL's autocommit isolation is
+// read committed; the store's read transactions are repeatable read), one
+// that ran more keeps its transaction, and one that runs a second
+// statement only sometimes begins the transaction at that statement and
+// keeps it from then on.
+func TestReadsOfOneStatement(t *testing.T) {
+	ctx := context.Background()
+	d, _ := openTest(t)
+	db := store.OpenDriver(d, store.Options{})
+	const iso = `SELECT current_setting('transaction_isolation')`
+	var got []string
+	isolation := func(tx *store.Tx) error {
+		var s string
+		err := tx.QueryRowRaw(ctx, iso).Scan(&s)
+		got = append(got, s)
+		return err
+	}
+	twice := false
+	one := func(tx *store.Tx) error {
+		if err := isolation(tx); err != nil || !twice {
+			return err
+		}
+		return isolation(tx)
+	}
+	two := func(tx *store.Tx) error {
+		if err := isolation(tx); err != nil {
+			return err
+		}
+		return isolation(tx)
+	}
+	read := func(fn func(*store.Tx) error) []string {
+		t.Helper()
+		got = nil
+		if err := db.Read(ctx, fn); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	const rr, rc = "repeatable read", "read committed"
+	for i, c := range []struct {
+		fn    func(*store.Tx) error
+		twice bool
+		want  []string
+	}{
+		{one, false, []string{rr}},     // not seen before: a transaction
+		{one, false, []string{rc}},     // seen to run one statement: none
+		{one, false, []string{rc}},     //
+		{one, true, []string{rc, rr}},  // a second statement begins one
+		{one, false, []string{rr}},     // and it is a transaction from then on
+		{two, false, []string{rr, rr}}, //
+		{two, false, []string{rr, rr}}, //
+	} {
+		twice = c.twice
+		if g := read(c.fn); !slices.Equal(g, c.want) {
+			t.Errorf("read %d: isolation %q, want %q", i, g, c.want)
+		}
+	}
+	// A failed lone statement leaves nothing open on its connection.
+	for range 8 {
+		if err := db.Read(ctx, func(tx *store.Tx) error { return tx.QueryRowRaw(ctx, `SELECT 1/0`).Scan(new(int)) }); err == nil {
+			t.Fatal("division by zero succeeded")
+		}
+	}
+	if g := read(two); !slices.Equal(g, []string{rr, rr}) {
+		t.Errorf("after failed reads: isolation %q", g)
 	}
 }
