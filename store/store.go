@@ -114,20 +114,30 @@ func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 // page. Should it run a second one after all, the transaction begins with
 // that one, and the function is run in a transaction from then on.
 func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
-	run := func(c Conn) error { return fn(db.newTx(c)) }
 	if db.counted == nil {
-		return mapErr(db.drv.Read(ctx, run))
+		return db.ReadSnapshot(ctx, fn)
 	}
+	run := func(c Conn) error { return fn(db.newTx(c)) }
 	site := reflect.ValueOf(fn).Pointer()
 	seen, _ := db.readSites.Load(site)
 	n, err := db.counted.ReadCounted(ctx, run, seen == oneStatement)
 	switch {
 	case n > 1 && seen != manyStatements:
 		db.readSites.Store(site, manyStatements)
-	case n == 1 && seen == nil:
-		db.readSites.Store(site, oneStatement)
+	case n == 1 && err == nil && seen == nil:
+		// Only a success counts (a function that failed at its first
+		// statement may run more when it succeeds), and never over a
+		// concurrent read's "many".
+		db.readSites.LoadOrStore(site, oneStatement)
 	}
 	return mapErr(err)
+}
+
+// ReadSnapshot is Read, always in one transaction: for a function whose
+// statements must agree even when how many it runs depends on the data
+// (Read may run the first of them on its own once, see above).
+func (db *DB) ReadSnapshot(ctx context.Context, fn func(*Tx) error) error {
+	return mapErr(db.drv.Read(ctx, func(c Conn) error { return fn(db.newTx(c)) }))
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {

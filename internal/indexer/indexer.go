@@ -178,7 +178,9 @@ func (x *Indexer) drain(ctx context.Context) error {
 func (x *Indexer) read(ctx context.Context) ([]store.OutboxOp, []index.Op, error) {
 	var pending []store.OutboxOp
 	var docs map[string]*index.Doc
-	err := x.db.Read(ctx, func(tx *store.Tx) error {
+	// An empty outbox is one statement, a pending one more: the list
+	// and its rows must come from one snapshot every time.
+	err := x.db.ReadSnapshot(ctx, func(tx *store.Tx) error {
 		var err error
 		if pending, err = tx.OutboxPending(ctx, BatchSize); err != nil {
 			return err
