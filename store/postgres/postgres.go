@@ -228,7 +228,8 @@ func retryable(err error) bool {
 }
 
 // conn is one transaction's statements, on one pooled connection. The
-// transaction's BEGIN is sent with its first statement.
+// transaction's BEGIN is sent with its first statement (with its second,
+// when the first runs on its own: single).
 type conn struct {
 	d      *Driver
 	c      *pgxpool.Conn

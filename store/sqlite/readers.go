@@ -132,7 +132,13 @@ func (db *Driver) Read(ctx context.Context, fn func(store.Conn) error) error {
 	if err != nil {
 		return mapErr(err)
 	}
-	if err := rd.control(ctx, "BEGIN"); err != nil {
+	// BEGIN runs detached from ctx: the SQLite driver reports a context
+	// that ended while a statement ran as the statement's error even when
+	// the statement completed, and a reader put back after a BEGIN that did
+	// begin was inside a transaction for the next read ("cannot start a
+	// transaction within a transaction": the indexer's stop at Close). A
+	// BEGIN takes no lock and is instant; fn's first statement sees ctx.
+	if err := rd.control(context.WithoutCancel(ctx), "BEGIN"); err != nil {
 		db.readers.put(rd, brokenConn(err))
 		return mapErr(err)
 	}

@@ -1,9 +1,11 @@
 package sqlite
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/xentree/xentree/store"
@@ -117,5 +119,45 @@ func TestReadersAreBoundedAndReturned(t *testing.T) {
 	defer putBack()
 	if int32(len(rds)) != d.readers.open.Load() {
 		t.Errorf("idle readers = %d of %d open: a failed or panicking read kept one", len(rds), d.readers.open.Load())
+	}
+}
+
+// endingCtx is a context that ends the moment the driver looks at it a
+// second time: after its check that the context is live, while the
+// statement runs. The SQLite driver then reports the cancellation even for
+// a statement that completed.
+type endingCtx struct {
+	context.Context
+	looks  atomic.Int32
+	closed chan struct{}
+}
+
+func (c *endingCtx) Done() <-chan struct{} {
+	if c.looks.Add(1) == 1 {
+		return make(chan struct{})
+	}
+	return c.closed
+}
+
+func (c *endingCtx) Err() error {
+	if c.looks.Load() > 1 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestReadCancelledAtBeginLeavesNoTransaction: a read whose context ends
+// while its BEGIN runs must not put its reader back inside a transaction
+// (the next read on it failed: "cannot start a transaction within a
+// transaction"; the indexer's stop at Close hit it).
+func TestReadCancelledAtBeginLeavesNoTransaction(t *testing.T) {
+	db, _ := openDriverTest(t, nil)
+	for i := range 50 {
+		c := &endingCtx{Context: ctx, closed: make(chan struct{})}
+		close(c.closed)
+		_ = db.Read(c, func(tx *Tx) error { return nil })
+		if err := db.Read(ctx, func(tx *Tx) error { return tx.QueryRowRaw(ctx, `SELECT 1`).Scan(new(int)) }); err != nil {
+			t.Fatalf("read %d after a cancelled one: %v", i, err)
+		}
 	}
 }

@@ -92,6 +92,8 @@ type Driver struct {
 	busyTimeout time.Duration
 }
 
+var _ store.Driver = (*Driver)(nil)
+
 // checkpointer runs checkpoint every interval; the last Close checkpoints
 // whatever is left.
 func (db *Driver) checkpointer(interval time.Duration) {
