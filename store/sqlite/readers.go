@@ -128,6 +128,9 @@ func brokenConn(err error) bool {
 
 // Read runs fn in a read-only transaction (a consistent snapshot).
 func (db *Driver) Read(ctx context.Context, fn func(store.Conn) error) error {
+	if err := ctx.Err(); err != nil {
+		return mapErr(err) // a caller already gone reads nothing (BEGIN below would not notice)
+	}
 	rd, err := db.readers.get(ctx)
 	if err != nil {
 		return mapErr(err)
