@@ -61,65 +61,59 @@ func buildSQLiteDeployment(t *testing.T) migrateSource {
 		t.Fatal(err)
 	}
 	defer eng.Close()
-	must := func(what string, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
 	_, err = eng.Register(ctx, auth.RegisterRequest{Email: "ada@example.com", Password: migratePassword})
-	must("register ada", err)
+	must(t, "register ada", err)
 	bob, err := eng.Register(ctx, auth.RegisterRequest{Email: "bob@example.com", Password: migratePassword})
-	must("register bob", err)
+	must(t, "register bob", err)
 	tok, err := eng.Login(ctx, auth.LoginRequest{Username: "ada@example.com", Password: migratePassword})
-	must("login", err)
+	must(t, "login", err)
 	s.access = tok.AccessToken
 	ada, err := eng.Authenticate(ctx, tok.AccessToken)
-	must("authenticate", err)
+	must(t, "authenticate", err)
 
 	c, err := eng.CreateConversation(ctx, ada, conversation.CreateRequest{Title: "Ice"})
-	must("conversation", err)
+	must(t, "conversation", err)
 	s.convID = c.ID
 	_, err = eng.Chat(ctx, ada, conversation.ChatRequest{ConversationID: c.ID, Message: "How does a glacier move?"})
-	must("chat", err)
+	must(t, "chat", err)
 	n, err := eng.CreateNote(ctx, ada, conversation.NoteCreateRequest{ConversationID: c.ID, Title: "Moraines", Content: "Rocks a glacier leaves behind."})
-	must("note", err)
+	must(t, "note", err)
 	s.noteID = n.ID
 	d, err := eng.CreateDocument(ctx, ada, knowledge.CreateRequest{Title: "Fjords", Content: "Glaciers carve fjords into the coast of Norway."})
-	must("document", err)
+	must(t, "document", err)
 	s.docID = d.ID
 
 	o, err := eng.CreateOrganization(ctx, ada, org.CreateRequest{Name: "Glaciology"})
-	must("organization", err)
+	must(t, "organization", err)
 	s.orgID = o.ID
 	_, err = eng.AddMember(ctx, ada, o.ID, org.AddMemberRequest{UserID: bob.ID, Role: org.RoleMember})
-	must("member", err)
+	must(t, "member", err)
 	k, err := eng.CreateAPIKey(ctx, ada, org.CreateKeyRequest{Name: "ci", OrganizationID: o.ID, Scopes: []string{auth.ScopeConversationsRead}})
-	must("api key", err)
+	must(t, "api key", err)
 	s.apiKey = k.Key
 	// An integration token: its tenant key's private half is sealed.
 	gr, err := eng.GrantIntegrationToken(ctx, ada, integration.GrantRequest{Mode: "api", Origin: "https://partner.example",
 		Scopes: []string{"xel:read"}, TTLSeconds: 3600, TenantID: o.ID})
-	must("integration token", err)
+	must(t, "integration token", err)
 	s.intToken = gr.Token
 	// Google Calendar: the OAuth grant is sealed.
 	a, err := eng.AuthorizeGoogleCalendar(ctx, ada, integration.AuthorizeRequest{})
-	must("authorize google", err)
+	must(t, "authorize google", err)
 	back, err := g.Consent(a.AuthorizationURL)
-	must("consent", err)
+	must(t, "consent", err)
 	_, err = eng.GoogleCalendarCallback(ctx, ada, integration.CallbackRequest{Code: back.Query().Get("code"), State: back.Query().Get("state")})
-	must("google callback", err)
+	must(t, "google callback", err)
 
 	ls, err := eng.StartLiveSession(ctx, ada, live.StartRequest{SessionType: "voice"})
-	must("live start", err)
+	must(t, "live start", err)
 	s.clock.Advance(20 * time.Second)
 	_, err = eng.HeartbeatLiveSession(ctx, ada, live.SessionRequest{SessionID: ls.SessionID})
-	must("live heartbeat", err)
+	must(t, "live heartbeat", err)
 	s.clock.Advance(20 * time.Second)
 	_, err = eng.EndLiveSession(ctx, ada, live.SessionRequest{SessionID: ls.SessionID})
-	must("live end", err)
+	must(t, "live end", err)
 	q, err := eng.LiveQuota(ctx, ada)
-	must("live quota", err)
+	must(t, "live quota", err)
 	if s.usedLive = q.UsedSeconds; s.usedLive == 0 {
 		t.Fatalf("no Live usage recorded: %+v", q)
 	}
@@ -133,9 +127,9 @@ func buildSQLiteDeployment(t *testing.T) migrateSource {
 	}
 	task, _ := eng.Curriculum().Task(s.xelTaskID)
 	_, err = eng.SubmitTask(ctx, ada, task.ID, xel.SubmitRequest{Answer: task.Accepted[0]})
-	must("xel submission", err)
-	must("wait indexed", eng.WaitIndexed(ctx))
-	must("close", eng.Close())
+	must(t, "xel submission", err)
+	must(t, "wait indexed", eng.WaitIndexed(ctx))
+	must(t, "close", eng.Close())
 	return s
 }
 
@@ -236,15 +230,9 @@ func TestMigrateStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer eng.Close()
-	must := func(what string, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
 	// The access token the SQLite engine issued: same signing key, same session.
 	ada, err := eng.Authenticate(ctx, s.access)
-	must("an access token from before the copy", err)
+	must(t, "an access token from before the copy", err)
 	if _, err := eng.Login(ctx, auth.LoginRequest{Username: "ada@example.com", Password: migratePassword}); err != nil {
 		t.Fatalf("login with the same password: %v", err)
 	}
@@ -256,39 +244,39 @@ func TestMigrateStore(t *testing.T) {
 	}
 
 	convs, err := eng.ListConversations(ctx, ada, xentree.Page{})
-	must("conversations", err)
+	must(t, "conversations", err)
 	if len(convs.Items) != 1 || convs.Items[0].ID != s.convID {
 		t.Errorf("conversations: %+v", convs.Items)
 	}
 	msgs, err := eng.ListMessages(ctx, ada, s.convID, xentree.Page{})
-	must("messages", err)
+	must(t, "messages", err)
 	if len(msgs.Items) != 2 || msgs.Items[0].Content != "How does a glacier move?" {
 		t.Errorf("messages: %+v", msgs.Items)
 	}
 	notes, err := eng.ListNotes(ctx, ada, s.convID, xentree.Page{})
-	must("notes", err)
+	must(t, "notes", err)
 	if len(notes.Items) != 1 || notes.Items[0].ID != s.noteID {
 		t.Errorf("notes: %+v", notes.Items)
 	}
 	doc, err := eng.GetDocument(ctx, ada, s.docID)
-	must("document", err)
+	must(t, "document", err)
 	if doc.Title != "Fjords" {
 		t.Errorf("document: %+v", doc)
 	}
 	members, err := eng.ListMembers(ctx, ada, s.orgID, xentree.Page{})
-	must("members", err)
+	must(t, "members", err)
 	if len(members.Items) != 2 {
 		t.Errorf("members: %+v", members.Items)
 	}
 	q, err := eng.LiveQuota(ctx, ada)
-	must("live quota", err)
+	must(t, "live quota", err)
 	if q.UsedSeconds != s.usedLive {
 		t.Errorf("Live usage: %d s, want %d", q.UsedSeconds, s.usedLive)
 	}
 	mod, err := eng.ListModules(ctx, ada, "", "")
-	must("xel modules", err)
+	must(t, "xel modules", err)
 	streak, err := eng.XPStreakStatus(ctx, ada)
-	must("xel streak", err)
+	must(t, "xel streak", err)
 	if streak.LastActivity == nil || len(mod.Items) == 0 {
 		t.Errorf("XEL progress lost: %+v", streak)
 	}
@@ -308,14 +296,14 @@ func TestMigrateStore(t *testing.T) {
 	}
 
 	// Search: the first start rebuilt the empty search table.
-	must("wait indexed", eng.WaitIndexed(ctx))
+	must(t, "wait indexed", eng.WaitIndexed(ctx))
 	found, err := eng.SearchKnowledge(ctx, ada, knowledge.SearchRequest{Query: "fjords"})
-	must("knowledge search", err)
+	must(t, "knowledge search", err)
 	if len(found.Results) == 0 || found.Results[0].DocumentID != s.docID {
 		t.Errorf("knowledge search: %+v", found.Results)
 	}
 	hits, err := eng.Search(ctx, ada, conversation.SearchRequest{Query: "moraines"})
-	must("search", err)
+	must(t, "search", err)
 	if len(hits.Hits) == 0 {
 		t.Errorf("search found no note: %+v", hits)
 	}
@@ -423,4 +411,12 @@ func mustLogin(t *testing.T, eng *xentree.Engine) string {
 		t.Fatal(err)
 	}
 	return tok.AccessToken
+}
+
+// must fails t with what when err is not nil.
+func must(t *testing.T, what string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
 }

@@ -271,7 +271,7 @@ func TestContractSchemasMatch(t *testing.T) {
 	defer pg.Close(ctx)
 
 	want := map[string]string{} // "table.column" → "type notnull"
-	tables, err := liteStrings(lite, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+	tables, err := postgres.SQLiteStrings(context.Background(), lite, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,7 +320,7 @@ func TestContractSchemasMatch(t *testing.T) {
 		}
 	}
 
-	liteIdx, err := liteStrings(lite, `SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'`)
+	liteIdx, err := postgres.SQLiteStrings(context.Background(), lite, `SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,21 +358,4 @@ func liteType(t string) string {
 		return "text"
 	}
 	return "? " + t
-}
-
-func liteStrings(db *sql.DB, q string) ([]string, error) {
-	rows, err := db.Query(q)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }

@@ -546,8 +546,11 @@ func toColumn(v any, typ string) (any, error) {
 // quote is a SQLite identifier in double quotes.
 func quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
 
-// sqliteStrings runs a query of one text column on src.
-func sqliteStrings(ctx context.Context, src *sql.Tx, q string, args ...any) ([]string, error) {
+// sqliteStrings runs a query of one text column on src (a transaction
+// or, in tests, the database).
+func sqliteStrings(ctx context.Context, src interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, q string, args ...any) ([]string, error) {
 	rows, err := src.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
