@@ -52,6 +52,13 @@ func (e *Engine) ChatStream(ctx context.Context, user User, req conversation.Cha
 }
 
 func (e *Engine) chat(ctx context.Context, user User, req conversation.ChatRequest, fn func(string) error) (conversation.ChatResponse, error) {
+	// Grounding reads the knowledge base: a key needs the scope that
+	// knowledge search needs, or it could read documents through chat.
+	if req.UseKnowledge {
+		if err := user.Allow(auth.ScopeRAGRead); err != nil {
+			return conversation.ChatResponse{}, err
+		}
+	}
 	if wait := e.chatByUser.Take(ctx, user.ID); wait > 0 {
 		return conversation.ChatResponse{}, errTooManyRequests(wait)
 	}

@@ -47,9 +47,9 @@ func (e *Engine) Search(ctx context.Context, user User, req conversation.SearchR
 	case <-ctx.Done():
 		return conversation.SearchResponse{}, xerr.Wrap(xerr.Unavailable, ctx.Err(), "search cancelled")
 	}
-	types := req.Types
-	if len(types) == 0 {
-		types = conversation.SearchTypes
+	types, err := allowedSearchTypes(user, req.Types)
+	if err != nil {
+		return conversation.SearchResponse{}, err
 	}
 	res, err := e.ix.Search(ctx, index.SearchOptions{
 		Query: q, Phrase: phrase, Types: types, OwnerID: user.ID,
@@ -286,4 +286,35 @@ func (e *Engine) RebuildIndex(ctx context.Context, progress func(done, total int
 		}
 		return nil
 	}, counted)
+}
+
+// typeScopes are the scopes, beyond conversations:read, that an API key
+// needs to search a type: transcripts are Live's and passages the
+// knowledge base's, whose own routes need these.
+var typeScopes = map[string]string{
+	conversation.TypeTranscript: auth.ScopeLiveRead,
+	knowledge.TypeChunk:         auth.ScopeRAGRead,
+}
+
+// allowedSearchTypes are the types a search looks in: those asked for, each
+// allowed to the caller (else 403), or by default every type the caller
+// may search.
+func allowedSearchTypes(user User, asked []string) ([]string, error) {
+	if len(asked) > 0 {
+		for _, t := range asked {
+			if sc, ok := typeScopes[t]; ok {
+				if err := user.Allow(sc); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return asked, nil
+	}
+	var types []string
+	for _, t := range conversation.SearchTypes {
+		if sc, ok := typeScopes[t]; !ok || user.Allow(sc) == nil {
+			types = append(types, t)
+		}
+	}
+	return types, nil
 }

@@ -7,7 +7,11 @@ import (
 	"testing"
 
 	"github.com/xentree/xentree"
+	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/conversation"
+	"github.com/xentree/xentree/internal/xerr"
+	"github.com/xentree/xentree/knowledge"
+	"github.com/xentree/xentree/org"
 	"github.com/xentree/xentree/xentreetest"
 )
 
@@ -216,5 +220,70 @@ func TestLostIndexIsRebuilt(t *testing.T) {
 	res, err := eng.Search(ctx, u, conversation.SearchRequest{Query: "magma"})
 	if err != nil || res.Total != 1 {
 		t.Fatalf("after losing the index: %+v %v", res, err)
+	}
+}
+
+// TestKeySearchNeedsTheContentsScope: an API key reads Live transcripts and
+// knowledge passages only with the scope their own routes need, through
+// search and grounded chat as well.
+func TestKeySearchNeedsTheContentsScope(t *testing.T) {
+	eng := xentreetest.NewEngine(t)
+	ada, _ := xentreetest.CreateUser(t, eng, "")
+	o := newOrg(t, eng, ada, "Keys")
+	c, err := eng.CreateConversation(ctx, ada, conversation.CreateRequest{Title: "zephyr notes"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := addDoc(t, eng, ada, knowledge.CreateRequest{Title: "Winds", Content: "A zephyr is a gentle west wind."})
+	if err := eng.WaitIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	keyUser := func(scopes ...string) xentree.User {
+		t.Helper()
+		k, err := eng.CreateAPIKey(ctx, ada, org.CreateKeyRequest{Name: "k", OrganizationID: o.ID, Scopes: scopes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := eng.AuthenticateAPIKey(ctx, k.Key, "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	ids := func(res conversation.SearchResponse) map[string]bool {
+		got := map[string]bool{}
+		for _, h := range res.Hits {
+			got[h.ID] = true
+		}
+		return got
+	}
+
+	// The user's own session searches everything; so does a key with the scopes.
+	for _, u := range []xentree.User{ada, keyUser(auth.ScopeConversationsRead, auth.ScopeRAGRead, auth.ScopeLiveRead)} {
+		if got := ids(search(t, eng, u, "zephyr")); !got[c.ID] || !got[d.ID] {
+			t.Fatalf("%q finds %v", u.APIKeyID, got)
+		}
+	}
+	// Without rag:read a key's default search leaves passages out, and asking for them is 403.
+	narrow := keyUser(auth.ScopeConversationsRead, auth.ScopeConversationsWrite)
+	if got := ids(search(t, eng, narrow, "zephyr")); !got[c.ID] || got[d.ID] {
+		t.Fatalf("conversations-only key finds %v", got)
+	}
+	for typ, scope := range map[string]string{"document": auth.ScopeRAGRead, "transcript": auth.ScopeLiveRead} {
+		_, err = eng.Search(ctx, narrow, conversation.SearchRequest{Query: "zephyr", Types: []string{"message", typ}})
+		wantErr(t, typ+" without its scope", err, xerr.Forbidden, auth.CodeInsufficientScope)
+		if got := xerr.As(err).Details["required_scope"]; got != scope {
+			t.Fatalf("%s: required_scope %v", typ, got)
+		}
+	}
+	// Grounded chat reads the knowledge base: it needs rag:read too.
+	_, err = eng.Chat(ctx, narrow, conversation.ChatRequest{Message: "What is a zephyr?", UseKnowledge: true})
+	wantErr(t, "grounded chat without rag:read", err, xerr.Forbidden, auth.CodeInsufficientScope)
+	if resp, err := eng.Chat(ctx, narrow, conversation.ChatRequest{Message: "What is a zephyr?"}); err != nil || len(resp.Citations) != 0 {
+		t.Fatalf("chat without knowledge: %+v %v", resp, err)
+	}
+	grounded := keyUser(auth.ScopeConversationsWrite, auth.ScopeRAGRead)
+	if resp, err := eng.Chat(ctx, grounded, conversation.ChatRequest{Message: "What is a zephyr?", UseKnowledge: true}); err != nil || len(resp.Citations) == 0 {
+		t.Fatalf("grounded chat with rag:read: %+v %v", resp, err)
 	}
 }
