@@ -28,7 +28,7 @@
 // package, SQLite, Bleve or the AI SDKs; TestClientLinksNoEngine keeps it
 // so. A REST-only program (examples/rest-client) built with -trimpath
 // -ldflags="-s -w" is 7.0 MiB on linux/amd64 with go1.26, where a bare
-// net/http program is 5.9 MiB and cmd/xentree 83 MiB.
+// net/http program is 5.9 MiB and cmd/xentree 26 MiB.
 package client
 
 import (

@@ -1,5 +1,7 @@
 // Package xentreetest opens ready Xentree engines for tests: a real SQLite
-// file and a real Bleve index in t.TempDir(), a fake clock, cheap password
+// file and a real Bleve index in t.TempDir() (or, with
+// XENTREE_TEST_DATABASE_URL set, a PostgreSQL schema of the engine's own),
+// a fake clock, cheap password
 // hashing, and no network. Applications embedding Xentree use it to test
 // their own code the same way Xentree tests itself.
 //

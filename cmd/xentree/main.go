@@ -17,7 +17,8 @@
 //	xentree version
 //
 // Flags fall back to the environment: XENTREE_ADDR, XENTREE_DATA,
-// XENTREE_RATE_LIMIT, XENTREE_TRUST_PROXY, XENTREE_CORS_ORIGINS, XENTREE_ACCESS_LOG,
+// XENTREE_DATABASE_URL (--database-url, on every command that opens a store:
+// PostgreSQL instead of the SQLite file), XENTREE_RATE_LIMIT, XENTREE_TRUST_PROXY, XENTREE_CORS_ORIGINS, XENTREE_ACCESS_LOG,
 // XENTREE_METRICS, XENTREE_PPROF_ADDR, XENTREE_LOG_LEVEL (debug, info, warn,
 // error). --rate-limit
 // switches every rate limit together (login, register, refresh, chat);

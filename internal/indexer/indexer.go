@@ -1,7 +1,8 @@
-// Package indexer moves search changes from the store's outbox into the Bleve
-// index. One goroutine wakes on every commit that queued changes, takes all
-// that is pending (so batches grow under load), reads the rows it refers to,
-// applies them in Bleve batches and only then deletes each batch's outbox
+// Package indexer moves search changes from the store's outbox into the
+// search index: Bleve beside a SQLite store, the search_docs table of a
+// PostgreSQL one. One goroutine wakes on every commit that queued changes,
+// takes what is pending (so batches grow under load), reads the rows it
+// refers to, applies them in batches and only then deletes each batch's outbox
 // rows: a crash at any point leaves the rows to be applied again at the next
 // start, and applying twice is harmless because indexing by id is idempotent.
 package indexer
