@@ -195,3 +195,34 @@ func TestHybridSearchOffThenOn(t *testing.T) {
 		eng.Close()
 	}
 }
+
+// TestHybridOpenWithPendingChunks: chunks left unindexed (a crash, or
+// content written with the index off) are indexed when an engine with
+// embeddings opens, and get their vectors; Open used to hang there, its
+// start-up drain having filled the vectors' wake-up before their start.
+func TestHybridOpenWithPendingChunks(t *testing.T) {
+	fake := embeddingsFake(t)
+	dir := t.TempDir()
+	ctx := context.Background()
+	noIndex, err := xentree.Open(ctx, xentreetest.Config(t, xentreetest.WithDir(dir), xentreetest.WithConfig(func(c *xentree.Config) { c.DisableIndex = true })))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ada, _ := xentreetest.CreateUser(t, noIndex, "ada@example.com")
+	car := addDoc(t, noIndex, ada, knowledge.CreateRequest{Title: carDoc, Content: carText})
+	if err := noIndex.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	eng, err := xentree.Open(ctx, xentreetest.Config(t, xentreetest.WithDir(dir), withEmbeddings(fake, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	if err := eng.WaitIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := searchDocs(t, eng, ada, "vehicle", ""); len(got) != 1 || got[0] != car.ID {
+		t.Errorf("search vehicle = %v, want [%s]", got, car.ID)
+	}
+}

@@ -162,11 +162,6 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 			db.Close()
 			return nil, err
 		}
-		db.SetOutboxHook(e.indexer.Notify)
-		e.indexer.Start()
-		if e.vectors != nil {
-			e.vectors.Start()
-		}
 		lost := false
 		if e.ix.Created() {
 			if lost, err = db.HasSearchable(ctx); err != nil {
@@ -174,6 +169,12 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 				db.Close()
 				return nil, err
 			}
+		}
+		// Started last: a failed Open leaves no goroutine behind.
+		db.SetOutboxHook(e.indexer.Notify)
+		e.indexer.Start()
+		if e.vectors != nil {
+			e.vectors.Start()
 		}
 		if e.ix.Stale() || lost {
 			// New (beside data that may exist), or built by an older

@@ -71,7 +71,13 @@ func (v *Vectors) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	v.stop = cancel
 	v.done = make(chan struct{})
-	v.wake <- struct{}{}
+	// The first pass is full (v.full) and starts at once; a chunk queued
+	// before Start (the engine's start-up drain) may already have filled
+	// wake, so the send must not block.
+	select {
+	case v.wake <- struct{}{}:
+	default:
+	}
 	go func() {
 		defer close(v.done)
 		var retry <-chan time.Time
