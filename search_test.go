@@ -115,6 +115,17 @@ func TestSearchPagingAndValidation(t *testing.T) {
 			t.Errorf("search %q: %d hits, query %q, %v", q, res.Total, res.Query, err)
 		}
 	}
+	// A type named many times is searched once (each is a clause per word).
+	many := make([]string, 8000)
+	for i := range many {
+		many[i] = []string{"note", "message"}[i%2]
+	}
+	if res, err := eng.Search(ctx, u, conversation.SearchRequest{Query: strings.Repeat("volcano ", 60), Types: many}); err != nil || res.Total != 25 {
+		t.Errorf("types repeated: %+v %v", res.Total, err)
+	}
+	if req := (conversation.SearchRequest{Query: "x", Types: many}); req.Validate(10, 50) != nil || len(req.Types) != 2 || len(many) != 8000 {
+		t.Errorf("validated types %v (the caller's %d)", req.Types, len(many))
+	}
 	for name, req := range map[string]conversation.SearchRequest{
 		"empty":        {Query: " \n\t "},
 		"long":         {Query: strings.Repeat("a", 501)},

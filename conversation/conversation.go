@@ -5,6 +5,7 @@
 package conversation
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -282,14 +283,13 @@ func (r *SearchRequest) Validate(defLimit, maxLimit int) error {
 		return err
 	}
 	for _, t := range r.Types {
-		ok := false
-		for _, k := range SearchTypes {
-			ok = ok || t == k
-		}
-		if !ok {
+		if !slices.Contains(SearchTypes, t) {
 			return xerr.InvalidField("types", "must be a comma-separated list of message, conversation, note, transcript, document")
 		}
 	}
+	// Each type is a clause of the query per word: a type named twice (or
+	// eight thousand times in one URL) is searched once.
+	r.Types = slices.Compact(slices.Sorted(slices.Values(r.Types)))
 	if r.Limit == 0 {
 		r.Limit = defLimit
 	}
