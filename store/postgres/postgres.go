@@ -482,6 +482,10 @@ func mapErr(err error) error {
 			return xerr.Wrap(xerr.Conflict, err, "already exists")
 		case pe.Code == "23503":
 			return xerr.Wrap(xerr.NotFound, err, "a referenced resource does not exist")
+		case pe.Code == "22021" || pe.Code == "22P05":
+			// Text PostgreSQL cannot hold (a NUL, invalid UTF-8) that got
+			// past the domain's checks is still the client's input.
+			return xerr.Wrap(xerr.Invalid, err, "text must be valid UTF-8 without NUL characters")
 		case pe.Code == "40001" || pe.Code == "40P01":
 			return xerr.Wrap(xerr.Unavailable, err, "the database is busy; try again")
 		case strings.HasPrefix(pe.Code, "08"), strings.HasPrefix(pe.Code, "53"), strings.HasPrefix(pe.Code, "57P"):

@@ -30,3 +30,12 @@ func TestMapErrConnClosed(t *testing.T) {
 		t.Errorf("mapErr(conn closed) = %v, want unavailable", err)
 	}
 }
+
+// Text the database cannot hold is the client's input: 400, not 500.
+func TestMapErrBadText(t *testing.T) {
+	for _, code := range []string{"22021", "22P05"} {
+		if err := mapErr(&pgconn.PgError{Code: code}); !xerr.Is(err, xerr.Invalid) {
+			t.Errorf("mapErr(%s) = %v, want invalid", code, err)
+		}
+	}
+}
