@@ -262,7 +262,7 @@ func searchCorpus(b *testing.B, n int) (*Engine, User) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := e.ix.Apply(ops); err != nil {
+		if err := e.ix.Apply(context.Background(), ops); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -163,7 +163,7 @@ func (e *Engine) SearchStatus(ctx context.Context, user User) (conversation.Sear
 	if e.ix == nil {
 		return st, nil
 	}
-	if st.Documents, err = e.ix.Count(); err == nil {
+	if st.Documents, err = e.ix.Count(ctx); err == nil {
 		st.Healthy = st.LagSeconds < 60
 	}
 	if t := e.indexer.LastIndexedAt(); !t.IsZero() {

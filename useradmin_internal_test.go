@@ -257,7 +257,7 @@ func TestDeleteUser(t *testing.T) {
 		want, err = tx.SearchableCount(ctx)
 		return err
 	})
-	if got, _ := e.ix.Count(); err != nil || int(got) != want {
+	if got, _ := e.ix.Count(context.Background()); err != nil || int(got) != want {
 		t.Fatalf("index has %d entries, SQLite %d searchable rows (%v)", got, want, err)
 	}
 	if o, err := e.GetOrganization(ctx, bob, shared.ID); err != nil || o.MemberCount != 1 {

@@ -29,7 +29,7 @@ const BatchSize = 1000
 // Index is where the indexer writes: the Bleve index (store/index) of a
 // SQLite store, or the search table of a PostgreSQL one (store/postgres).
 type Index interface {
-	Apply(ops []index.Op) error
+	Apply(ctx context.Context, ops []index.Op) error
 	Rebuild(ctx context.Context, each func(yield func(index.Doc) error) error, progress func(n int)) error
 }
 
@@ -208,7 +208,7 @@ func (x *Indexer) read(ctx context.Context) ([]store.OutboxOp, []index.Op, error
 // apply applies a step's operations to the index as one batch and only
 // then deletes their outbox rows. ops[i] is pending[i]'s.
 func (x *Indexer) apply(ctx context.Context, pending []store.OutboxOp, ops []index.Op) error {
-	if err := x.ix.Apply(ops); err != nil {
+	if err := x.ix.Apply(ctx, ops); err != nil {
 		return err
 	}
 	if err := x.db.OutboxAck(ctx, pending); err != nil {

@@ -120,7 +120,7 @@ func TestCrashBetweenCommitAndIndexing(t *testing.T) {
 	if err := x.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := ix.Count(); n != 0 {
+	if n, _ := ix.Count(context.Background()); n != 0 {
 		t.Errorf("index holds %d docs after deletes", n)
 	}
 }
@@ -131,7 +131,7 @@ func TestCrashBetweenCommitAndIndexing(t *testing.T) {
 // its own delete were missing.
 func TestIndexesTheRowAsCommittedAtApply(t *testing.T) {
 	db, ix, x := started(t, t.TempDir())
-	if err := ix.Apply([]index.Op{{Doc: &index.Doc{ID: "gone", Type: "note", OwnerID: "u1", Body: "volcano"}}}); err != nil {
+	if err := ix.Apply(context.Background(), []index.Op{{Doc: &index.Doc{ID: "gone", Type: "note", OwnerID: "u1", Body: "volcano"}}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, fn := range []func(*store.Tx) error{
@@ -182,7 +182,7 @@ func TestGoroutineWakesOnCommit(t *testing.T) {
 
 func TestRebuild(t *testing.T) {
 	_, ix, x := started(t, t.TempDir())
-	if err := ix.Apply([]index.Op{{Doc: &index.Doc{ID: "stale", Type: "note", OwnerID: "u1", Body: "stale entry"}}}); err != nil {
+	if err := ix.Apply(context.Background(), []index.Op{{Doc: &index.Doc{ID: "stale", Type: "note", OwnerID: "u1", Body: "stale entry"}}}); err != nil {
 		t.Fatal(err)
 	}
 	var seen []int
@@ -197,7 +197,7 @@ func TestRebuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := ix.Count(); n != 3 {
+	if n, _ := ix.Count(context.Background()); n != 3 {
 		t.Errorf("count after rebuild = %d, want 3", n)
 	}
 	if got := search(t, ix, "u1", "stale"); len(got) != 0 {
@@ -230,7 +230,7 @@ func TestDrainsStepsInOrder(t *testing.T) {
 	if err := x.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := ix.Count(); n != 2*BatchSize+10-1 {
+	if n, _ := ix.Count(context.Background()); n != 2*BatchSize+10-1 {
 		t.Errorf("index holds %d docs, want %d", n, 2*BatchSize+10-1)
 	}
 	for q, want := range map[string]int{"0": 1, "1": 0, "2": 0, "rewritten": 1, fmt.Sprint(2*BatchSize + 9): 1} {

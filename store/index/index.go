@@ -291,7 +291,7 @@ func (ix *Index) Close() error {
 }
 
 // Apply applies ops in order as one batch: a later op on the same id wins.
-func (ix *Index) Apply(ops []Op) error {
+func (ix *Index) Apply(_ context.Context, ops []Op) error {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	batch := ix.b.NewBatch()
@@ -316,7 +316,7 @@ func (ix *Index) Apply(ops []Op) error {
 }
 
 // Count returns how many documents the index holds.
-func (ix *Index) Count() (uint64, error) {
+func (ix *Index) Count(context.Context) (uint64, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	return ix.b.DocCount()

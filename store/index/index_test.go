@@ -36,7 +36,7 @@ func TestConformance(t *testing.T) {
 		ops = append(ops, Op{Doc: &docs[i]})
 	}
 	ops = append(ops, Op{DeleteID: "gone"})
-	if err := ix.Apply(ops); err != nil {
+	if err := ix.Apply(context.Background(), ops); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
@@ -126,7 +126,7 @@ func TestDocumentFilterAndPosition(t *testing.T) {
 	for i := range docs {
 		ops = append(ops, Op{Doc: &docs[i]})
 	}
-	if err := ix.Apply(ops); err != nil {
+	if err := ix.Apply(context.Background(), ops); err != nil {
 		t.Fatal(err)
 	}
 	res, err := ix.Search(context.Background(), SearchOptions{Query: "glaciers", Types: []string{"document"}, OwnerID: "u", ParentIDs: []string{"d1"}, Size: 10})
@@ -201,11 +201,11 @@ func TestTiesPageByID(t *testing.T) {
 			ids = append(ids, id)
 			ops = append(ops, Op{Doc: &Doc{ID: id, Type: "note", OwnerID: "u", Body: "volcano note"}})
 		}
-		if err := ix.Apply(ops); err != nil {
+		if err := ix.Apply(context.Background(), ops); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := ix.Apply([]Op{{Doc: &Doc{ID: "zz", Type: "note", OwnerID: "u", Title: "volcano", Body: "volcano volcano"}}}); err != nil {
+	if err := ix.Apply(context.Background(), []Op{{Doc: &Doc{ID: "zz", Type: "note", OwnerID: "u", Title: "volcano", Body: "volcano volcano"}}}); err != nil {
 		t.Fatal(err)
 	}
 	slices.Sort(ids)

@@ -155,7 +155,7 @@ func TestScopedFieldSearchesAsLegacy(t *testing.T) {
 	for i := range docs {
 		ops[i] = Op{Doc: &docs[i]}
 	}
-	if err := ix.Apply(ops); err != nil {
+	if err := ix.Apply(context.Background(), ops); err != nil {
 		t.Fatal(err)
 	}
 	hits := func(res Result) map[string]Hit {

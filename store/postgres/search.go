@@ -72,9 +72,9 @@ func (ix *Index) Stale() bool { return false }
 func (ix *Index) Close() error { return nil }
 
 // Count is how many documents the index holds.
-func (ix *Index) Count() (uint64, error) {
+func (ix *Index) Count(ctx context.Context) (uint64, error) {
 	var n int64
-	err := ix.d.pool.QueryRow(context.Background(), "SELECT COUNT(*) FROM search_docs").Scan(&n)
+	err := ix.d.pool.QueryRow(ctx, "SELECT COUNT(*) FROM search_docs").Scan(&n)
 	return uint64(n), mapErr(err)
 }
 
@@ -85,8 +85,8 @@ const upsertDoc = `INSERT INTO search_docs (id, type, owner_id, org_id, parent_i
 		position = excluded.position, tsv = excluded.tsv, dl = excluded.dl, gen = excluded.gen`
 
 // Apply applies ops in order in one transaction: a later op on the same id wins.
-func (ix *Index) Apply(ops []index.Op) error {
-	return ix.write(context.Background(), ops, ix.now().UnixNano())
+func (ix *Index) Apply(ctx context.Context, ops []index.Op) error {
+	return ix.write(ctx, ops, ix.now().UnixNano())
 }
 
 func (ix *Index) write(ctx context.Context, ops []index.Op, gen int64) error {

@@ -36,7 +36,7 @@ func TestSearchScopes(t *testing.T) {
 	for i := range docs {
 		ops = append(ops, index.Op{Doc: &docs[i]})
 	}
-	if err := ix.Apply(ops); err != nil {
+	if err := ix.Apply(context.Background(), ops); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
@@ -73,7 +73,7 @@ func TestSearchLongWords(t *testing.T) {
 	long := strings.Repeat("x", 5000)
 	d := index.Doc{ID: "l1", Type: "note", OwnerID: "ada", Body: "glacier " + long + " drumlin", CreatedAt: time.Now()}
 	other := index.Doc{ID: "l2", Type: "note", OwnerID: "ada", Body: "esker", CreatedAt: time.Now()}
-	if err := ix.Apply([]index.Op{{Doc: &d}, {Doc: &other}}); err != nil {
+	if err := ix.Apply(context.Background(), []index.Op{{Doc: &d}, {Doc: &other}}); err != nil {
 		t.Fatalf("a batch with a 5,000-byte word: %v", err)
 	}
 	for _, q := range []string{"drumlin", "esker", long + " glacier"} {
