@@ -313,6 +313,9 @@ func (c Config) withDefaults() Config {
 	if c.Knowledge.MinSimilarity == 0 {
 		c.Knowledge.MinSimilarity = 0.25
 	}
+	if c.Knowledge.MaxConcurrentExtractions <= 0 {
+		c.Knowledge.MaxConcurrentExtractions = runtime.GOMAXPROCS(0)
+	}
 	if c.Knowledge.ChunkOverlap == 0 {
 		c.Knowledge.ChunkOverlap = c.Knowledge.ChunkSize / 6
 	}
@@ -400,6 +403,11 @@ type KnowledgeConfig struct {
 	// close depends on the model: raise it for models whose unrelated
 	// texts score high. Defaults to 0.25; negative means none.
 	MinSimilarity float64
+	// MaxConcurrentExtractions bounds the uploads whose text is extracted
+	// at once (a 20 MiB PDF can take seconds of a core), so a burst of
+	// uploads cannot starve every other request; the rest wait their turn.
+	// Defaults to GOMAXPROCS.
+	MaxConcurrentExtractions int
 }
 
 // GoogleConfig configures the Google Calendar integration (OAuth 2 with

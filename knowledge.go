@@ -60,7 +60,13 @@ func (e *Engine) CreateDocument(ctx context.Context, user User, req knowledge.Cr
 	if req.OrganizationID != "" && !ids.Valid(req.OrganizationID) {
 		return knowledge.Document{}, errOrgNotFound
 	}
-	ctype, blocks, err := extract.Extract(req.FileName, data, declared)
+	select {
+	case e.extractSem <- struct{}{}:
+	case <-ctx.Done():
+		return knowledge.Document{}, xerr.Wrap(xerr.Unavailable, ctx.Err(), "upload cancelled while waiting for its turn")
+	}
+	ctype, blocks, err := extract.Extract(ctx, req.FileName, data, declared)
+	<-e.extractSem
 	if err != nil {
 		return knowledge.Document{}, err
 	}

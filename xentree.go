@@ -54,7 +54,9 @@ type Engine struct {
 	embedder  ai.Embedder      // nil unless Config.AI.Embeddings sets a model
 	vectors   *indexer.Vectors // chunk vectors; nil without an embedder or an index
 	searchSem chan struct{}
-	reindex   reindexState
+	// extractSem bounds concurrent document text extraction.
+	extractSem chan struct{}
+	reindex    reindexState
 
 	loginByAccount limiter
 	loginByIP      limiter
@@ -129,6 +131,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	e.sessions.init(e.cacheTTL)
 	e.keys.init(e.cacheTTL)
 	e.searchSem = make(chan struct{}, cfg.AI.MaxConcurrentSearches)
+	e.extractSem = make(chan struct{}, cfg.Knowledge.MaxConcurrentExtractions)
 	if e.ai, err = newRouter(cfg.AI); err != nil {
 		db.Close()
 		return nil, err

@@ -24,6 +24,7 @@ package extract
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"strings"
 	"unicode"
@@ -95,20 +96,27 @@ func errEmpty() error {
 //
 // A heading with nothing under it (a Markdown or HTML document of headings
 // only, say) becomes a block of its own whose text is the heading.
-func Extract(name string, data []byte, declared string) (contentType string, blocks []knowledge.Block, err error) {
+//
+// A ctx that ends stops a PDF's parsing at its next page or few hundred
+// operators (the slow format; the others take well under a second for the
+// largest upload) and Extract returns Unavailable: the caller has gone.
+func Extract(ctx context.Context, name string, data []byte, declared string) (contentType string, blocks []knowledge.Block, err error) {
 	contentType, body, err := sniff(name, data, declared)
 	if err != nil {
 		return "", nil, err
 	}
 	switch contentType {
 	case knowledge.TypePDF:
-		blocks, err = extractPDF(body)
+		blocks, err = extractPDF(ctx, body)
 	case knowledge.TypeHTML:
 		blocks = extractHTML(body)
 	case knowledge.TypeMarkdown:
 		blocks = extractMarkdown(body)
 	default:
 		blocks = extractText(body)
+	}
+	if ctx.Err() != nil { // whatever the parser made of its cut-short work
+		err = xerr.Wrap(xerr.Unavailable, ctx.Err(), "upload cancelled while its text was extracted")
 	}
 	if err != nil {
 		return "", nil, err

@@ -3,6 +3,7 @@ package extract_test
 import (
 	"bytes"
 	"compress/zlib"
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -23,7 +24,7 @@ type block struct{ Heading, Text string }
 // check runs Extract and compares the content type and blocks exactly.
 func check(t *testing.T, name string, data []byte, declared, wantType string, want []block) {
 	t.Helper()
-	gotType, blocks, err := extract.Extract(name, data, declared)
+	gotType, blocks, err := extract.Extract(context.Background(), name, data, declared)
 	if err != nil {
 		t.Fatalf("Extract(%q) error = %v, want none", name, err)
 	}
@@ -273,7 +274,7 @@ func TestSniff(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, _, err := extract.Extract(tc.file, []byte(tc.data), tc.declared)
+			got, _, err := extract.Extract(context.Background(), tc.file, []byte(tc.data), tc.declared)
 			if err != nil {
 				t.Fatalf("Extract error = %v, want none", err)
 			}
@@ -447,7 +448,7 @@ func TestExtractErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			typ, blocks, err := extract.Extract(tc.file, tc.data, tc.declared)
+			typ, blocks, err := extract.Extract(context.Background(), tc.file, tc.data, tc.declared)
 			if err == nil {
 				t.Fatalf("Extract = %q with %d blocks, want error %s", typ, len(blocks), tc.want)
 			}
@@ -525,7 +526,7 @@ func TestPDFPageTreeCycle(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_, blocks, err := extract.Extract("loop.pdf", data, "")
+		_, blocks, err := extract.Extract(context.Background(), "loop.pdf", data, "")
 		if err != nil {
 			t.Errorf("Extract error = %v, want none", err)
 			return
@@ -573,7 +574,7 @@ func TestPDFBounds(t *testing.T) {
 			"<< /Type /Page /Parent 2 0 R /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
 			stream("", text),
 			font)
-		_, blocks, err := extract.Extract("long.pdf", data, "")
+		_, blocks, err := extract.Extract(context.Background(), "long.pdf", data, "")
 		if err != nil {
 			t.Fatalf("Extract error = %v", err)
 		}
@@ -691,7 +692,7 @@ func TestPDFLayout(t *testing.T) {
 func TestOutputBounded(t *testing.T) {
 	for _, file := range []string{"a.html", "a.md"} {
 		in := []byte(strings.Repeat("&nGt;&nLt;", 10_000))
-		_, blocks, err := extract.Extract(file, in, "")
+		_, blocks, err := extract.Extract(context.Background(), file, in, "")
 		if err != nil {
 			t.Fatalf("Extract(%s) error = %v", file, err)
 		}
@@ -701,6 +702,19 @@ func TestOutputBounded(t *testing.T) {
 		}
 		if total > len(in) {
 			t.Errorf("%s: total text = %d bytes, want at most the input's %d", file, total, len(in))
+		}
+	}
+}
+
+// An upload whose request has ended is not extracted to the end: the PDF
+// parser stops at its next check and Extract reports the caller gone.
+func TestExtractStopsWhenTheContextEnds(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for name, data := range map[string][]byte{"a.pdf": samplePDF(t, true), "a.md": []byte("# Title\n\nSome text.\n")} {
+		_, blocks, err := extract.Extract(ctx, name, data, "")
+		if !xerr.Is(err, xerr.Unavailable) || blocks != nil {
+			t.Errorf("%s with an ended context: %d blocks, %v; want Unavailable", name, len(blocks), err)
 		}
 	}
 }

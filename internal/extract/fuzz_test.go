@@ -1,6 +1,7 @@
 package extract_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -17,7 +18,7 @@ import (
 // trimmed, valid UTF-8 without control characters, and no longer in total
 // than the input (eight times the input for a PDF).
 func fuzzExtract(t *testing.T, name string, data []byte) {
-	typ, blocks, err := extract.Extract(name, data, "")
+	typ, blocks, err := extract.Extract(context.Background(), name, data, "")
 	if err != nil {
 		if e := xerr.As(err); e == nil || e.Kind != xerr.Invalid || e.Field != "file" {
 			t.Fatalf("error = %#v, want an Invalid *xerr.Error on file", err)

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"math"
 	"strconv"
@@ -62,6 +63,7 @@ type pdfStop struct{}
 
 // pdfDoc is the state of one document.
 type pdfDoc struct {
+	ctx      context.Context // the upload's: parsing stops when it ends
 	deadline time.Time
 	ops      int                 // content operators run, to look at the clock now and then
 	content  int                 // decompressed bytes still allowed
@@ -77,7 +79,7 @@ func (d *pdfDoc) charge(n int) {
 	}
 }
 
-func (d *pdfDoc) expired() bool { return time.Now().After(d.deadline) }
+func (d *pdfDoc) expired() bool { return d.ctx.Err() != nil || time.Now().After(d.deadline) }
 
 // pdfFont is what the reader needs of a font.
 type pdfFont struct {
@@ -89,7 +91,7 @@ type pdfFont struct {
 	avgWidth float64          // the width of glyphs not in widths
 }
 
-func extractPDF(data []byte) (blocks []knowledge.Block, err error) {
+func extractPDF(ctx context.Context, data []byte) (blocks []knowledge.Block, err error) {
 	defer func() {
 		if recover() != nil {
 			blocks, err = nil, errUnreadable()
@@ -108,7 +110,7 @@ func extractPDF(data []byte) (blocks []knowledge.Block, err error) {
 	if !r.Trailer().Key("Encrypt").IsNull() {
 		return nil, errUnreadable()
 	}
-	doc := &pdfDoc{deadline: time.Now().Add(maxPDFTime), content: maxPDFContent, work: maxPDFWork,
+	doc := &pdfDoc{ctx: ctx, deadline: time.Now().Add(maxPDFTime), content: maxPDFContent, work: maxPDFWork,
 		text: pdfTextRatio * len(data), fonts: map[string]*pdfFont{}}
 	pages := pdfPages(r, doc)
 	if len(pages) == 0 {
