@@ -9,7 +9,9 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"math/big"
+	"slices"
 	"sync"
 	"time"
 
@@ -458,8 +460,49 @@ func (e *Engine) RotateIntegrationKey(ctx context.Context, user User, req integr
 	if err := e.tenantAdmin(ctx, user, req.TenantID); err != nil {
 		return integration.KeyRotateResponse{}, err
 	}
+	if err := e.rotationAllowed(ctx, req.TenantID); err != nil {
+		return integration.KeyRotateResponse{}, err
+	}
 	kid, err := e.newTenantKey(ctx, req.TenantID, true)
 	return integration.KeyRotateResponse{KeyID: kid}, err
+}
+
+// maxRetiredKeys bounds a tenant's retired keys still in its JWKS: every
+// rotation generates an RSA key on the request's path and grows the public
+// set that every verification reads, and a rotation is a rare event, not a
+// loop.
+const maxRetiredKeys = 10
+
+// rotationAllowed refuses a rotation (429, with Retry-After) while
+// maxRetiredKeys retired keys are still published.
+func (e *Engine) rotationAllowed(ctx context.Context, orgID string) error {
+	now := e.cfg.Clock.Now()
+	keep := integration.MaxTokenTTL * time.Second
+	var keys []store.TenantKey
+	err := e.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		keys, err = tx.TenantKeys(ctx, orgID, now.Add(-keep).UnixMilli())
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	var retired []int64
+	for _, k := range keys {
+		if k.RetiredAt != 0 {
+			retired = append(retired, k.RetiredAt)
+		}
+	}
+	if len(retired) < maxRetiredKeys {
+		return nil
+	}
+	// The set shrinks below the bound when the oldest retirement that
+	// keeps it there leaves the JWKS.
+	slices.Sort(retired)
+	leaves := time.UnixMilli(retired[len(retired)-maxRetiredKeys]).Add(keep)
+	return &xerr.Error{Kind: xerr.RateLimited,
+		Message:    fmt.Sprintf("at most %d retired keys are published at once; rotate again later", maxRetiredKeys),
+		RetryAfter: max(leaves.Sub(now), time.Second)}
 }
 
 // JWK is one public key of a JWK Set (RFC 7517): integration.JWK.

@@ -315,3 +315,38 @@ func TestIntegrationTokenRevocationList(t *testing.T) {
 	_, err = eng.RevokeIntegrationToken(ctx, admin, integration.RevokeRequest{TenantID: o.ID, JTI: "not-a-token-id"})
 	wantErr(t, "a jti no token has", err, xerr.Invalid, "")
 }
+
+// Key rotation is bounded: while ten retired keys are still published, an
+// eleventh rotation is 429 until the oldest of them leaves the JWKS.
+func TestIntegrationKeyRotationIsBounded(t *testing.T) {
+	clock := xentreetest.NewClock()
+	eng := xentreetest.NewEngine(t, xentreetest.WithClock(clock))
+	ctx := context.Background()
+	admin, _ := xentreetest.CreateUser(t, eng, "")
+	o := newOrg(t, eng, admin, "Tenant")
+	rotate := func() error {
+		_, err := eng.RotateIntegrationKey(ctx, admin, integration.KeyRotateRequest{TenantID: o.ID})
+		return err
+	}
+	// The first rotation makes the tenant's first key (nothing to retire);
+	// the next ten retire one each, a minute apart.
+	for i := range 11 {
+		if err := rotate(); err != nil {
+			t.Fatalf("rotation %d: %v", i+1, err)
+		}
+		clock.Advance(time.Minute)
+	}
+	err := rotate()
+	wantErr(t, "a rotation past the bound", err, xerr.RateLimited, "")
+	// The oldest, retired at minute 1, leaves the set at minute 61; it is minute 11.
+	if got, want := xerr.As(err).RetryAfter, time.Duration(integration.MaxTokenTTL)*time.Second-10*time.Minute; got != want {
+		t.Errorf("Retry-After %v, want %v", got, want)
+	}
+	if set, _ := eng.IntegrationJWKS(ctx, o.ID); len(set.Keys) != 11 {
+		t.Errorf("published keys %d, want the active one and ten retired", len(set.Keys))
+	}
+	clock.Advance(xerr.As(err).RetryAfter + time.Millisecond)
+	if err := rotate(); err != nil {
+		t.Errorf("rotation once a retired key left the set: %v", err)
+	}
+}

@@ -358,6 +358,7 @@ var engineErrors = map[string][]int{
 	"GET /api/integrations/google-calendar/events":                    {http.StatusNotFound, http.StatusConflict},
 	"POST /api/integrations/google-calendar/events":                   {http.StatusNotFound, http.StatusConflict},
 	"GET /api/integration/fingerprint":                                {http.StatusNotFound},
+	"POST /api/integration/keys/rotate":                               {http.StatusTooManyRequests}, // ten retired keys still published
 }
 
 // notAnswered lists, by "METHOD path", the statuses the rules of

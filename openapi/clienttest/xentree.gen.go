@@ -11356,6 +11356,11 @@ type PostIntegrationKeysRotateResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// PostIntegrationKeysRotateResponse429Headers the declared response headers of an HTTP 429 response for PostIntegrationKeysRotate
+type PostIntegrationKeysRotateResponse429Headers struct {
+	RetryAfter *int
+}
+
 type PostIntegrationKeysRotateResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11373,10 +11378,14 @@ type PostIntegrationKeysRotateResponse struct {
 	JSON413 *PayloadTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *PostIntegrationKeysRotateResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PostIntegrationKeysRotateResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -11412,6 +11421,11 @@ func (r PostIntegrationKeysRotateResponse) GetJSON413() *PayloadTooLarge {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r PostIntegrationKeysRotateResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r PostIntegrationKeysRotateResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -19694,6 +19708,13 @@ func ParsePostIntegrationKeysRotateResponse(rsp *http.Response) (*PostIntegratio
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -19714,6 +19735,16 @@ func ParsePostIntegrationKeysRotateResponse(rsp *http.Response) (*PostIntegratio
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers PostIntegrationKeysRotateResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
