@@ -67,6 +67,8 @@ type Engine struct {
 	keys           keyCache
 
 	stop      chan struct{}
+	stopCtx   context.Context // ended with stop, for background jobs
+	endJobs   context.CancelFunc
 	bg        sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
@@ -127,6 +129,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		dummy:   password.Hash("xentree-dummy-password", cfg.Password),
 		stop:    make(chan struct{}),
 	}
+	e.stopCtx, e.endJobs = context.WithCancel(context.Background())
 	e.cacheTTL = cfg.SessionCacheTTL
 	e.sessions.init(e.cacheTTL)
 	e.keys.init(e.cacheTTL)
@@ -254,6 +257,7 @@ func (e *Engine) Close() error {
 
 func (e *Engine) close() error {
 	close(e.stop)
+	e.endJobs()
 	e.bg.Wait()
 	var errs []error
 	if e.vectors != nil {
@@ -321,8 +325,9 @@ func (e *Engine) every(interval time.Duration, name string, job func(context.Con
 		case <-e.stop:
 			return
 		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			if err := job(ctx); err != nil {
+			// Close stops a running job instead of waiting up to its minute.
+			ctx, cancel := context.WithTimeout(e.stopCtx, time.Minute)
+			if err := job(ctx); err != nil && e.stopCtx.Err() == nil {
 				e.log.Error(name+" failed", "err", err)
 			}
 			cancel()

@@ -57,6 +57,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -213,8 +214,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		eng.Close()
 		return err
 	}
+	// Requests get a context the stop can end (a streaming chat then
+	// stores what it has), and are counted, so the engine closes only
+	// after the last one returned.
+	reqCtx, endRequests := context.WithCancel(context.Background())
+	defer endRequests()
+	var inflight requests
+	api := httpapi.New(eng, httpapi.Config{Logger: log, AccessLog: accessLog, Metrics: metricsOn, CORS: cors, TrustProxyHeaders: trustProxy})
 	srv := &http.Server{
-		Handler:           httpapi.New(eng, httpapi.Config{Logger: log, AccessLog: accessLog, Metrics: metricsOn, CORS: cors, TrustProxyHeaders: trustProxy}),
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			inflight.start()
+			defer inflight.done()
+			api.ServeHTTP(w, r)
+		}),
+		BaseContext:       func(net.Listener) context.Context { return reqCtx },
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
@@ -243,17 +256,46 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing in-flight requests")
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	serr := srv.Shutdown(sctx)
+	if err := stopServing(srv, endRequests, &inflight, shutdownGrace, shutdownCutoff); err != nil {
+		log.Warn("shutdown", "err", err)
+	}
 	if cerr := eng.Close(); cerr != nil {
 		return cerr
 	}
-	if serr != nil {
-		return serr
-	}
 	fmt.Fprintln(stdout, "xentree stopped")
 	return nil
+}
+
+// A stop lets in-flight requests finish for shutdownGrace, then ends the
+// contexts of those still running (streams: a chat stores its partial
+// answer, marked incomplete) and waits up to shutdownCutoff for them to
+// return. 30 s in all: a supervisor's usual patience before SIGKILL.
+const (
+	shutdownGrace  = 25 * time.Second
+	shutdownCutoff = 5 * time.Second
+)
+
+// stopServing stops srv: no new connections, in-flight requests finish
+// within grace; then endRequests cancels the rest, and stopServing waits
+// at most cutoff for their handlers (inflight) to return. An error says
+// what had to be cut short.
+func stopServing(srv *http.Server, endRequests context.CancelFunc, inflight *requests, grace, cutoff time.Duration) error {
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if err == nil {
+		return nil
+	}
+	endRequests()
+	_ = srv.Close()
+	t := time.NewTimer(cutoff)
+	defer t.Stop()
+	select {
+	case <-inflight.idle():
+		return fmt.Errorf("requests still running after %s were cancelled: %w", grace, err)
+	case <-t.C:
+		return fmt.Errorf("requests still running %s after being cancelled; closing the store under them", cutoff)
+	}
 }
 
 // listenPprof binds the profiling listener. It is a server apart from the
@@ -389,4 +431,43 @@ func userCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	fmt.Fprintf(stdout, "created user %s (%s, role %s)\n", p.ID, p.Email, r)
 	return nil
+}
+
+// requests counts the handlers running. (A WaitGroup would do, but for
+// its rule against an Add concurrent with Wait: a connection accepted just
+// before the stop may start its handler while the stop waits.)
+type requests struct {
+	mu   sync.Mutex
+	n    int
+	zero chan struct{} // closed when n reaches 0, if someone waits
+}
+
+func (r *requests) start() {
+	r.mu.Lock()
+	r.n++
+	r.mu.Unlock()
+}
+
+func (r *requests) done() {
+	r.mu.Lock()
+	if r.n--; r.n == 0 && r.zero != nil {
+		close(r.zero)
+		r.zero = nil
+	}
+	r.mu.Unlock()
+}
+
+// idle is closed once no handler runs.
+func (r *requests) idle() <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.n == 0 {
+		ch := make(chan struct{})
+		close(ch)
+		return ch
+	}
+	if r.zero == nil {
+		r.zero = make(chan struct{})
+	}
+	return r.zero
 }

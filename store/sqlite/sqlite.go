@@ -75,14 +75,18 @@ type Options struct {
 // SQLite's parser is a large share of a small write, and database/sql would
 // otherwise re-prepare every statement in every transaction.
 type Driver struct {
-	w, r    *sql.DB
-	wlock   chan struct{}        // held for the whole of a write transaction
-	pmu     sync.Mutex           // guards pending
-	pending []*pendingWrite      // writes waiting for the writer
-	wc      *sql.Conn            // the writer; nil until first use or after a failure
-	stmts   map[string]*sql.Stmt // prepared on wc; guarded by wlock
-	readers *readers             // over r
-	path    string
+	w, r   *sql.DB
+	wlock  chan struct{} // held for the whole of a write transaction
+	closed chan struct{} // closed by Close, which keeps wlock
+
+	closeOnce sync.Once
+	closeErr  error
+	pmu       sync.Mutex           // guards pending
+	pending   []*pendingWrite      // writes waiting for the writer
+	wc        *sql.Conn            // the writer; nil until first use or after a failure
+	stmts     map[string]*sql.Stmt // prepared on wc; guarded by wlock
+	readers   *readers             // over r
+	path      string
 
 	ckpt        *sql.DB // runs checkpoints, off the write path
 	stopCkpt    chan struct{}
@@ -197,7 +201,7 @@ func OpenDriver(ctx context.Context, path string, o Options) (*Driver, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	db := &Driver{w: w, path: path, wlock: make(chan struct{}, 1)}
+	db := &Driver{w: w, path: path, wlock: make(chan struct{}, 1), closed: make(chan struct{})}
 	// Migrate on the writer before readers open, so readers see the schema.
 	if err := db.migrate(ctx, o.schemaUpTo, o.Now); err != nil {
 		w.Close()
@@ -254,12 +258,18 @@ func (db *Driver) Path() string { return db.path }
 
 // Close closes both handles; the WAL is checkpointed by SQLite on the last close.
 func (db *Driver) Close() error {
+	db.closeOnce.Do(func() { db.closeErr = db.close() })
+	return db.closeErr
+}
+
+func (db *Driver) close() error {
 	if db.stopCkpt != nil {
 		close(db.stopCkpt)
 		<-db.ckptDone
 		db.ckpt.Close()
 	}
 	db.wlock <- struct{}{}
+	close(db.closed)
 	db.dropWriter()
 	var err error
 	if db.readers != nil {
@@ -294,9 +304,22 @@ func (db *Driver) Write(ctx context.Context, fn func(store.Conn) error) error {
 		case db.wlock <- struct{}{}:
 			db.runPending()
 			<-db.wlock
+		case <-db.closed:
+			// A group that ran w marked it done before Close could take
+			// the writer; otherwise nothing ever will.
+			select {
+			case <-w.done:
+				return w.err
+			default:
+				return errClosed
+			}
 		}
 	}
 }
+
+// errClosed is a write that arrived after Close: the request outlived the
+// store (a server stopping under it).
+var errClosed = xerr.New(xerr.Unavailable, "the store is closed")
 
 // pendingWrite is one Write waiting for a leader to run it.
 type pendingWrite struct {

@@ -179,6 +179,23 @@ func TestConcurrentWritesNeverBusy(t *testing.T) {
 
 // Writes grouped into one commit stay independent: a failing one is rolled
 // back alone, the others land, and each caller gets its own result.
+// A write that comes after Close (a request the server's stop outlived)
+// fails as Unavailable instead of waiting forever for the writer Close
+// keeps; closing twice is harmless.
+func TestWriteAfterClose(t *testing.T) {
+	db, d := openDriverTest(t, nil)
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	err := db.Write(ctx, func(tx *Tx) error { return nil })
+	if !xerr.Is(err, xerr.Unavailable) {
+		t.Errorf("write after close: %v, want unavailable", err)
+	}
+	if err := d.Close(); err != nil {
+		t.Errorf("second close: %v", err)
+	}
+}
+
 func TestGroupedWritesFailAlone(t *testing.T) {
 	db := openTest(t, nil)
 	var wg sync.WaitGroup
