@@ -300,7 +300,7 @@ func (db *Driver) Write(ctx context.Context, fn func(store.Conn) error) error {
 	for {
 		select {
 		case <-w.done:
-			return w.err
+			return w.result()
 		case db.wlock <- struct{}{}:
 			db.runPending()
 			<-db.wlock
@@ -309,7 +309,7 @@ func (db *Driver) Write(ctx context.Context, fn func(store.Conn) error) error {
 			// the writer; otherwise nothing ever will.
 			select {
 			case <-w.done:
-				return w.err
+				return w.result()
 			default:
 				return errClosed
 			}
@@ -323,10 +323,34 @@ var errClosed = xerr.New(xerr.Unavailable, "the store is closed")
 
 // pendingWrite is one Write waiting for a leader to run it.
 type pendingWrite struct {
-	ctx  context.Context
-	fn   func(store.Conn) error
-	err  error
-	done chan struct{}
+	ctx   context.Context
+	fn    func(store.Conn) error
+	err   error
+	panic any // fn's panic, raised again in its caller's goroutine
+	done  chan struct{}
+}
+
+// run runs w's fn. A panic is w's failure, not the group's: it is kept
+// for Write to raise in w's own goroutine (the leader may be another
+// request's), and the group goes on without w's writes.
+func (w *pendingWrite) run(c store.Conn) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			w.panic = p
+			err = errPanicked
+		}
+	}()
+	return w.fn(c)
+}
+
+var errPanicked = errors.New("store: the write panicked")
+
+// result is w's outcome, once done, in the caller's goroutine.
+func (w *pendingWrite) result() error {
+	if w.panic != nil {
+		panic(w.panic)
+	}
+	return w.err
 }
 
 // maxGroup bounds how many writes share one commit, which bounds latency.
@@ -365,7 +389,7 @@ func (db *Driver) runPending() {
 				continue
 			}
 		}
-		if err := w.fn(writer{db}); err != nil {
+		if err := w.run(writer{db}); err != nil {
 			w.err = mapErr(err)
 			if n == 1 {
 				db.rollback()

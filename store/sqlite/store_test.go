@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -193,6 +194,49 @@ func TestWriteAfterClose(t *testing.T) {
 	}
 	if err := d.Close(); err != nil {
 		t.Errorf("second close: %v", err)
+	}
+}
+
+// A write whose fn panics panics in its own caller, wherever the group
+// ran, and neither the writer nor the other writes are left behind.
+func TestWritePanicStaysWithItsCaller(t *testing.T) {
+	db := openTest(t, nil)
+	insert := func(tx *Tx) error {
+		return tx.ExecRaw(ctx, `INSERT INTO index_outbox (doc_id, op, created_at) VALUES ('x', 'delete', 0)`)
+	}
+	var wg sync.WaitGroup
+	panics := make([]any, 20)
+	errs := make([]error, 20)
+	for i := range panics {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { panics[i] = recover() }()
+			errs[i] = db.Write(ctx, func(tx *Tx) error {
+				if err := insert(tx); err != nil {
+					return err
+				}
+				if i%4 == 0 {
+					panic(fmt.Sprint("boom ", i))
+				}
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	for i := range panics {
+		if want := i%4 == 0; (panics[i] != nil) != want || (!want && errs[i] != nil) || (want && panics[i] != fmt.Sprint("boom ", i)) {
+			t.Errorf("write %d: panic %v, err %v", i, panics[i], errs[i])
+		}
+	}
+	var n int
+	if err := db.Read(ctx, func(tx *Tx) error {
+		return tx.QueryRowRaw(ctx, `SELECT COUNT(*) FROM index_outbox`).Scan(&n)
+	}); err != nil || n != 15 {
+		t.Errorf("rows after the group: %d, %v; want the 15 writes that did not panic", n, err)
+	}
+	if err := db.Write(ctx, insert); err != nil {
+		t.Errorf("a write after the panics: %v", err)
 	}
 }
 
