@@ -175,6 +175,9 @@ func (e *Engine) newTenantKey(ctx context.Context, orgID string, rotate bool) (s
 	err = e.db.Write(ctx, func(tx *store.Tx) error {
 		kid = newKID // fn runs again when a PostgreSQL store retries it
 		if rotate {
+			if err := e.rotationBound(ctx, tx, orgID); err != nil {
+				return err
+			}
 			if err := tx.TenantKeyRetire(ctx, orgID); err != nil {
 				return err
 			}
@@ -474,16 +477,18 @@ func (e *Engine) RotateIntegrationKey(ctx context.Context, user User, req integr
 const maxRetiredKeys = 10
 
 // rotationAllowed refuses a rotation (429, with Retry-After) while
-// maxRetiredKeys retired keys are still published.
+// maxRetiredKeys retired keys are still published, before an RSA key is
+// generated for it; the rotation's write checks again (concurrent
+// rotations all pass this read).
 func (e *Engine) rotationAllowed(ctx context.Context, orgID string) error {
+	return e.db.Read(ctx, func(tx *store.Tx) error { return e.rotationBound(ctx, tx, orgID) })
+}
+
+// rotationBound is rotationAllowed's check inside tx.
+func (e *Engine) rotationBound(ctx context.Context, tx *store.Tx, orgID string) error {
 	now := e.cfg.Clock.Now()
 	keep := integration.MaxTokenTTL * time.Second
-	var keys []store.TenantKey
-	err := e.db.Read(ctx, func(tx *store.Tx) error {
-		var err error
-		keys, err = tx.TenantKeys(ctx, orgID, now.Add(-keep).UnixMilli())
-		return err
-	})
+	keys, err := tx.TenantKeys(ctx, orgID, now.Add(-keep).UnixMilli())
 	if err != nil {
 		return err
 	}

@@ -65,8 +65,10 @@ func (e *Engine) CreateDocument(ctx context.Context, user User, req knowledge.Cr
 	case <-ctx.Done():
 		return knowledge.Document{}, xerr.Wrap(xerr.Unavailable, ctx.Err(), "upload cancelled while waiting for its turn")
 	}
-	ctype, blocks, err := extract.Extract(ctx, req.FileName, data, declared)
-	<-e.extractSem
+	ctype, blocks, err := func() (string, []knowledge.Block, error) {
+		defer func() { <-e.extractSem }() // a panicking parser too
+		return extract.Extract(ctx, req.FileName, data, declared)
+	}()
 	if err != nil {
 		return knowledge.Document{}, err
 	}

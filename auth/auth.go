@@ -189,9 +189,10 @@ func (r *LoginRequest) Validate() error {
 	if len(r.Username) > MaxEmail {
 		return tooLong("username", MaxEmail)
 	}
-	// It is looked up in the database, which (PostgreSQL) refuses a NUL
-	// or invalid UTF-8 in text: that is the client's 400, not a 500.
-	if err := textrule.Line("username", r.Username, MaxEmail); err != nil {
+	// It is looked up, trimmed, in the database, which (PostgreSQL)
+	// refuses a NUL or invalid UTF-8 in text: that is the client's 400,
+	// not a 500.
+	if err := textrule.Line("username", strings.TrimSpace(r.Username), MaxEmail); err != nil {
 		return err
 	}
 	if r.Password == "" {

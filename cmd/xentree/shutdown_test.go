@@ -42,6 +42,11 @@ func TestStopServingCancelsWhatOutlivesTheGrace(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "cancelled") {
 		t.Errorf("stopServing = %v, want the requests it cancelled named", err)
 	}
+	// Ended through the requests' own context, not only by their
+	// connections closing: a handler between writes sees it too.
+	if reqCtx.Err() == nil {
+		t.Error("the requests' base context was not cancelled")
+	}
 	select {
 	case err := <-finished:
 		if err == nil {

@@ -717,4 +717,25 @@ func TestExtractStopsWhenTheContextEnds(t *testing.T) {
 			t.Errorf("%s with an ended context: %d blocks, %v; want Unavailable", name, len(blocks), err)
 		}
 	}
+	// A context that ends while the PDF is parsed (it answers its first
+	// question, during the parse, as live): the parser asks again before
+	// the end, and stops.
+	ended := &endsAfter{Context: context.Background(), live: 1}
+	if _, _, err := extract.Extract(ended, "a.pdf", samplePDF(t, true), ""); !xerr.Is(err, xerr.Unavailable) || ended.asked < 2 {
+		t.Errorf("a context ending mid-parse: %v after %d checks; want Unavailable", err, ended.asked)
+	}
+}
+
+// endsAfter is a context that reports itself cancelled once it has been
+// asked more than live times.
+type endsAfter struct {
+	context.Context
+	live, asked int
+}
+
+func (c *endsAfter) Err() error {
+	if c.asked++; c.asked > c.live {
+		return context.Canceled
+	}
+	return nil
 }

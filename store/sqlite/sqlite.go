@@ -243,7 +243,9 @@ func OpenDriver(ctx context.Context, path string, o Options) (*Driver, error) {
 
 // pragmaInt reads an integer pragma on the writer.
 func (db *Driver) pragmaInt(ctx context.Context, name string) (int64, error) {
-	db.wlock <- struct{}{}
+	if err := db.lockWriter(); err != nil {
+		return 0, err
+	}
 	defer func() { <-db.wlock }()
 	var v int64
 	err := db.connect(ctx)
@@ -314,6 +316,17 @@ func (db *Driver) Write(ctx context.Context, fn func(store.Conn) error) error {
 				return errClosed
 			}
 		}
+	}
+}
+
+// lockWriter takes the writer for a statement of its own, or fails once
+// the driver is closed (Close keeps the writer).
+func (db *Driver) lockWriter() error {
+	select {
+	case db.wlock <- struct{}{}:
+		return nil
+	case <-db.closed:
+		return errClosed
 	}
 }
 
@@ -600,7 +613,9 @@ func (db *Driver) IntegrityCheck(ctx context.Context) (string, error) {
 // ExecRaw runs one autocommitted statement on the writer, prepared once:
 // the baseline "raw single-row write" that benchmarks compare against.
 func (db *Driver) ExecRaw(ctx context.Context, q string, args ...any) error {
-	db.wlock <- struct{}{}
+	if err := db.lockWriter(); err != nil {
+		return err
+	}
 	defer func() { <-db.wlock }()
 	if err := db.connect(ctx); err != nil {
 		return mapErr(err)
