@@ -124,6 +124,12 @@ func (e *Engine) LiveQuota(ctx context.Context, user User) (live.QuotaResponse, 
 	if err := user.Allow(auth.ScopeLiveRead); err != nil {
 		return live.QuotaResponse{}, err
 	}
+	return e.liveQuota(ctx, user)
+}
+
+// liveQuota is LiveQuota without its scope: starting a session (live:write)
+// reads the quota too.
+func (e *Engine) liveQuota(ctx context.Context, user User) (live.QuotaResponse, error) {
 	var q live.QuotaResponse
 	err := e.db.Read(ctx, func(tx *store.Tx) error {
 		m, plan, err := e.meterFor(ctx, tx, user.ID)
@@ -153,7 +159,7 @@ func (e *Engine) StartLiveSession(ctx context.Context, user User, req live.Start
 		return live.SessionResponse{}, err
 	}
 	// Cheap refusal before any network call for the realtime secret.
-	if q, err := e.LiveQuota(ctx, user); err != nil {
+	if q, err := e.liveQuota(ctx, user); err != nil {
 		return live.SessionResponse{}, err
 	} else if q.RemainingSeconds <= 0 {
 		if err := e.endActiveLive(ctx, user); err != nil {

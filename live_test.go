@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/xentree/xentree"
+	"github.com/xentree/xentree/auth"
+	"github.com/xentree/xentree/internal/xerr"
 	"github.com/xentree/xentree/live"
 	"github.com/xentree/xentree/xentreetest"
 )
@@ -350,4 +352,30 @@ func TestLiveRealtimeMinting(t *testing.T) {
 			t.Errorf("minting request: %q %v", got.auth, got.body)
 		}
 	}
+}
+
+// An API key with live:write alone (the start route's scope) starts and
+// heartbeats a session: reading the quota on the way is not the caller's
+// live:read.
+func TestLiveWriteOnlyKey(t *testing.T) {
+	eng, clock, ada := liveEngine(t, 1800)
+	o := newOrg(t, eng, ada, "Studio")
+	k, err := eng.CreateAPIKey(ctx, ada, orgKey(o.ID, auth.ScopeLiveWrite))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ku, err := eng.AuthenticateAPIKey(ctx, k.Key, "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := eng.StartLiveSession(ctx, ku, live.StartRequest{SessionType: "voice"})
+	if err != nil {
+		t.Fatalf("start with live:write: %v", err)
+	}
+	clock.Advance(10 * time.Second)
+	if _, err := eng.HeartbeatLiveSession(ctx, ku, live.SessionRequest{SessionID: s.SessionID}); err != nil {
+		t.Errorf("heartbeat with live:write: %v", err)
+	}
+	_, err = eng.LiveQuota(ctx, ku)
+	wantErr(t, "quota without live:read", err, xerr.Forbidden, auth.CodeInsufficientScope)
 }

@@ -105,6 +105,11 @@ func (e *Engine) GetModule(ctx context.Context, user User, id string) (xel.Modul
 	if err != nil {
 		return xel.ModuleDetail{}, err
 	}
+	return moduleDetail(m, prog), nil
+}
+
+// moduleDetail is m with a learner's progress on its tasks.
+func moduleDetail(m *xel.ModuleDef, prog map[string]xel.TaskProgress) xel.ModuleDetail {
 	d := xel.ModuleDetail{Tasks: make([]xel.Task, len(m.Tasks))}
 	passed := 0
 	xp := 0
@@ -119,7 +124,7 @@ func (e *Engine) GetModule(ctx context.Context, user User, id string) (xel.Modul
 		}
 	}
 	d.ModuleSummary = xel.Summarize(m, passed, len(prog), xp)
-	return d, nil
+	return d
 }
 
 // SubmitTask grades an answer: objective tasks exactly (after normalising
@@ -178,16 +183,26 @@ func (e *Engine) SubmitTask(ctx context.Context, user User, taskID string, req x
 		p.XP = max(p.XP, xp)
 		p.BestScore = max(p.BestScore, res.Score)
 		p.Passed = p.Passed || res.Passed
-		return tx.XelSubmit(ctx, store.XelSubmission{ID: res.SubmissionID, UserID: user.ID, TaskID: t.ID, ModuleID: m.ID,
+		err = tx.XelSubmit(ctx, store.XelSubmission{ID: res.SubmissionID, UserID: user.ID, TaskID: t.ID, ModuleID: m.ID,
 			Skill: m.Skill, Score: res.Score, Passed: res.Passed, XP: res.XPAwarded, Answer: string(answer),
 			Evaluation: string(evalJSON), Day: xel.Day(tx.Now, loc)}, p)
+		if err != nil {
+			return err
+		}
+		// The module's progress as this submission left it, in its own
+		// transaction: a read after the commit could fail (or need
+		// xel:read) and report an error for a submission that was stored.
+		prog, err := tx.XelModuleTasks(ctx, user.ID, m.ID)
+		if err != nil {
+			return err
+		}
+		res.ModuleProgress = moduleDetail(m, prog).ModuleSummary
+		return nil
 	})
 	if err != nil {
 		return xel.TaskResult{}, err
 	}
-	d, err := e.GetModule(ctx, user, m.ID)
-	res.ModuleProgress = d.ModuleSummary
-	return res, err
+	return res, nil
 }
 
 func taskFeedback(t *xel.TaskDef, r xel.TaskResult) string {

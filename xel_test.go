@@ -144,6 +144,13 @@ func TestXELSubmissions(t *testing.T) {
 	ku, _ := eng.AuthenticateAPIKey(ctx, k.Key, "127.0.0.1")
 	_, err = eng.SubmitTask(ctx, ku, gap.ID, xel.SubmitRequest{Answer: "x"})
 	wantErr(t, "read-only key", err, xerr.Forbidden, auth.CodeInsufficientScope)
+	// A key with xel:write alone submits, and gets the module's progress
+	// (the route needs only that scope).
+	k, _ = eng.CreateAPIKey(ctx, ada, orgKey(o.ID, auth.ScopeXELWrite))
+	kw, _ := eng.AuthenticateAPIKey(ctx, k.Key, "127.0.0.1")
+	if r, err := eng.SubmitTask(ctx, kw, gap.ID, xel.SubmitRequest{Answer: gap.Accepted[0]}); err != nil || r.ModuleProgress.CompletedTasks == 0 {
+		t.Fatalf("write-only key submits: %+v %v", r.ModuleProgress, err)
+	}
 }
 
 // TestXELStreakInTimeZone: activity counts on the learner's local date, and
