@@ -110,13 +110,15 @@ func Streak(days []string, today string) StreakStatus {
 	}
 	last := prev
 	s.LastActivity = &last
+	// At risk: nothing yet today, and no freeze left to cover today if it
+	// stays that way (a held one would, tomorrow).
 	switch missed := daysBetween(prev, today) - 1; {
 	case missed < 0: // active today
 	case missed == 0:
-		s.StreakAtRisk = true
+		s.StreakAtRisk = freezes == 0
 	case missed <= freezes:
 		cover(prev, missed)
-		s.StreakAtRisk = true
+		s.StreakAtRisk = freezes == 0
 	default:
 		s.CurrentStreak = 0
 	}
