@@ -200,9 +200,19 @@ func validateTask(t *TaskDef) error {
 		if len(t.Options) < 2 || len(t.Options) > 8 || len(t.Correct) == 0 || len(t.Accepted) > 0 || open {
 			return fmt.Errorf("multiple_choice needs 2 to 8 options and correct indices, and nothing else")
 		}
-		for _, i := range t.Correct {
+		// Repeats would make the task unpassable ([1, 1] is never a
+		// selection) or an option chosen by its text not the one by index.
+		for j, i := range t.Correct {
 			if i < 0 || i >= len(t.Options) {
 				return fmt.Errorf("correct index %d is not an option", i)
+			}
+			if slices.Contains(t.Correct[:j], i) {
+				return fmt.Errorf("correct index %d is listed twice", i)
+			}
+		}
+		for j, o := range t.Options {
+			if slices.Contains(t.Options[:j], o) {
+				return fmt.Errorf("option %q is listed twice", o)
 			}
 		}
 	case TypeGapFill, TypeShortAnswer:
