@@ -71,13 +71,16 @@ func (m meter) remaining(ctx context.Context, at time.Time) (int64, error) {
 // stops at the allowance: it reports whether the allowance ran out.
 func (m meter) charge(ctx context.Context, s *store.LiveSessionRow, until time.Time) (exhausted bool, err error) {
 	from := time.UnixMilli(s.LastHeartbeatAt).UTC()
-	for _, span := range live.Split(from, until) {
+	spans := live.Split(from, until)
+	for i, span := range spans {
 		left, err := m.remaining(ctx, span.From)
 		if err != nil {
 			return false, err
 		}
 		d := span.To.Sub(span.From).Milliseconds()
-		if d >= left {
+		// A month's allowance used up exactly at its end is not the
+		// session's end: the next month starts from zero.
+		if d > left || (d == left && i == len(spans)-1) {
 			d, exhausted = left, true
 		}
 		if d > 0 {

@@ -145,6 +145,19 @@ func TestLiveMonthRollover(t *testing.T) {
 	if _, err := eng2.StartLiveSession(ctx, u2, live.StartRequest{SessionType: "voice"}); err != nil {
 		t.Errorf("start in May: %v", err)
 	}
+	// April's allowance running out exactly at midnight does not end a
+	// session that goes on into May.
+	eng3, clock3, u3 := liveEngine(t, 60)
+	clock3.Set(time.Date(2026, 4, 30, 23, 59, 0, 0, time.UTC))
+	s3, _ := eng3.StartLiveSession(ctx, u3, live.StartRequest{SessionType: "voice"})
+	clock3.Advance(80 * time.Second) // 2026-05-01 00:00:20: April's 60 s exactly, then 20 s of May
+	hb3, err := eng3.HeartbeatLiveSession(ctx, u3, live.SessionRequest{SessionID: s3.SessionID})
+	if err != nil || hb3.UsedSeconds != 80 {
+		t.Fatalf("across a month's end used up exactly: %+v %v", hb3, err)
+	}
+	if q, _ := eng3.LiveQuota(ctx, u3); q.UsedSeconds != 20 {
+		t.Errorf("May used %d s, want 20", q.UsedSeconds)
+	}
 }
 
 // Charges of part of a second read the same everywhere: the month's used
