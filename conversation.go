@@ -342,7 +342,9 @@ func (e *Engine) ConversationSessionStatus(ctx context.Context, user User, conve
 
 func touch(tx *store.Tx, s store.ConversationSessionRow) store.ConversationSessionRow {
 	s.ActiveMS += conversation.ActiveGain(xtime.FromMillis(s.LastActivityAt).Time, tx.Now).Milliseconds()
-	s.LastActivityAt = tx.NowMillis()
+	// Never back: a node whose clock runs behind (or a clock stepped back)
+	// would otherwise have the next activity count time twice.
+	s.LastActivityAt = max(s.LastActivityAt, tx.NowMillis())
 	return s
 }
 

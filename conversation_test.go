@@ -236,6 +236,8 @@ func TestLearningSession(t *testing.T) {
 		{5 * time.Minute, 570},  // exactly the idle limit still counts
 		{20 * time.Minute, 570}, // away: not counted
 		{10 * time.Second, 580},
+		{-2 * time.Second, 580}, // a clock behind (another node's): counts nothing, moves nothing back
+		{10 * time.Second, 588}, // 8 s since the latest activity, not 10
 	}
 	for i, st := range steps {
 		clock.Advance(st.advance)
@@ -245,12 +247,12 @@ func TestLearningSession(t *testing.T) {
 		}
 	}
 	again, _ := eng.StartConversationSession(ctx, user, c.ID)
-	if again.SessionID != s.SessionID || again.ActiveSeconds != 580 {
+	if again.SessionID != s.SessionID || again.ActiveSeconds != 588 {
 		t.Errorf("second start replaced the active session: %+v", again)
 	}
 	clock.Advance(time.Minute)
 	end, err := eng.EndConversationSession(ctx, user, c.ID)
-	if err != nil || end.Status != "ended" || end.ActiveSeconds != 640 || end.EndedAt == nil {
+	if err != nil || end.Status != "ended" || end.ActiveSeconds != 648 || end.EndedAt == nil {
 		t.Errorf("end = %+v %v", end, err)
 	}
 	_, err = eng.EndConversationSession(ctx, user, c.ID)
