@@ -86,7 +86,11 @@ func (e *Engine) Login(ctx context.Context, req auth.LoginRequest) (auth.TokenRe
 		return auth.TokenResponse{}, err
 	}
 	account := strings.ToLower(strings.TrimSpace(req.Username))
-	if wait := e.loginByIP.Check(ctx, req.ClientIP); wait > 0 {
+	// Each attempt counts before its password is checked, or a burst of
+	// concurrent guesses would all pass the limit before the first failed;
+	// one that turns out not to be a failure is forgotten.
+	wait, undoIP := e.loginByIP.Attempt(ctx, req.ClientIP)
+	if wait > 0 {
 		return auth.TokenResponse{}, errTooManyAttempts(wait)
 	}
 	var u store.UserRow
@@ -100,6 +104,7 @@ func (e *Engine) Login(ctx context.Context, req auth.LoginRequest) (auth.TokenRe
 		return err
 	})
 	if err != nil && !xerr.Is(err, xerr.NotFound) {
+		undoIP()
 		return auth.TokenResponse{}, err
 	}
 	// Throttle by account, whichever name (email or username) is typed.
@@ -107,7 +112,9 @@ func (e *Engine) Login(ctx context.Context, req auth.LoginRequest) (auth.TokenRe
 	if err == nil {
 		limitKey = accountLimitKey(u.ID)
 	}
-	if wait := e.loginByAccount.Check(ctx, limitKey); wait > 0 {
+	wait, undoAccount := e.loginByAccount.Attempt(ctx, limitKey)
+	if wait > 0 {
+		undoIP() // refused unchecked: not a failure of this address
 		return auth.TokenResponse{}, errTooManyAttempts(wait)
 	}
 	hash := u.PasswordHash
@@ -115,14 +122,15 @@ func (e *Engine) Login(ctx context.Context, req auth.LoginRequest) (auth.TokenRe
 		hash = e.dummy // same work as a real check, so timing reveals nothing
 	}
 	ok, verr := e.verifyPassword(ctx, req.Password, hash)
-	if verr != nil {
+	if verr != nil { // the server's failure (or the client went), not a wrong password
+		undoIP()
+		undoAccount()
 		return auth.TokenResponse{}, verr
 	}
 	if !ok || hash == e.dummy {
-		e.loginByAccount.Fail(ctx, limitKey)
-		e.loginByIP.Fail(ctx, req.ClientIP)
-		return auth.TokenResponse{}, errBadCredentials
+		return auth.TokenResponse{}, errBadCredentials // both attempts stay counted
 	}
+	undoIP()
 	e.loginByAccount.Reset(ctx, limitKey)
 	return e.startSession(ctx, u)
 }
@@ -307,17 +315,19 @@ func (e *Engine) UpdateMe(ctx context.Context, user User, req auth.UpdateMeReque
 		// A stolen access token must not become a password oracle: wrong
 		// current passwords count against the account like failed logins.
 		limitKey := accountLimitKey(user.ID)
-		if wait := e.loginByAccount.Check(ctx, limitKey); wait > 0 {
+		wait, undo := e.loginByAccount.Attempt(ctx, limitKey) // counted up front, as a login is
+		if wait > 0 {
 			return auth.Profile{}, errTooManyAttempts(wait)
 		}
 		ok, err := e.verifyPassword(ctx, req.CurrentPassword, current)
 		if err != nil {
+			undo()
 			return auth.Profile{}, err
 		}
 		if !ok {
-			e.loginByAccount.Fail(ctx, limitKey)
 			return auth.Profile{}, xerr.InvalidField("current_password", "is incorrect")
 		}
+		undo()
 		if newHash, err = e.hashPassword(ctx, req.NewPassword); err != nil {
 			return auth.Profile{}, err
 		}

@@ -3,6 +3,8 @@ package xentree_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -230,6 +232,49 @@ func TestLoginRateLimit(t *testing.T) {
 	clock.Advance(time.Minute)
 	if _, err := eng.Login(ctx, auth.LoginRequest{Username: "ada@example.com", Password: xentreetest.Password, ClientIP: "192.0.2.1"}); err != nil {
 		t.Errorf("login after the window: %v", err)
+	}
+}
+
+// Concurrent guesses count before their passwords are checked: of 40 at
+// once, exactly the limit's 10 are checked, however they interleave; and
+// successful logins never count against their address. (The real hash
+// cost keeps the guesses in flight together, as an attack's are: with
+// failures counted only after the check, most of the 40 were checked.)
+func TestLoginRateLimitConcurrentGuesses(t *testing.T) {
+	clock := xentreetest.NewClock()
+	eng := xentreetest.NewEngine(t, xentreetest.WithClock(clock), xentreetest.WithConfig(func(c *xentree.Config) { c.Password = xentree.PasswordParams{} }))
+	xentreetest.CreateUser(t, eng, "ada@example.com")
+	var wg sync.WaitGroup
+	kinds := make([]xentree.Kind, 40)
+	for i := range kinds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := eng.Login(ctx, auth.LoginRequest{Username: "ada@example.com", Password: fmt.Sprint("guess ", i), ClientIP: fmt.Sprintf("192.0.2.%d", i)})
+			kinds[i] = xentree.KindOf(err)
+		}()
+	}
+	wg.Wait()
+	checked := 0
+	for _, k := range kinds {
+		switch k {
+		case xentree.KindUnauthenticated:
+			checked++
+		case xentree.KindRateLimited:
+		default:
+			t.Fatalf("a guess: %v", k)
+		}
+	}
+	if checked != 10 {
+		t.Errorf("%d of 40 concurrent guesses had their password checked, want 10", checked)
+	}
+
+	clock.Advance(time.Minute)
+	xentreetest.CreateUser(t, eng, "bob@example.com")
+	for i := range 15 {
+		if _, err := eng.Login(ctx, auth.LoginRequest{Username: "bob@example.com", Password: xentreetest.Password, ClientIP: "198.51.100.7"}); err != nil {
+			t.Fatalf("successful login %d from one address: %v", i+1, err)
+		}
 	}
 }
 

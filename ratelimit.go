@@ -18,6 +18,9 @@ type limiter interface {
 	Check(ctx context.Context, key string) time.Duration
 	// Take counts an event for key unless it must wait, and returns the wait.
 	Take(ctx context.Context, key string) time.Duration
+	// Attempt is Take, and returns undo, which forgets the event counted
+	// (for an attempt that turned out not to count: a login that succeeded).
+	Attempt(ctx context.Context, key string) (wait time.Duration, undo func())
 	// Fail counts an event for key.
 	Fail(ctx context.Context, key string)
 	// Reset forgets key's events.
@@ -39,7 +42,11 @@ type localLimiter struct{ l *ratelimit.Limiter }
 func (l localLimiter) Check(_ context.Context, key string) time.Duration { return l.l.Check(key) }
 func (l localLimiter) Take(_ context.Context, key string) time.Duration  { return l.l.Take(key) }
 func (l localLimiter) Fail(_ context.Context, key string)                { l.l.Fail(key) }
-func (l localLimiter) Reset(_ context.Context, key string)               { l.l.Reset(key) }
+func (l localLimiter) Attempt(_ context.Context, key string) (time.Duration, func()) {
+	wait, at := l.l.Attempt(key)
+	return wait, func() { l.l.Undo(key, at) }
+}
+func (l localLimiter) Reset(_ context.Context, key string) { l.l.Reset(key) }
 
 // sharedLimiter is a limit counted in the database's rate_events. When the
 // database cannot be read it lets the caller through (and logs): the
@@ -100,6 +107,39 @@ func (l *sharedLimiter) Take(ctx context.Context, key string) time.Duration {
 		return 0
 	}
 	return wait
+}
+
+func (l *sharedLimiter) Attempt(ctx context.Context, key string) (time.Duration, func()) {
+	if key == "" {
+		return 0, func() {}
+	}
+	var wait time.Duration
+	var at int64
+	err := l.db.Write(ctx, func(tx *store.Tx) error {
+		ts, err := tx.RateEvents(ctx, l.name, key, tx.Now.Add(-l.window).UnixMilli(), l.max)
+		if err != nil {
+			return err
+		}
+		if wait = l.wait(ts, tx.Now); wait > 0 {
+			return nil
+		}
+		at = tx.NowMillis()
+		return tx.RateRecord(ctx, l.name, key, tx.Now.Add(l.window).UnixMilli())
+	})
+	if err != nil {
+		l.log.Warn("rate limit: count an attempt", "limit", l.name, "err", err)
+		return 0, func() {}
+	}
+	if wait > 0 {
+		return wait, func() {}
+	}
+	return 0, func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := l.db.Write(ctx, func(tx *store.Tx) error { return tx.RateForget(ctx, l.name, key, at) }); err != nil {
+			l.log.Warn("rate limit: forget an attempt", "limit", l.name, "err", err)
+		}
+	}
 }
 
 func (l *sharedLimiter) Fail(ctx context.Context, key string) {

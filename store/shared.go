@@ -60,6 +60,13 @@ func (tx *Tx) RateRecord(ctx context.Context, name, key string, expires int64) e
 	return mapErr(err)
 }
 
+// RateForget forgets one event of limit name for key recorded at at.
+// PostgreSQL only.
+func (tx *Tx) RateForget(ctx context.Context, name, key string, at int64) error {
+	_, err := tx.exec(ctx, `DELETE FROM rate_events WHERE ctid = (SELECT ctid FROM rate_events WHERE name = ? AND key = ? AND at = ? LIMIT 1)`, name, key, at)
+	return mapErr(err)
+}
+
 // RateReset forgets the events of limit name for key. PostgreSQL only.
 func (tx *Tx) RateReset(ctx context.Context, name, key string) error {
 	_, err := tx.exec(ctx, `DELETE FROM rate_events WHERE name = ? AND key = ?`, name, key)

@@ -1,7 +1,8 @@
 // Package ratelimit counts events per key in a sliding window: after Max
 // events within Window, a key is refused until the oldest event leaves the
-// window. Login records only failures (Check, then Fail); register, refresh
-// and chat record every attempt (Take).
+// window. Login counts each attempt up front (Attempt), so that concurrent
+// guesses see each other, and forgets it when it succeeds (Undo);
+// register, refresh and chat record every attempt (Take).
 package ratelimit
 
 import (
@@ -54,6 +55,44 @@ func (l *Limiter) Take(key string) time.Duration {
 	}
 	l.record(key, now)
 	return 0
+}
+
+// Attempt is Take for an attempt that may turn out not to count (a login
+// that succeeds): it records the attempt, so that concurrent attempts see
+// each other, and returns the time it recorded, for Undo.
+func (l *Limiter) Attempt(key string) (wait time.Duration, at time.Time) {
+	if l == nil || key == "" {
+		return 0, time.Time{}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if wait := l.wait(l.prune(key, now), now); wait > 0 {
+		return wait, time.Time{}
+	}
+	l.record(key, now)
+	return 0, now
+}
+
+// Undo forgets one event recorded at at (by Attempt) for key.
+func (l *Limiter) Undo(key string, at time.Time) {
+	if l == nil || key == "" || at.IsZero() {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ts := l.fails[key]
+	for i := len(ts) - 1; i >= 0; i-- {
+		if ts[i].Equal(at) {
+			ts = append(ts[:i:i], ts[i+1:]...)
+			break
+		}
+	}
+	if len(ts) == 0 {
+		delete(l.fails, key)
+	} else {
+		l.fails[key] = ts
+	}
 }
 
 // wait is how long a key with the events ts must wait at now; 0 if it may go.
