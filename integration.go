@@ -372,7 +372,21 @@ func (e *Engine) refreshGoogle(ctx context.Context, row *store.IntegrationRow, t
 		return tx.IntegrationSetToken(ctx, userID, integration.ProviderGoogleCalendar, integration.StatusActive, row.Token, sealed)
 	})
 	if xerr.Is(err, xerr.NotFound) {
-		return "", errGoogleUnavailable // reconnected or disconnected meanwhile: that state wins
+		// The stored token changed meanwhile. Another call's refresh (the
+		// usual case: two calls after the token expired) leaves the
+		// integration active, and the token Google just gave this call
+		// is as good as that one; a reconnect or a disconnect wins.
+		var cur store.IntegrationRow
+		rerr := e.db.Read(ctx, func(tx *store.Tx) error {
+			var err error
+			cur, err = tx.IntegrationGet(ctx, userID, integration.ProviderGoogleCalendar)
+			return err
+		})
+		if rerr != nil || cur.Status != integration.StatusActive || !cur.ConnectedAt.Equal(row.ConnectedAt.Time) {
+			return "", errGoogleUnavailable
+		}
+		*row = cur
+		return nt.AccessToken, nil
 	}
 	row.Token = sealed
 	return nt.AccessToken, err

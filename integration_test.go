@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -113,6 +114,23 @@ func TestGoogleCalendarFlow(t *testing.T) {
 	}
 	if g.TokenRequests() != before+2 {
 		t.Fatalf("%d token requests, want 2 refreshes", g.TokenRequests()-before)
+	}
+	// Two calls that find the same expired token refresh it at once: the
+	// second to store its new token finds the first's, and both answer.
+	clock.Advance(2 * time.Hour)
+	g.HoldTokenRequests(2)
+	var wg sync.WaitGroup
+	var errs [2]error
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = eng.ListCalendarEvents(ctx, ada, "", "")
+		}()
+	}
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatalf("two calls refreshing at once: %v, %v", errs[0], errs[1])
 	}
 
 	// The token is sealed: not in the database file, the WAL, or the logs.

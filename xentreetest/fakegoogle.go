@@ -56,6 +56,7 @@ type FakeGoogle struct {
 	nextEvent     int
 	failToken     int
 	tokenRequests int
+	hold          *tokenHold // the next token requests wait for each other
 	revoked       []string
 }
 
@@ -228,6 +229,21 @@ func (g *FakeGoogle) FailTokenEndpoint(n int) {
 	g.failToken += n
 }
 
+// tokenHold is a barrier for HoldTokenRequests.
+type tokenHold struct {
+	left int
+	all  chan struct{} // closed when the last of them arrived
+}
+
+// HoldTokenRequests makes the next n token requests wait for each other:
+// none is answered until all n have arrived, so n callers are sure to be
+// refreshing at once (two calls that found the same expired token).
+func (g *FakeGoogle) HoldTokenRequests(n int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.hold = &tokenHold{left: n, all: make(chan struct{})}
+}
+
 // Revoked returns the tokens posted to the revocation endpoint, known or
 // not, oldest first.
 func (g *FakeGoogle) Revoked() []string {
@@ -378,6 +394,22 @@ func (g *FakeGoogle) authorize(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *FakeGoogle) token(w http.ResponseWriter, r *http.Request) {
+	g.mu.Lock()
+	h := g.hold
+	if h != nil {
+		if h.left--; h.left == 0 {
+			close(h.all)
+			g.hold = nil
+		}
+	}
+	g.mu.Unlock()
+	if h != nil {
+		select {
+		case <-h.all:
+		case <-r.Context().Done():
+			return
+		}
+	}
 	parseErr := r.ParseForm()
 	status, body := g.tokenAnswer(r, parseErr)
 	w.Header().Set("Cache-Control", "no-cache, no-store, max-age=0, must-revalidate")
