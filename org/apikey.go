@@ -109,6 +109,11 @@ func ParseAllowed(s string) (netip.Prefix, error) {
 		if err != nil {
 			return netip.Prefix{}, xerr.InvalidField("allowed_ips", "is not an IP address or CIDR prefix")
 		}
+		// An IPv4-mapped prefix is the IPv4 one: Allows compares clients
+		// unmapped, and an IPv6 prefix never contains an IPv4 address.
+		if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+			p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+		}
 		return p.Masked(), nil
 	}
 	a, err := netip.ParseAddr(s)

@@ -47,7 +47,7 @@ func FuzzSlugify(f *testing.F) {
 }
 
 func TestAllowList(t *testing.T) {
-	l, err := org.ParseAllowList([]string{"10.0.0.0/8", "192.168.1.7", "2001:db8::/32", "::ffff:172.16.0.1"})
+	l, err := org.ParseAllowList([]string{"10.0.0.0/8", "192.168.1.7", "2001:db8::/32", "::ffff:172.16.0.1", "::ffff:100.64.0.0/106"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,6 +55,7 @@ func TestAllowList(t *testing.T) {
 		"10.200.3.4": true, "11.0.0.1": false, "192.168.1.7": true, "192.168.1.8": false,
 		"2001:db8:1::5": true, "2001:db9::1": false, "::ffff:10.0.0.1": true, "172.16.0.1": true,
 		"fe80::1%eth0": false, "": false, "garbage": false,
+		"100.64.9.9": true, "::ffff:100.127.0.1": true, "100.128.0.1": false, // an IPv4-mapped CIDR is IPv4's
 	} {
 		if got := l.Allows(ip); got != want {
 			t.Errorf("Allows(%q) = %v, want %v", ip, got, want)
