@@ -3,6 +3,7 @@ package xentree
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/xentree/xentree/conversation"
@@ -47,5 +48,30 @@ func TestOpenDrainsOutboxLeftByACrash(t *testing.T) {
 	}
 	if res.Total != 1 {
 		t.Errorf("hits after Open = %d, want 1", res.Total)
+	}
+}
+
+func TestCitedNumbers(t *testing.T) {
+	for _, c := range []struct {
+		answer string
+		want   []int
+	}{
+		{"Ice forms from snow [1]. It moves [2].", []int{1, 2}},
+		{"Ice forms from snow [1, 3]. It moves [2].", []int{1, 2, 3}},
+		{"All of it [1;2] and [2-4], or [1–2].", []int{1, 2, 3, 4}},
+		{"Out of range [9], [0], [3-2], [2-9].", nil},
+		{"Not markers: [sic], [1a], [], [ ], [1,x], a[ and ]b.", nil},
+		{"Unclosed [1 then [2].", []int{2}},
+	} {
+		got := citedNumbers(c.answer, 5)
+		var nums []int
+		for k := 1; k <= 5; k++ {
+			if got[k] {
+				nums = append(nums, k)
+			}
+		}
+		if !slices.Equal(nums, c.want) || len(got) != len(nums) {
+			t.Errorf("citedNumbers(%q) = %v, want %v", c.answer, got, c.want)
+		}
 	}
 }

@@ -409,13 +409,14 @@ func passagesOf(hits []knowledge.SearchResult) ([]ai.Passage, []conversation.Cit
 	return ps, cs
 }
 
-// citedOnly keeps the citations whose marker ([n]) the answer uses; an
-// answer that cites nothing keeps them all, since it was still grounded in
-// them.
+// citedOnly keeps the citations whose number the answer cites ([2], and
+// the groups models write: [1, 3], [2-4]); an answer that cites nothing
+// keeps them all, since it was still grounded in them.
 func citedOnly(answer string, cites []conversation.Citation) []conversation.Citation {
+	cited := citedNumbers(answer, len(cites))
 	var used []conversation.Citation
 	for i, c := range cites {
-		if strings.Contains(answer, "["+strconv.Itoa(i+1)+"]") {
+		if cited[i+1] {
 			used = append(used, c)
 		}
 	}
@@ -423,6 +424,48 @@ func citedOnly(answer string, cites []conversation.Citation) []conversation.Cita
 		return slices.Clone(cites)
 	}
 	return used
+}
+
+// citedNumbers are the passage numbers 1..n that answer's bracketed markers
+// name: "[2]", "[1, 3]", "[1;2]", "[2-4]" or "[2–4]". Brackets holding
+// anything else ("[sic]", "[1a]") name none.
+func citedNumbers(answer string, n int) map[int]bool {
+	cited := map[int]bool{}
+	for rest := answer; ; {
+		open := strings.IndexByte(rest, '[')
+		if open < 0 {
+			return cited
+		}
+		rest = rest[open+1:]
+		end := strings.IndexByte(rest, ']')
+		if end < 0 {
+			return cited
+		}
+		inner := rest[:end]
+		var nums []int
+		ok := inner != ""
+		for _, part := range strings.FieldsFunc(inner, func(r rune) bool { return r == ',' || r == ';' }) {
+			lo, hi, isRange := strings.Cut(strings.ReplaceAll(part, "–", "-"), "-")
+			a, err1 := strconv.Atoi(strings.TrimSpace(lo))
+			b, err2 := a, error(nil)
+			if isRange {
+				b, err2 = strconv.Atoi(strings.TrimSpace(hi))
+			}
+			if err1 != nil || err2 != nil || a < 1 || b < a || b > n {
+				ok = false
+				break
+			}
+			for k := a; k <= b; k++ {
+				nums = append(nums, k)
+			}
+		}
+		if ok {
+			for _, k := range nums {
+				cited[k] = true
+			}
+			rest = rest[end+1:]
+		}
+	}
 }
 
 // groundChat retrieves passages for a chat with use_knowledge, bounded so a
