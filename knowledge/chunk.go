@@ -16,7 +16,7 @@ type Chunk struct {
 // Chunking sizes, in characters (runes).
 type Chunking struct {
 	Size    int // a chunk's target maximum
-	Overlap int // how much of the previous chunk's end a chunk repeats
+	Overlap int // how much of the previous chunk's end a chunk repeats; negative: none
 }
 
 // Split cuts blocks into chunks of at most about c.Size characters. A chunk
@@ -29,7 +29,10 @@ func Split(blocks []Block, c Chunking) []Chunk {
 	if c.Size <= 0 {
 		c.Size = 1200
 	}
-	if c.Overlap < 0 || c.Overlap >= c.Size/2 {
+	switch {
+	case c.Overlap < 0: // none (Config.Knowledge.ChunkOverlap says so)
+		c.Overlap = 0
+	case c.Overlap >= c.Size/2:
 		c.Overlap = c.Size / 5
 	}
 	var out []Chunk

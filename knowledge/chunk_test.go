@@ -76,6 +76,14 @@ func TestSplit(t *testing.T) {
 	if xs != 700 {
 		t.Fatalf("section C holds %d of 700 characters", xs)
 	}
+	// A negative overlap is none: the section's chunks hold its text once.
+	var alpha int
+	for _, c := range knowledge.Split(blocks[1:2], knowledge.Chunking{Size: 300, Overlap: -1}) {
+		alpha += strings.Count(c.Text, "alpha")
+	}
+	if alpha != 10 {
+		t.Fatalf("without overlap the 10 sentences appear %d times", alpha)
+	}
 }
 
 // FuzzSplit: chunks respect the size, never span headings, and lose no word.
