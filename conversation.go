@@ -2,6 +2,7 @@ package xentree
 
 import (
 	"context"
+	"strings"
 
 	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/conversation"
@@ -240,7 +241,7 @@ func (e *Engine) UpdateNote(ctx context.Context, user User, id string, req conve
 		}
 		setIf(&n.Title, req.Title)
 		setIf(&n.Content, req.Content)
-		if n.Title == "" && n.Content == "" {
+		if n.Title == "" && strings.TrimSpace(n.Content) == "" { // as a created note
 			return xerr.InvalidField("content", "a note needs a title or content")
 		}
 		if err := tx.NoteUpdate(ctx, user.ID, &n); err != nil {

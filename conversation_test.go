@@ -186,6 +186,10 @@ func TestNotes(t *testing.T) {
 	if err != nil || up.Title != title || up.Content != n1.Content || !up.UpdatedAt.After(n1.UpdatedAt.Time) {
 		t.Errorf("update = %+v %v", up, err)
 	}
+	// An update leaves a note as a create must: a title or content that is not blank.
+	blank, spaces := "", "   \n "
+	_, err = eng.UpdateNote(ctx, user, n1.ID, conversation.NoteUpdateRequest{Title: &blank, Content: &spaces})
+	wantKind(t, err, xentree.KindInvalid)
 	for name, req := range map[string]conversation.NoteCreateRequest{
 		"empty":             {},
 		"huge":              {Content: strings.Repeat("n", 64<<10+1)},
