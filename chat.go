@@ -222,7 +222,7 @@ var errKeyTaken = &xerr.Error{Kind: xerr.Conflict, Message: "idempotency key tak
 // Conflict, as the question it stands for cannot be both.
 func replayExchange(req conversation.ChatRequest, x store.Exchange, fn func(string) error) (conversation.ChatResponse, error) {
 	if x.Question.Content != req.Message {
-		return conversation.ChatResponse{}, &xerr.Error{Kind: xerr.Conflict, Code: "idempotency_key_reused", Field: "idempotency_key",
+		return conversation.ChatResponse{}, &xerr.Error{Kind: xerr.Conflict, Code: conversation.CodeIdempotencyKeyReused, Field: "idempotency_key",
 			Message: "this idempotency key was used for another message in this conversation"}
 	}
 	a := x.Answer

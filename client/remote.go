@@ -17,6 +17,7 @@ import (
 
 	"github.com/xentree/xentree/ai"
 	"github.com/xentree/xentree/auth"
+	"github.com/xentree/xentree/conversation"
 	"github.com/xentree/xentree/internal/xerr"
 	"github.com/xentree/xentree/knowledge"
 	"github.com/xentree/xentree/list"
@@ -350,14 +351,16 @@ func kindOfStatus(status int, code string) xerr.Kind {
 }
 
 // kindByCode classifies an error that arrives without a status: one that
-// ends a chat stream after it began. Only the default codes and the
-// provider failures can end a stream.
+// ends a chat stream after it began. Only the default codes, the provider
+// failures and a reused idempotency key (two streams racing to store one
+// exchange) can end a stream.
 var kindByCode = func() map[string]xerr.Kind {
 	m := map[string]xerr.Kind{
-		ai.CodeProviderUnavailable:     xerr.Unavailable,
-		ai.CodeProviderRateLimited:     xerr.RateLimited,
-		ai.CodeProviderMisconfigured:   xerr.Unavailable,
-		ai.CodeProviderRejectedRequest: xerr.Invalid,
+		conversation.CodeIdempotencyKeyReused: xerr.Conflict,
+		ai.CodeProviderUnavailable:            xerr.Unavailable,
+		ai.CodeProviderRateLimited:            xerr.RateLimited,
+		ai.CodeProviderMisconfigured:          xerr.Unavailable,
+		ai.CodeProviderRejectedRequest:        xerr.Invalid,
 	}
 	for k := xerr.Internal; k <= xerr.MethodNotAllowed; k++ {
 		m[(&xerr.Error{Kind: k}).PublicCode()] = k

@@ -18,6 +18,9 @@ const maxEventBytes = 16 << 20
 // readChat reads the chat stream: delta events for fn, then done with the
 // ChatResponse, or error with the envelope of a failure after the start.
 func readChat(ctx context.Context, body io.Reader, fn func(string) error) (conversation.ChatResponse, error) {
+	if fn == nil { // as Engine.ChatStream (and client/local) allow
+		fn = func(string) error { return nil }
+	}
 	var resp conversation.ChatResponse
 	events := sse.NewReader(body, maxEventBytes)
 	for {

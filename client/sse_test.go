@@ -1,7 +1,9 @@
 package client
 
 import (
+	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,5 +44,16 @@ func TestRetryAfter(t *testing.T) {
 		if got := retryAfter(tc.h, now); got != tc.want {
 			t.Errorf("retryAfter(%q) = %v, want %v", tc.h, got, tc.want)
 		}
+	}
+}
+
+// A stream that ends with an error event keeps the error's kind (a reused
+// idempotency key is a conflict, as in process), and a nil fn is allowed.
+func TestReadChatErrorEventAndNilFn(t *testing.T) {
+	stream := "event: delta\ndata: {\"content\":\"Hel\"}\n\n" +
+		"event: error\ndata: {\"detail\":{\"error\":\"idempotency_key_reused\",\"message\":\"used for another message\",\"field\":\"idempotency_key\"}}\n\n"
+	_, err := readChat(context.Background(), strings.NewReader(stream), nil)
+	if xerr.KindOf(err) != xerr.Conflict {
+		t.Errorf("error event idempotency_key_reused: %v (kind %v), want a conflict", err, xerr.KindOf(err))
 	}
 }

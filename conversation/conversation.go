@@ -113,6 +113,10 @@ type ChatRequest struct {
 	IdempotencyKey string `json:"idempotency_key,omitempty"`
 }
 
+// CodeIdempotencyKeyReused is the error code (409) of a chat whose
+// idempotency key was already used in its conversation for another message.
+const CodeIdempotencyKeyReused = "idempotency_key_reused"
+
 // MaxIdempotencyKey bounds an idempotency key, in characters.
 const MaxIdempotencyKey = 200
 
