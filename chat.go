@@ -122,20 +122,36 @@ func (e *Engine) chat(ctx context.Context, user User, req conversation.ChatReque
 	}
 
 	var resp ai.Response
+	// stopped is fn's own error: the caller stopped the stream (an SSE
+	// client gone, say), which is neither the provider's failure nor
+	// reported as one.
+	var stopped error
+	relay := func(s string) error {
+		if err := fn(s); err != nil {
+			stopped = err
+			return err
+		}
+		return nil
+	}
 	switch {
 	case req.UseKnowledge && len(aiReq.Passages) == 0:
 		// Grounding was asked for and nothing was found: say so rather
 		// than let a model answer from nowhere.
 		resp.Content = nothingFound
 		if fn != nil {
-			err = fn(nothingFound)
+			err = relay(nothingFound)
 		}
 	case fn == nil:
 		resp, err = p.Generate(ctx, aiReq)
 		e.pstats.add(p.ID(), err, resp.Usage)
 	default:
-		resp, err = p.Stream(ctx, aiReq, func(d ai.Delta) error { return fn(d.Content) })
-		e.pstats.add(p.ID(), err, resp.Usage)
+		resp, err = p.Stream(ctx, aiReq, func(d ai.Delta) error { return relay(d.Content) })
+		if stopped != nil {
+			err = stopped
+			e.pstats.add(p.ID(), nil, resp.Usage) // the provider answered until told to stop
+		} else {
+			e.pstats.add(p.ID(), err, resp.Usage)
+		}
 	}
 	out := conversation.ChatResponse{Content: resp.Content, Provider: p.ID(), Model: resp.Model, ConversationID: convID}
 	if len(cites) > 0 {
@@ -149,7 +165,7 @@ func (e *Engine) chat(ctx context.Context, user User, req conversation.ChatReque
 	}
 	if err != nil {
 		if resp.Content == "" || convID == "" {
-			return out, providerError(err)
+			return out, streamError(err, stopped)
 		}
 		out.Incomplete = true
 	}
@@ -207,9 +223,18 @@ func (e *Engine) chat(ctx context.Context, user User, req conversation.ChatReque
 		out.MessageID = m.ID
 	}
 	if err != nil {
-		return out, providerError(err)
+		return out, streamError(err, stopped)
 	}
 	return out, nil
+}
+
+// streamError is a chat's failure: the caller's own stop as it was, or the
+// provider's.
+func streamError(err, stopped error) error {
+	if stopped != nil {
+		return stopped
+	}
+	return providerError(err)
 }
 
 // errKeyTaken says an exchange with the request's idempotency key was

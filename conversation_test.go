@@ -1,6 +1,7 @@
 package xentree_test
 
 import (
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -298,6 +299,32 @@ func TestChatProviderFailureStoresNothing(t *testing.T) {
 	}
 	if got, _ := eng.GetConversation(ctx, u, c.ID); got.MessageCount != 2 {
 		t.Errorf("message_count = %d, want 2", got.MessageCount)
+	}
+}
+
+// A caller that stops a stream (its fn fails: an SSE client gone) gets its
+// own error back, not a provider failure; with a conversation the partial
+// answer is stored, marked incomplete.
+func TestChatStreamStoppedByCaller(t *testing.T) {
+	eng := xentreetest.NewEngine(t)
+	u, _ := xentreetest.CreateUser(t, eng, "")
+	stop := errors.New("client went away")
+	deltas := 0
+	fn := func(string) error {
+		if deltas++; deltas == 2 {
+			return stop
+		}
+		return nil
+	}
+	_, err := eng.ChatStream(ctx, u, conversation.ChatRequest{Message: "Tell me about the water cycle"}, fn)
+	if err != stop { // as it was: not wrapped as the provider's failure
+		t.Errorf("stopped without a conversation: %v, want the caller's error", err)
+	}
+	c, _ := eng.CreateConversation(ctx, u, conversation.CreateRequest{})
+	deltas = 0
+	r, err := eng.ChatStream(ctx, u, conversation.ChatRequest{Message: "Tell me about the water cycle", ConversationID: c.ID}, fn)
+	if err != stop || !r.Incomplete || r.MessageID == "" {
+		t.Errorf("stopped in a conversation: %+v %v", r, err)
 	}
 }
 
