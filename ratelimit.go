@@ -88,24 +88,7 @@ func (l *sharedLimiter) Check(ctx context.Context, key string) time.Duration {
 }
 
 func (l *sharedLimiter) Take(ctx context.Context, key string) time.Duration {
-	if key == "" {
-		return 0
-	}
-	var wait time.Duration
-	err := l.db.Write(ctx, func(tx *store.Tx) error {
-		ts, err := tx.RateEvents(ctx, l.name, key, tx.Now.Add(-l.window).UnixMilli(), l.max)
-		if err != nil {
-			return err
-		}
-		if wait = l.wait(ts, tx.Now); wait > 0 {
-			return nil
-		}
-		return tx.RateRecord(ctx, l.name, key, tx.Now.Add(l.window).UnixMilli())
-	})
-	if err != nil {
-		l.log.Warn("rate limit: count an event", "limit", l.name, "err", err)
-		return 0
-	}
+	wait, _ := l.Attempt(ctx, key)
 	return wait
 }
 
