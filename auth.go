@@ -86,11 +86,10 @@ func (e *Engine) Login(ctx context.Context, req auth.LoginRequest) (auth.TokenRe
 		return auth.TokenResponse{}, err
 	}
 	account := strings.ToLower(strings.TrimSpace(req.Username))
-	// Each attempt counts before its password is checked, or a burst of
-	// concurrent guesses would all pass the limit before the first failed;
-	// one that turns out not to be a failure is forgotten.
-	wait, undoIP := e.loginByIP.Attempt(ctx, req.ClientIP)
-	if wait > 0 {
+	// The address counts failures only: many people log in through one
+	// address (an office, a proxy), and their logins in flight must not
+	// refuse each other.
+	if wait := e.loginByIP.Check(ctx, req.ClientIP); wait > 0 {
 		return auth.TokenResponse{}, errTooManyAttempts(wait)
 	}
 	var u store.UserRow
@@ -104,7 +103,6 @@ func (e *Engine) Login(ctx context.Context, req auth.LoginRequest) (auth.TokenRe
 		return err
 	})
 	if err != nil && !xerr.Is(err, xerr.NotFound) {
-		undoIP()
 		return auth.TokenResponse{}, err
 	}
 	// Throttle by account, whichever name (email or username) is typed.
@@ -112,9 +110,11 @@ func (e *Engine) Login(ctx context.Context, req auth.LoginRequest) (auth.TokenRe
 	if err == nil {
 		limitKey = accountLimitKey(u.ID)
 	}
+	// The account counts each attempt before its password is checked, or
+	// a burst of concurrent guesses at it would all pass the limit before
+	// the first failed; one that turns out not to be a failure is forgotten.
 	wait, undoAccount := e.loginByAccount.Attempt(ctx, limitKey)
 	if wait > 0 {
-		undoIP() // refused unchecked: not a failure of this address
 		return auth.TokenResponse{}, errTooManyAttempts(wait)
 	}
 	hash := u.PasswordHash
@@ -123,14 +123,13 @@ func (e *Engine) Login(ctx context.Context, req auth.LoginRequest) (auth.TokenRe
 	}
 	ok, verr := e.verifyPassword(ctx, req.Password, hash)
 	if verr != nil { // the server's failure (or the client went), not a wrong password
-		undoIP()
 		undoAccount()
 		return auth.TokenResponse{}, verr
 	}
 	if !ok || hash == e.dummy {
-		return auth.TokenResponse{}, errBadCredentials // both attempts stay counted
+		e.loginByIP.Fail(ctx, req.ClientIP) // the account's attempt stays counted
+		return auth.TokenResponse{}, errBadCredentials
 	}
-	undoIP()
 	e.loginByAccount.Reset(ctx, limitKey)
 	return e.startSession(ctx, u)
 }

@@ -141,11 +141,15 @@ func (e *Engine) chat(ctx context.Context, user User, req conversation.ChatReque
 		if fn != nil {
 			err = relay(nothingFound)
 		}
-	case fn == nil:
-		resp, err = p.Generate(ctx, aiReq)
-		e.pstats.add(p.ID(), err, resp.Usage)
 	default:
-		resp, err = p.Stream(ctx, aiReq, func(d ai.Delta) error { return relay(d.Content) })
+		if fn == nil {
+			resp, err = p.Generate(ctx, aiReq)
+		} else {
+			resp, err = p.Stream(ctx, aiReq, func(d ai.Delta) error { return relay(d.Content) })
+		}
+		if err != nil && stopped == nil && ctx.Err() != nil {
+			stopped = ctx.Err() // the caller went away: the call was cancelled, not failed
+		}
 		if stopped != nil {
 			err = stopped
 			e.pstats.add(p.ID(), nil, resp.Usage) // the provider answered until told to stop
@@ -228,11 +232,12 @@ func (e *Engine) chat(ctx context.Context, user User, req conversation.ChatReque
 	return out, nil
 }
 
-// streamError is a chat's failure: the caller's own stop as it was, or the
+// streamError is a chat's failure: the caller's own stop (Unavailable, its
+// cause kept: a write to a client that has gone is no server fault), or the
 // provider's.
 func streamError(err, stopped error) error {
 	if stopped != nil {
-		return stopped
+		return xerr.Wrap(xerr.Unavailable, stopped, "the chat was stopped by its caller")
 	}
 	return providerError(err)
 }

@@ -312,7 +312,7 @@ func (e *Engine) EndConversationSession(ctx context.Context, user User, conversa
 			return s, errNoActiveSession
 		}
 		s = touch(tx, s)
-		s.EndedAt = tx.NowMillis()
+		s.EndedAt = s.LastActivityAt // now, or a later activity a clock ahead recorded
 		return s, tx.ConversationSessionUpdate(ctx, s)
 	})
 }

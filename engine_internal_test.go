@@ -59,7 +59,8 @@ func TestCitedNumbers(t *testing.T) {
 		{"Ice forms from snow [1]. It moves [2].", []int{1, 2}},
 		{"Ice forms from snow [1, 3]. It moves [2].", []int{1, 2, 3}},
 		{"All of it [1;2] and [2-4], or [1–2].", []int{1, 2, 3, 4}},
-		{"Out of range [9], [0], [3-2], [2-9].", nil},
+		{"Out of range [9], [0], [3-2].", nil},
+		{"Partly out of range [1, 9], [4-9].", []int{1, 4, 5}},
 		{"Not markers: [sic], [1a], [], [ ], [1,x], a[ and ]b.", nil},
 		{"Unclosed [1 then [2].", []int{2}},
 	} {

@@ -451,11 +451,11 @@ func citedNumbers(answer string, n int) map[int]bool {
 			if isRange {
 				b, err2 = strconv.Atoi(strings.TrimSpace(hi))
 			}
-			if err1 != nil || err2 != nil || a < 1 || b < a || b > n {
+			if err1 != nil || err2 != nil || b < a {
 				ok = false
 				break
 			}
-			for k := a; k <= b; k++ {
+			for k := max(a, 1); k <= min(b, n); k++ { // a number past the passages names none
 				nums = append(nums, k)
 			}
 		}

@@ -71,8 +71,7 @@ func (m meter) remaining(ctx context.Context, at time.Time) (int64, error) {
 // stops at the allowance: it reports whether the allowance ran out.
 func (m meter) charge(ctx context.Context, s *store.LiveSessionRow, until time.Time) (exhausted bool, err error) {
 	from := time.UnixMilli(s.LastHeartbeatAt).UTC()
-	spans := live.Split(from, until)
-	for i, span := range spans {
+	for _, span := range live.Split(from, until) {
 		left, err := m.remaining(ctx, span.From)
 		if err != nil {
 			return false, err
@@ -80,7 +79,7 @@ func (m meter) charge(ctx context.Context, s *store.LiveSessionRow, until time.T
 		d := span.To.Sub(span.From).Milliseconds()
 		// A month's allowance used up exactly at its end is not the
 		// session's end: the next month starts from zero.
-		if d > left || (d == left && i == len(spans)-1) {
+		if _, monthEnd := live.Period(span.From); d > left || (d == left && span.To.Before(monthEnd)) {
 			d, exhausted = left, true
 		}
 		if d > 0 {

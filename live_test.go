@@ -158,6 +158,14 @@ func TestLiveMonthRollover(t *testing.T) {
 	if q, _ := eng3.LiveQuota(ctx, u3); q.UsedSeconds != 20 {
 		t.Errorf("May used %d s, want 20", q.UsedSeconds)
 	}
+	// Nor does a heartbeat at midnight exactly, when April's last second was its last.
+	eng4, clock4, u4 := liveEngine(t, 60)
+	clock4.Set(time.Date(2026, 4, 30, 23, 59, 0, 0, time.UTC))
+	s4, _ := eng4.StartLiveSession(ctx, u4, live.StartRequest{SessionType: "voice"})
+	clock4.Advance(time.Minute)
+	if hb4, err := eng4.HeartbeatLiveSession(ctx, u4, live.SessionRequest{SessionID: s4.SessionID}); err != nil || hb4.Status != "active" {
+		t.Fatalf("heartbeat at midnight after April's allowance: %+v %v", hb4, err)
+	}
 }
 
 // Charges of part of a second read the same everywhere: the month's used

@@ -237,12 +237,32 @@ type tokenHold struct {
 
 // HoldTokenRequests makes the next n token requests wait for each other:
 // none is answered until all n have arrived, so n callers are sure to be
-// refreshing at once (two calls that found the same expired token).
+// refreshing at once (two calls that found the same expired token). If
+// they have not all arrived within holdLimit, the test fails and those
+// waiting are answered. n below 2 holds nothing.
 func (g *FakeGoogle) HoldTokenRequests(n int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.hold = &tokenHold{left: n, all: make(chan struct{})}
+	if n < 2 {
+		g.hold = nil
+		return
+	}
+	h := &tokenHold{left: n, all: make(chan struct{})}
+	g.hold = h
+	time.AfterFunc(holdLimit, func() {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if g.hold == h {
+			g.t.Errorf("FakeGoogle: %d of %d held token requests never came", h.left, n)
+			g.hold = nil
+			close(h.all)
+		}
+	})
 }
+
+// holdLimit bounds HoldTokenRequests' wait: a test whose requests do not
+// all come fails instead of hanging.
+const holdLimit = 10 * time.Second
 
 // Revoked returns the tokens posted to the revocation endpoint, known or
 // not, oldest first.
