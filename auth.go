@@ -429,18 +429,33 @@ func (e *Engine) SetUserRole(ctx context.Context, userID, role string) error {
 }
 
 // SetUserDisabled disables or re-enables an account (operator method). A
-// disabled account cannot log in, and its sessions and API keys stop
-// working at once in this process (other processes: within SessionCacheTTL).
+// disabled account cannot log in, and disabling ends its sessions and
+// deletes the API keys it created, at once in this process (other
+// processes: within SessionCacheTTL): re-enabling it (after a compromise,
+// say) brings none of them back.
 func (e *Engine) SetUserDisabled(ctx context.Context, userID string, disabled bool) error {
+	var ended []string
 	err := e.db.Write(ctx, func(tx *store.Tx) error {
 		u, err := tx.UserByID(ctx, userID)
 		if err != nil {
 			return err
 		}
 		u.Disabled = disabled
-		return tx.UserUpdate(ctx, &u)
+		if err := tx.UserUpdate(ctx, &u); err != nil || !disabled {
+			return err
+		}
+		if ended, err = tx.SessionRevokeUser(ctx, userID, "", "disabled"); err != nil {
+			return err
+		}
+		return tx.APIKeyDeleteCreatedBy(ctx, userID)
 	})
 	e.tell(ctx, noticeUser, userID)
+	if err == nil && disabled {
+		for _, sid := range ended {
+			e.tell(ctx, noticeSession, sid)
+		}
+		e.tell(ctx, noticeKeysOfUser, userID)
+	}
 	return err
 }
 

@@ -425,7 +425,7 @@ func otherChar(s string) string {
 func TestDisableStopsSessionsAndKeys(t *testing.T) {
 	eng := xentreetest.NewEngine(t)
 	ctx := context.Background()
-	u, tok := xentreetest.CreateUser(t, eng, "")
+	u, tok := xentreetest.CreateUser(t, eng, "disabled@example.com")
 	o := newOrg(t, eng, u, "Disabled")
 	k, err := eng.CreateAPIKey(ctx, u, org.CreateKeyRequest{Name: "k", OrganizationID: o.ID, Scopes: []string{auth.ScopeOrganizationsRead}})
 	if err != nil {
@@ -441,4 +441,17 @@ func TestDisableStopsSessionsAndKeys(t *testing.T) {
 	wantErr(t, "session of a disabled account", err, xerr.Unauthenticated, "")
 	_, err = eng.AuthenticateAPIKey(ctx, k.Key, "127.0.0.1")
 	wantErr(t, "key of a disabled account", err, xerr.Unauthenticated, "")
+	// Enabling it again (after a compromise, say) brings none of them back.
+	if err := eng.SetUserDisabled(ctx, u.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	_, err = eng.Authenticate(ctx, tok.AccessToken)
+	wantErr(t, "session after re-enabling", err, xerr.Unauthenticated, "")
+	_, err = eng.Refresh(ctx, auth.RefreshRequest{RefreshToken: tok.RefreshToken})
+	wantErr(t, "refresh after re-enabling", err, xerr.Unauthenticated, "")
+	_, err = eng.AuthenticateAPIKey(ctx, k.Key, "127.0.0.1")
+	wantErr(t, "key after re-enabling", err, xerr.Unauthenticated, "")
+	if _, err := eng.Login(ctx, auth.LoginRequest{Username: "disabled@example.com", Password: xentreetest.Password}); err != nil {
+		t.Errorf("login after re-enabling: %v", err)
+	}
 }

@@ -300,6 +300,12 @@ func (tx *Tx) APIKeyDelete(ctx context.Context, id string) error {
 	return mustAffect(res, err)
 }
 
+// APIKeyDeleteCreatedBy deletes every API key userID created.
+func (tx *Tx) APIKeyDeleteCreatedBy(ctx context.Context, userID string) error {
+	_, err := tx.exec(ctx, `DELETE FROM api_keys WHERE created_by = ?`, userID)
+	return mapErr(err)
+}
+
 // APIKeyTouch records that key id was used at tx.Now.
 func (tx *Tx) APIKeyTouch(ctx context.Context, id string) error {
 	_, err := tx.exec(ctx, `UPDATE api_keys SET last_used_at = ? WHERE id = ?`, tx.NowMillis(), id)
