@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/xentree/xentree"
@@ -36,6 +37,14 @@ func opsCmd(ctx context.Context, name string, args []string, stdout, stderr io.W
 	case "backup":
 		if *out == "" || len(pos) > 0 {
 			return errors.New("usage: xentree backup --out FILE [--data DIR]")
+		}
+		// A backup of a folder that holds no database (a mistyped --data)
+		// would otherwise create one, empty, and back that up.
+		if *database != "" {
+			return errors.New("backup: a PostgreSQL store is backed up with its own tools (pg_dump); see docs/scaling.md")
+		}
+		if _, err := os.Stat(filepath.Join(*data, "xentree.db")); err != nil {
+			return fmt.Errorf("backup: no Xentree database in %s (is --data right?)", *data)
 		}
 		// Beside a running server: without the index, which that server holds.
 		eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Database: *database, Logger: newLogger(stderr), DisableIndex: true})

@@ -101,6 +101,17 @@ func TestBackupRestore(t *testing.T) {
 	if _, err := runCmd(t, "backup", "--out", backup, "--data", src); err == nil {
 		t.Fatal("a backup overwrote an existing file")
 	}
+	if fi, err := os.Stat(backup); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("backup file mode %v (%v), want 0600: it holds every user's data", fi.Mode(), err)
+	}
+	// A folder with no database (a mistyped --data) is refused, not backed up empty.
+	nothing := filepath.Join(t.TempDir(), "nothing-here")
+	if out, err := runCmd(t, "backup", "--out", filepath.Join(t.TempDir(), "b"), "--data", nothing); err == nil || strings.Contains(out, "backup written") {
+		t.Errorf("backup of a folder without a database: %q %v", out, err)
+	}
+	if _, err := os.Stat(nothing); !os.IsNotExist(err) {
+		t.Errorf("backup created the folder it was pointed at: %v", err)
+	}
 	for _, k := range []string{"signing.key", "encryption.key"} {
 		b, err := os.ReadFile(filepath.Join(src, k))
 		if err != nil {

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"net/url"
 	"os"
 
@@ -11,12 +12,21 @@ import (
 
 // Backup writes a consistent copy of the database to path (which must not
 // exist) with VACUUM INTO: it reads one snapshot, so writers carry on, and
-// the copy is compact and needs no WAL.
+// the copy is compact and needs no WAL. The file is created first, empty,
+// readable by its owner only (it holds password hashes and every user's
+// data), and removed again if the copy fails, so a half-written backup is
+// never left to be restored.
 func (db *Driver) Backup(ctx context.Context, path string) error {
-	if _, err := os.Stat(path); err == nil {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
 		return xerr.Newf(xerr.Conflict, "backup: %s already exists", path)
 	}
+	if err != nil {
+		return xerr.Internalf(err, "backup: create %s", path)
+	}
+	f.Close()
 	if _, err := db.ckpt.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
+		os.Remove(path)
 		return xerr.Internalf(err, "backup: vacuum into %s", path)
 	}
 	return nil
