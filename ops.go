@@ -68,7 +68,21 @@ func Restore(ctx context.Context, cfg Config, backup string, progress func(done,
 	if err := copyFile(backup, tmp); err != nil {
 		return err
 	}
-	for _, stale := range []string{dst + "-wal", dst + "-shm", filepath.Join(cfg.Dir, indexDir)} {
+	// The copy is checked and migrated before it replaces anything: a
+	// damaged backup, or one whose migration fails, leaves the folder as
+	// it was.
+	if err := prepareRestore(ctx, tmp); err != nil {
+		removeDB(tmp)
+		return err
+	}
+	// The database it replaces is kept beside it, with its WAL (the
+	// commits not yet in the file), until the next restore.
+	for _, suffix := range []string{"", "-wal"} {
+		if err := os.Rename(dst+suffix, dst+".pre-restore"+suffix); err != nil && !os.IsNotExist(err) {
+			return xerr.Internalf(err, "restore: keep the replaced database")
+		}
+	}
+	for _, stale := range []string{dst + "-shm", filepath.Join(cfg.Dir, indexDir)} {
 		if err := os.RemoveAll(stale); err != nil {
 			return xerr.Internalf(err, "remove %s", stale)
 		}
@@ -86,6 +100,26 @@ func Restore(ctx context.Context, cfg Config, backup string, progress func(done,
 		return err
 	}
 	return eng.Close()
+}
+
+// prepareRestore checks the copy of a backup at path and migrates it to
+// this binary's schema.
+func prepareRestore(ctx context.Context, path string) error {
+	if err := sqlite.CheckFile(ctx, path); err != nil {
+		return err
+	}
+	db, err := sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		return err
+	}
+	return db.Close()
+}
+
+// removeDB removes a database file and the files SQLite keeps beside it.
+func removeDB(path string) {
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(path + suffix)
+	}
 }
 
 func copyFile(src, dst string) error {

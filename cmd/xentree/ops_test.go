@@ -127,6 +127,25 @@ func TestBackupRestore(t *testing.T) {
 	if after := answers(t, dst, "ada@example.com"); after != before {
 		t.Fatalf("restored answers differ:\n%s\n%s", before, after)
 	}
+	// A damaged backup (its last page overwritten, which the old restore
+	// took in and reported as restored) is refused before it replaces anything.
+	whole, err := os.ReadFile(backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(whole) - 4096; i < len(whole); i++ {
+		whole[i] = 0xff
+	}
+	cut := filepath.Join(t.TempDir(), "damaged.backup")
+	if err := os.WriteFile(cut, whole, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runCmd(t, "restore", cut, "--data", dst); err == nil {
+		t.Fatalf("restore of a damaged backup: %q", out)
+	}
+	if after := answers(t, dst, "ada@example.com"); after != before {
+		t.Fatalf("a refused restore changed the folder:\n%s\n%s", before, after)
+	}
 	// reindex draws a bar on stderr that ends full, at the store's count.
 	var out, bar bytes.Buffer
 	if err := run(ctx, []string{"reindex", "--data", dst}, &out, &bar); err != nil || !strings.Contains(out.String(), "rebuilt") {

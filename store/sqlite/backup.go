@@ -32,6 +32,24 @@ func (db *Driver) Backup(ctx context.Context, path string) error {
 	return nil
 }
 
+// CheckFile runs SQLite's quick_check over a database file, read-only: a
+// truncated or damaged file fails it before it replaces anything.
+func CheckFile(ctx context.Context, path string) error {
+	r, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?mode=ro")
+	if err != nil {
+		return xerr.Internalf(err, "open %s", path)
+	}
+	defer r.Close()
+	var res string
+	if err := r.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&res); err != nil || res != "ok" {
+		if err == nil {
+			err = errors.New(res)
+		}
+		return xerr.Newf(xerr.Invalid, "%s is damaged: %v", path, err)
+	}
+	return nil
+}
+
 // SchemaVersionOf reads the schema version of a database file without
 // migrating it, so a backup can be checked before it is restored.
 func SchemaVersionOf(ctx context.Context, path string) (int, error) {
