@@ -196,13 +196,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var liveCfg xentree.LiveConfig
-	if v := os.Getenv("XENTREE_LIVE_SILENCE_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < time.Second {
-			return fmt.Errorf("XENTREE_LIVE_SILENCE_TIMEOUT=%q: want a duration of at least 1s, e.g. 90s", v)
-		}
-		liveCfg.SilenceTimeout = d
+	liveCfg, err := liveFromEnv()
+	if err != nil {
+		return err
 	}
 	eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Database: *database, Logger: log, AI: aiCfg, Google: googleFromEnv(), Live: liveCfg,
 		LoginRateLimit: off, RegisterRateLimit: off, RefreshRateLimit: off, ChatRateLimit: off})
@@ -393,7 +389,11 @@ func userCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	// Without the index: a running server holds it, and accounts are not indexed.
-	eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Database: *database, Logger: newLogger(stderr), DisableIndex: true})
+	cfg, err := operatorConfig(*data, *database, stderr, false)
+	if err != nil {
+		return err
+	}
+	eng, err := xentree.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -470,4 +470,27 @@ func (r *requests) idle() <-chan struct{} {
 		r.zero = make(chan struct{})
 	}
 	return r.zero
+}
+
+// liveFromEnv is the Live configuration the environment sets: the silence
+// timeout. Every command reads it, not serve alone: an engine that any
+// command opens runs the Live reaper, which must end sessions by the same
+// rule as the server beside it.
+func liveFromEnv() (xentree.LiveConfig, error) {
+	var c xentree.LiveConfig
+	if v := os.Getenv("XENTREE_LIVE_SILENCE_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return c, fmt.Errorf("XENTREE_LIVE_SILENCE_TIMEOUT=%q: want a duration of at least 1s, e.g. 90s", v)
+		}
+		c.SilenceTimeout = d
+	}
+	return c, nil
+}
+
+// operatorConfig is the engine configuration of a command beside (or
+// instead of) a server: its store, and the environment's Live rule.
+func operatorConfig(data, database string, stderr io.Writer, index bool) (xentree.Config, error) {
+	live, err := liveFromEnv()
+	return xentree.Config{Dir: data, Database: database, Logger: newLogger(stderr), DisableIndex: !index, Live: live}, err
 }

@@ -47,7 +47,11 @@ func opsCmd(ctx context.Context, name string, args []string, stdout, stderr io.W
 			return fmt.Errorf("backup: no Xentree database in %s (is --data right?)", *data)
 		}
 		// Beside a running server: without the index, which that server holds.
-		eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Database: *database, Logger: newLogger(stderr), DisableIndex: true})
+		cfg, err := operatorConfig(*data, *database, stderr, false)
+		if err != nil {
+			return err
+		}
+		eng, err := xentree.Open(ctx, cfg)
 		if err != nil {
 			return err
 		}
@@ -61,7 +65,11 @@ func opsCmd(ctx context.Context, name string, args []string, stdout, stderr io.W
 		if len(pos) != 1 {
 			return errors.New("usage: xentree restore FILE [--data DIR] (with the server stopped)")
 		}
-		err := xentree.Restore(ctx, xentree.Config{Dir: *data, Database: *database, Logger: newLogger(stderr)}, pos[0], bar.update)
+		cfg, err := operatorConfig(*data, *database, stderr, true)
+		if err != nil {
+			return err
+		}
+		err = xentree.Restore(ctx, cfg, pos[0], bar.update)
 		bar.finish()
 		if err != nil {
 			return err
@@ -74,7 +82,11 @@ func opsCmd(ctx context.Context, name string, args []string, stdout, stderr io.W
 		if len(pos) > 0 {
 			return errors.New("usage: xentree reindex [--data DIR] (with the server stopped; a running server reindexes with POST /api/core/search/reindex)")
 		}
-		eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Database: *database, Logger: newLogger(stderr)})
+		cfg, err := operatorConfig(*data, *database, stderr, true)
+		if err != nil {
+			return err
+		}
+		eng, err := xentree.Open(ctx, cfg)
 		if err != nil {
 			return err
 		}
@@ -92,7 +104,11 @@ func opsCmd(ctx context.Context, name string, args []string, stdout, stderr io.W
 		return errors.New("usage: xentree migrate status|up [--data DIR]")
 	}
 	if pos[0] == "up" {
-		eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Database: *database, Logger: newLogger(stderr), DisableIndex: true})
+		cfg, err := operatorConfig(*data, *database, stderr, false)
+		if err != nil {
+			return err
+		}
+		eng, err := xentree.Open(ctx, cfg)
 		if err != nil {
 			return err
 		}
@@ -126,7 +142,11 @@ func userDataCmd(ctx context.Context, name, data, database, who, out string, yes
 	if name == "delete" && !yes {
 		return fmt.Errorf("delete removes %s and everything the account owns, for good: add --yes (and take a backup first)", who)
 	}
-	eng, err := xentree.Open(ctx, xentree.Config{Dir: data, Database: database, Logger: newLogger(stderr), DisableIndex: true})
+	cfg, err := operatorConfig(data, database, stderr, false)
+	if err != nil {
+		return err
+	}
+	eng, err := xentree.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}
