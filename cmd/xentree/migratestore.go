@@ -76,6 +76,13 @@ func migrateStoreCmd(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
+	// Without the deployment's keys its access tokens and sealed secrets
+	// (Google tokens, organization signing keys) would be copied unreadable,
+	// and the target, no longer empty, would refuse a second try.
+	if len(missing) > 0 {
+		return fmt.Errorf("%s has no %s: copy the key files the SQLite deployment used into it first (they are what its tokens and sealed secrets need)",
+			*from, strings.Join(missing, " or "))
+	}
 
 	where := redactURL(*to)
 	fmt.Fprintf(stderr, "copying %s into %s\n", filepath.Join(*from, sqliteFile), where)
@@ -109,11 +116,8 @@ func migrateStoreCmd(ctx context.Context, args []string, stdout, stderr io.Write
 		fmt.Fprintf(stdout, "not copied: %s (%s)\n", table, rep.Skipped[table])
 	}
 	switch {
-	case rep.KeysTable && len(missing) == 0:
-		fmt.Fprintln(stdout, "keys: signing.key and encryption.key are stored in the database (instance_keys); the server needs no key files")
 	case rep.KeysTable:
-		fmt.Fprintf(stdout, "note: %s had no %s: pass the keys the SQLite deployment used (Config.SigningKey, Config.EncryptionKey) or its access tokens and sealed secrets will not be accepted\n",
-			*from, strings.Join(missing, " or "))
+		fmt.Fprintln(stdout, "keys: signing.key and encryption.key are stored in the database (instance_keys); the server needs no key files")
 	default:
 		fmt.Fprintf(stdout, "note: this database keeps no keys yet: copy %s and %s from %s into the --data folder of every server on this database, "+
 			"or access tokens stop working and sealed integration secrets cannot be read\n", signingKeyFile, encryptionKeyFile, *from)

@@ -358,6 +358,22 @@ func TestMigrateStoreRefuses(t *testing.T) {
 	if err := eng.Close(); err != nil {
 		t.Fatal(err)
 	}
+	// A folder without its key files: its sealed secrets would be copied unreadable.
+	keyFile := filepath.Join(dir, "encryption.key")
+	key, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(keyFile); err != nil {
+		t.Fatal(err)
+	}
+	_, err = runCmd(t, "migrate-store", "--from", dir, "--to", "postgres://x:y@127.0.0.1:1/db")
+	if err == nil || !strings.Contains(err.Error(), "has no encryption.key") {
+		t.Errorf("a folder without its keys: %v", err)
+	}
+	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	_, err = runCmd(t, "migrate-store", "--from", dir, "--to", "mysql://nope")
 	if err == nil || !strings.Contains(err.Error(), "database URL") {
 		t.Errorf("bad URL: %v", err)
