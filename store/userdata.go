@@ -120,15 +120,20 @@ func (tx *Tx) UserOrgs(ctx context.Context, userID string) ([]UserOrgRole, error
 // their name is cleared from revocation records. Index entries are the
 // caller's to queue (UserSearchableIDs), before this runs.
 func (tx *Tx) UserDelete(ctx context.Context, userID string) error {
-	qs := []string{
-		`DELETE FROM documents WHERE user_id = ? AND org_id IS NULL`,
-		`UPDATE integration_revocations SET revoked_by = '' WHERE revoked_by = ?`,
+	type stmt struct {
+		q    string
+		args []any
+	}
+	qs := []stmt{
+		{`DELETE FROM documents WHERE user_id = ? AND org_id IS NULL`, []any{userID}},
+		{`UPDATE integration_revocations SET revoked_by = '' WHERE revoked_by = ?`, []any{userID}},
 	}
 	if tx.pg {
-		qs = append(qs, `DELETE FROM rate_events WHERE key = ?`) // limits keyed by user id (chat)
+		// Limits keyed by the user: chat by the id, login by "user:" and the id.
+		qs = append(qs, stmt{`DELETE FROM rate_events WHERE key IN (?, ?)`, []any{userID, "user:" + userID}})
 	}
-	for _, q := range qs {
-		if _, err := tx.exec(ctx, q, userID); err != nil {
+	for _, s := range qs {
+		if _, err := tx.exec(ctx, s.q, s.args...); err != nil {
 			return mapErr(err)
 		}
 	}
