@@ -1,6 +1,7 @@
 package xentree_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"sync"
@@ -325,6 +326,16 @@ func TestChatStreamStoppedByCaller(t *testing.T) {
 	r, err := eng.ChatStream(ctx, u, conversation.ChatRequest{Message: "Tell me about the water cycle", ConversationID: c.ID}, fn)
 	if !errors.Is(err, stop) || xentree.ErrorCode(err) == "provider_unavailable" || !r.Incomplete || r.MessageID == "" {
 		t.Errorf("stopped in a conversation: %+v %v", r, err)
+	}
+	// A caller whose context ends mid-answer (a client gone) is not a
+	// provider failure either.
+	cctx, cancel := context.WithCancel(ctx)
+	_, err = eng.ChatStream(cctx, u, conversation.ChatRequest{Message: "Tell me about the water cycle"}, func(string) error {
+		cancel()
+		return nil
+	})
+	if err == nil || xentree.KindOf(err) != xentree.KindUnavailable || xentree.ErrorCode(err) == "provider_unavailable" {
+		t.Errorf("a cancelled caller: %v (%s), want unavailable, not the provider's", err, xentree.ErrorCode(err))
 	}
 }
 

@@ -65,6 +65,7 @@ func Restore(ctx context.Context, cfg Config, backup string, progress func(done,
 	}
 	dst := filepath.Join(cfg.Dir, dbFile)
 	tmp := dst + ".restore"
+	removeDB(tmp) // an interrupted restore's, WAL included: never replayed onto this one
 	if err := copyFile(backup, tmp); err != nil {
 		return err
 	}
@@ -75,19 +76,27 @@ func Restore(ctx context.Context, cfg Config, backup string, progress func(done,
 		removeDB(tmp)
 		return err
 	}
-	// The database it replaces is kept beside it, with its WAL (the
-	// commits not yet in the file), until the next restore.
-	for _, suffix := range []string{"", "-wal"} {
-		if err := os.Rename(dst+suffix, dst+".pre-restore"+suffix); err != nil && !os.IsNotExist(err) {
-			return xerr.Internalf(err, "restore: keep the replaced database")
+	// The database it replaces is kept beside it as one file (its WAL
+	// checkpointed in) until the next restore: `xentree restore` of that
+	// file goes back.
+	kept := dst + ".pre-restore"
+	if _, err := os.Stat(dst); err == nil {
+		if err := sqlite.Checkpoint(ctx, dst); err != nil {
+			removeDB(tmp)
+			return err
 		}
 	}
-	for _, stale := range []string{dst + "-shm", filepath.Join(cfg.Dir, indexDir)} {
+	removeDB(kept)
+	for _, stale := range []string{dst + "-wal", dst + "-shm", filepath.Join(cfg.Dir, indexDir)} {
 		if err := os.RemoveAll(stale); err != nil {
 			return xerr.Internalf(err, "remove %s", stale)
 		}
 	}
+	if err := os.Rename(dst, kept); err != nil && !os.IsNotExist(err) {
+		return xerr.Internalf(err, "restore: keep the replaced database")
+	}
 	if err := os.Rename(tmp, dst); err != nil {
+		os.Rename(kept, dst) // never leave the folder without a database
 		return xerr.Internalf(err, "restore: replace the database")
 	}
 	cfg.DisableIndex = false

@@ -80,7 +80,7 @@ func migrateStoreCmd(ctx context.Context, args []string, stdout, stderr io.Write
 	// (Google tokens, organization signing keys) would be copied unreadable,
 	// and the target, no longer empty, would refuse a second try.
 	if len(missing) > 0 {
-		return fmt.Errorf("%s has no %s: copy the key files the SQLite deployment used into it first (they are what its tokens and sealed secrets need)",
+		return fmt.Errorf("%s has no %s: copy the key files the SQLite deployment used into it first, or write the keys it was given in Config (SigningKey, EncryptionKey) there as those files (they are what its tokens and sealed secrets need)",
 			*from, strings.Join(missing, " or "))
 	}
 

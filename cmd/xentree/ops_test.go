@@ -146,6 +146,21 @@ func TestBackupRestore(t *testing.T) {
 	if after := answers(t, dst, "ada@example.com"); after != before {
 		t.Fatalf("a refused restore changed the folder:\n%s\n%s", before, after)
 	}
+	// A restore keeps the database it replaced, as one file: restoring
+	// that file goes back.
+	if _, err := runCmd(t, "restore", backup, "--data", dst); err != nil {
+		t.Fatal(err)
+	}
+	kept := filepath.Join(t.TempDir(), "kept.db")
+	if err := os.Rename(filepath.Join(dst, "xentree.db.pre-restore"), kept); err != nil {
+		t.Fatalf("the replaced database was not kept: %v", err)
+	}
+	if _, err := runCmd(t, "restore", kept, "--data", dst); err != nil {
+		t.Fatalf("restoring the kept database: %v", err)
+	}
+	if after := answers(t, dst, "ada@example.com"); after != before {
+		t.Fatalf("the kept database differs:\n%s\n%s", before, after)
+	}
 	// reindex draws a bar on stderr that ends full, at the store's count.
 	var out, bar bytes.Buffer
 	if err := run(ctx, []string{"reindex", "--data", dst}, &out, &bar); err != nil || !strings.Contains(out.String(), "rebuilt") {

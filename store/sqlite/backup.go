@@ -41,11 +41,29 @@ func CheckFile(ctx context.Context, path string) error {
 	}
 	defer r.Close()
 	var res string
-	if err := r.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&res); err != nil || res != "ok" {
+	err = r.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&res)
+	if ctx.Err() != nil {
+		return xerr.Wrap(xerr.Unavailable, ctx.Err(), "check cancelled")
+	}
+	if err != nil || res != "ok" {
 		if err == nil {
 			err = errors.New(res)
 		}
 		return xerr.Newf(xerr.Invalid, "%s is damaged: %v", path, err)
+	}
+	return nil
+}
+
+// Checkpoint moves the commits in a database's WAL into its file and
+// empties the WAL, so the file alone holds the database.
+func Checkpoint(ctx context.Context, path string) error {
+	r, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath())
+	if err != nil {
+		return xerr.Internalf(err, "open %s", path)
+	}
+	defer r.Close()
+	if _, err := r.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		return xerr.Internalf(err, "checkpoint %s", path)
 	}
 	return nil
 }
