@@ -1,7 +1,8 @@
 // Package ratelimit counts events per key in a sliding window: after Max
 // events within Window, a key is refused until the oldest event leaves the
-// window. Login counts each attempt up front (Attempt), so that concurrent
-// guesses see each other, and forgets it when it succeeds (Undo);
+// window. Login counts each attempt at an account up front (Attempt), so
+// that concurrent guesses see each other, and forgets it when it succeeds
+// (Undo), and failures alone per address (Check, then Fail);
 // register, refresh and chat record every attempt (Take).
 package ratelimit
 
