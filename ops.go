@@ -104,11 +104,12 @@ func Restore(ctx context.Context, cfg Config, backup string, progress func(done,
 	if err != nil {
 		return err
 	}
-	if err := eng.RebuildIndex(ctx, progress); err != nil {
-		eng.Close()
-		return err
+	// The restored folder has no index: Open began rebuilding it.
+	err = eng.RebuildIndexOnce(ctx, progress)
+	if cerr := eng.Close(); err == nil {
+		err = cerr
 	}
-	return eng.Close()
+	return err
 }
 
 // prepareRestore checks the copy of a backup at path and migrates it to

@@ -123,9 +123,10 @@ func (e *Engine) Search(ctx context.Context, user User, req conversation.SearchR
 
 // reindexState tracks a running or finished rebuild.
 type reindexState struct {
-	mu   sync.Mutex
-	st   *conversation.ReindexStatus
-	done chan struct{} // closed when the current run ends
+	mu    sync.Mutex
+	st    *conversation.ReindexStatus
+	done  chan struct{}      // closed when the current run ends
+	watch func(n, total int) // AwaitReindex's progress, if one waits
 }
 
 // wait blocks until a running reindex ends.
@@ -195,6 +196,45 @@ func (e *Engine) Reindex(ctx context.Context, user User) error {
 	return e.startReindex()
 }
 
+// AwaitReindex waits for a rebuild of the index running in the background
+// (Open starts one for a new or stale index), reporting its progress, and
+// reports whether there was one: a command that would rebuild the index
+// itself right after Open waits for that one instead of building it twice.
+func (e *Engine) AwaitReindex(ctx context.Context, progress func(done, total int)) (bool, error) {
+	e.reindex.mu.Lock()
+	started := e.reindex.st != nil // running, or already done
+	if started {
+		e.reindex.watch = progress
+	}
+	e.reindex.mu.Unlock()
+	if !started {
+		return false, nil
+	}
+	if err := e.reindex.wait(ctx); err != nil {
+		return true, err
+	}
+	e.reindex.mu.Lock()
+	defer e.reindex.mu.Unlock()
+	e.reindex.watch = nil
+	if e.reindex.st.Error != "" {
+		return true, xerr.New(xerr.Unavailable, "the search index rebuild failed; see the log")
+	}
+	if progress != nil { // the last figures, should the run have ended before the wait
+		progress(e.reindex.st.Indexed, e.reindex.st.Total)
+	}
+	return true, nil
+}
+
+// RebuildIndexOnce rebuilds the index, or, when Open already began to
+// (a new or stale index), waits for that rebuild instead of doing it twice.
+func (e *Engine) RebuildIndexOnce(ctx context.Context, progress func(done, total int)) error {
+	ran, err := e.AwaitReindex(ctx, progress)
+	if err != nil || ran {
+		return err
+	}
+	return e.RebuildIndex(ctx, progress)
+}
+
 // startReindex starts the background rebuild; a Conflict if one runs.
 func (e *Engine) startReindex() error {
 	e.reindex.mu.Lock()
@@ -222,7 +262,11 @@ func (e *Engine) startReindex() error {
 		err := e.RebuildIndex(rctx, func(n, total int) {
 			e.reindex.mu.Lock()
 			e.reindex.st.Indexed, e.reindex.st.Total = n, total
+			watch := e.reindex.watch
 			e.reindex.mu.Unlock()
+			if watch != nil {
+				watch(n, total)
+			}
 		})
 		e.reindex.mu.Lock()
 		defer e.reindex.mu.Unlock()

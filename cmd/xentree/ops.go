@@ -91,7 +91,7 @@ func opsCmd(ctx context.Context, name string, args []string, stdout, stderr io.W
 			return err
 		}
 		defer eng.Close()
-		err = eng.RebuildIndex(ctx, bar.update)
+		err = eng.RebuildIndexOnce(ctx, bar.update)
 		bar.finish()
 		if err != nil {
 			return err
