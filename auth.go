@@ -503,11 +503,18 @@ func (e *Engine) verifyPassword(ctx context.Context, pw, hash string) (bool, err
 }
 
 func (e *Engine) acquireHash(ctx context.Context) error {
+	return acquire(ctx, e.hashSem, "request cancelled while waiting to check a password")
+}
+
+// acquire takes a slot of sem, the bound on some costly work running at
+// once, waiting at most as long as ctx; a caller gone meanwhile is
+// Unavailable with msg. Release the slot with <-sem.
+func acquire(ctx context.Context, sem chan struct{}, msg string) error {
 	select {
-	case e.hashSem <- struct{}{}:
+	case sem <- struct{}{}:
 		return nil
 	case <-ctx.Done():
-		return xerr.Wrap(xerr.Unavailable, ctx.Err(), "request cancelled while waiting to check a password")
+		return xerr.Wrap(xerr.Unavailable, ctx.Err(), msg)
 	}
 }
 

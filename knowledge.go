@@ -60,10 +60,8 @@ func (e *Engine) CreateDocument(ctx context.Context, user User, req knowledge.Cr
 	if req.OrganizationID != "" && !ids.Valid(req.OrganizationID) {
 		return knowledge.Document{}, errOrgNotFound
 	}
-	select {
-	case e.extractSem <- struct{}{}:
-	case <-ctx.Done():
-		return knowledge.Document{}, xerr.Wrap(xerr.Unavailable, ctx.Err(), "upload cancelled while waiting for its turn")
+	if err := acquire(ctx, e.extractSem, "upload cancelled while waiting for its turn"); err != nil {
+		return knowledge.Document{}, err
 	}
 	ctype, blocks, err := func() (string, []knowledge.Block, error) {
 		defer func() { <-e.extractSem }() // a panicking parser too
@@ -250,12 +248,10 @@ func (e *Engine) retrieve(ctx context.Context, user User, q, orgID string, docID
 	if e.vectors != nil {
 		qvec = e.embedQuery(ctx, q)
 	}
-	select {
-	case e.searchSem <- struct{}{}:
-		defer func() { <-e.searchSem }()
-	case <-ctx.Done():
-		return nil, xerr.Wrap(xerr.Unavailable, ctx.Err(), "search cancelled")
+	if err := acquire(ctx, e.searchSem, "search cancelled"); err != nil {
+		return nil, err
 	}
+	defer func() { <-e.searchSem }()
 	depth := limit
 	if qvec != nil {
 		depth = max(limit, hybridDepth)

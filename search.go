@@ -41,12 +41,10 @@ func (e *Engine) Search(ctx context.Context, user User, req conversation.SearchR
 		}
 	}
 	// A small semaphore keeps a burst of searches from starving writes.
-	select {
-	case e.searchSem <- struct{}{}:
-		defer func() { <-e.searchSem }()
-	case <-ctx.Done():
-		return conversation.SearchResponse{}, xerr.Wrap(xerr.Unavailable, ctx.Err(), "search cancelled")
+	if err := acquire(ctx, e.searchSem, "search cancelled"); err != nil {
+		return conversation.SearchResponse{}, err
 	}
+	defer func() { <-e.searchSem }()
 	types, err := allowedSearchTypes(user, req.Types)
 	if err != nil {
 		return conversation.SearchResponse{}, err

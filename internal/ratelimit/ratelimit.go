@@ -45,17 +45,8 @@ func (l *Limiter) Check(key string) time.Duration {
 // under the limit together; a refused attempt is not recorded, so a client
 // that keeps retrying still gets back in once its window has passed.
 func (l *Limiter) Take(key string) time.Duration {
-	if l == nil || key == "" {
-		return 0
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if wait := l.wait(l.prune(key, now), now); wait > 0 {
-		return wait
-	}
-	l.record(key, now)
-	return 0
+	wait, _ := l.Attempt(key)
+	return wait
 }
 
 // Attempt is Take for an attempt that may turn out not to count (a login

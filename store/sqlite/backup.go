@@ -35,9 +35,9 @@ func (db *Driver) Backup(ctx context.Context, path string) error {
 // CheckFile runs SQLite's quick_check over a database file, read-only: a
 // truncated or damaged file fails it before it replaces anything.
 func CheckFile(ctx context.Context, path string) error {
-	r, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?mode=ro")
+	r, err := openFile(path, "?mode=ro")
 	if err != nil {
-		return xerr.Internalf(err, "open %s", path)
+		return err
 	}
 	defer r.Close()
 	var res string
@@ -57,9 +57,9 @@ func CheckFile(ctx context.Context, path string) error {
 // Checkpoint moves the commits in a database's WAL into its file and
 // empties the WAL, so the file alone holds the database.
 func Checkpoint(ctx context.Context, path string) error {
-	r, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath())
+	r, err := openFile(path, "")
 	if err != nil {
-		return xerr.Internalf(err, "open %s", path)
+		return err
 	}
 	defer r.Close()
 	if _, err := r.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
@@ -74,9 +74,9 @@ func SchemaVersionOf(ctx context.Context, path string) (int, error) {
 	if _, err := os.Stat(path); err != nil {
 		return 0, xerr.Newf(xerr.NotFound, "%s: no such file", path)
 	}
-	r, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?mode=ro")
+	r, err := openFile(path, "?mode=ro")
 	if err != nil {
-		return 0, xerr.Internalf(err, "open %s", path)
+		return 0, err
 	}
 	defer r.Close()
 	var v int
@@ -84,4 +84,14 @@ func SchemaVersionOf(ctx context.Context, path string) (int, error) {
 		return 0, xerr.Newf(xerr.Invalid, "%s is not a Xentree database: %v", path, err)
 	}
 	return v, nil
+}
+
+// openFile opens the database file at path on its own, apart from any
+// Driver, with query (say "?mode=ro") after its URL.
+func openFile(path, query string) (*sql.DB, error) {
+	r, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+query)
+	if err != nil {
+		return nil, xerr.Internalf(err, "open %s", path)
+	}
+	return r, nil
 }
