@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/xentree/xentree/internal/dirlock"
 	"github.com/xentree/xentree/internal/xerr"
 	"github.com/xentree/xentree/store/postgres"
 	"github.com/xentree/xentree/store/sqlite"
@@ -20,6 +21,25 @@ import (
 // since sealed Google tokens and integration keys need encryption.key.
 func (e *Engine) Backup(ctx context.Context, path string) error {
 	return e.db.Backup(ctx, path)
+}
+
+// BackupDir is Backup of the SQLite data folder dir without opening an
+// Engine on it, so it runs beside a server on that folder: it reads the
+// database as it is (a newer binary does not migrate it) and writes
+// nothing into the folder. It is refused while a restore holds the folder.
+func BackupDir(ctx context.Context, dir, path string) error {
+	src := filepath.Join(dir, dbFile)
+	if _, err := os.Stat(src); err != nil {
+		return xerr.Newf(xerr.NotFound, "no Xentree database in %s", dir)
+	}
+	lock, err := dirlock.Shared(dir)
+	if errors.Is(err, dirlock.ErrBusy) {
+		return xerr.Newf(xerr.Unavailable, "the data folder %s is being restored or copied by another xentree command", dir)
+	} else if err != nil {
+		return err
+	}
+	defer lock.Release()
+	return sqlite.BackupFile(ctx, src, path)
 }
 
 // SchemaStatus reports a data folder's schema version and the newest this
@@ -47,8 +67,9 @@ func SchemaStatusOf(ctx context.Context, cfg Config) (current, latest int, err e
 
 // Restore replaces the database of cfg.Dir with a backup and rebuilds the
 // search index from it, calling progress with the documents indexed. It
-// refuses a backup written by a newer Xentree. No engine may be running on
-// cfg.Dir.
+// refuses a backup written by a newer Xentree, and refuses to start while
+// any other process (a server, a backup) has cfg.Dir open: it holds the
+// folder's lock alone until it returns (internal/dirlock).
 func Restore(ctx context.Context, cfg Config, backup string, progress func(done, total int)) error {
 	if cfg.Database != "" {
 		return xerr.New(xerr.Invalid, "restore replaces a SQLite data folder; a PostgreSQL store is restored with the server's own tools (pg_restore)")
@@ -63,6 +84,13 @@ func Restore(ctx context.Context, cfg Config, backup string, progress func(done,
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return xerr.Internalf(err, "create data folder")
 	}
+	lock, err := dirlock.Exclusive(cfg.Dir)
+	if errors.Is(err, dirlock.ErrBusy) {
+		return xerr.Newf(xerr.Conflict, "the data folder %s is in use by a running xentree: stop the server, then restore", cfg.Dir)
+	} else if err != nil {
+		return err
+	}
+	defer lock.Release()
 	dst := filepath.Join(cfg.Dir, dbFile)
 	tmp := dst + ".restore"
 	removeDB(tmp) // an interrupted restore's, WAL included: never replayed onto this one
@@ -100,7 +128,7 @@ func Restore(ctx context.Context, cfg Config, backup string, progress func(done,
 		return xerr.Internalf(err, "restore: replace the database")
 	}
 	cfg.DisableIndex = false
-	eng, err := Open(ctx, cfg) // migrates an older backup up to this binary
+	eng, err := open(ctx, cfg, lock) // migrates an older backup up to this binary
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	_ "time/tzdata" // time zones work on machines without a zoneinfo database
 
 	"github.com/xentree/xentree/ai"
+	"github.com/xentree/xentree/internal/dirlock"
 	"github.com/xentree/xentree/internal/indexer"
 	"github.com/xentree/xentree/internal/password"
 	"github.com/xentree/xentree/internal/seal"
@@ -70,6 +71,7 @@ type Engine struct {
 	stopCtx   context.Context // ended with stop, for background jobs
 	endJobs   context.CancelFunc
 	bg        sync.WaitGroup
+	dirLock   *dirlock.Lock // the data folder's shared lock; nil on PostgreSQL
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -91,13 +93,36 @@ const (
 // Open opens (creating if needed) the data folder and returns a ready Engine:
 // migrations applied, the search index caught up with SQLite, background
 // work started. Close it when done.
-func Open(ctx context.Context, cfg Config) (*Engine, error) {
+//
+// With the SQLite store, the Engine holds a shared lock on Dir until Close
+// (internal/dirlock): other processes may use the folder beside it (a
+// backup, an export), but a restore or migrate-store is refused while it
+// is open, and Open is refused while one of those runs.
+func Open(ctx context.Context, cfg Config) (*Engine, error) { return open(ctx, cfg, nil) }
+
+// open is Open; held, if not nil, is the folder's lock its caller holds
+// already (Restore's exclusive one), which the Engine then neither takes
+// nor releases.
+func open(ctx context.Context, cfg Config, held *dirlock.Lock) (_ *Engine, err error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, xerr.Internalf(err, "xentree: create data folder")
+	}
+	var lock *dirlock.Lock
+	if cfg.Database == "" && held == nil {
+		if lock, err = dirlock.Shared(cfg.Dir); errors.Is(err, dirlock.ErrBusy) {
+			return nil, xerr.Newf(xerr.Unavailable, "xentree: the data folder %s is being restored or copied by another xentree command", cfg.Dir)
+		} else if err != nil {
+			return nil, err
+		}
+		defer func() {
+			if err != nil {
+				lock.Release()
+			}
+		}()
 	}
 	curriculum, err := cfg.XEL.curriculum()
 	if err != nil {
@@ -128,6 +153,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		hashSem: make(chan struct{}, cfg.MaxConcurrentHashes),
 		dummy:   password.Hash("xentree-dummy-password", cfg.Password),
 		stop:    make(chan struct{}),
+		dirLock: lock,
 	}
 	e.stopCtx, e.endJobs = context.WithCancel(context.Background())
 	e.cacheTTL = cfg.SessionCacheTTL
@@ -271,6 +297,7 @@ func (e *Engine) close() error {
 		errs = append(errs, e.ix.Close())
 	}
 	errs = append(errs, e.db.Close())
+	errs = append(errs, e.dirLock.Release()) // after the store: nothing of it is open
 	return errors.Join(errs...)
 }
 

@@ -16,6 +16,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/xentree/xentree/internal/dirlock"
 	"github.com/xentree/xentree/store/postgres"
 	"github.com/xentree/xentree/store/sqlite"
 )
@@ -51,10 +52,11 @@ func migrateStoreCmd(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	start := time.Now()
 
-	src, err := openSQLiteSource(ctx, *from)
+	lock, src, err := openSQLiteSource(ctx, *from)
 	if err != nil {
 		return err
 	}
+	defer lock.Release()
 	defer src.Close()
 	snap, err := src.BeginTx(ctx, nil)
 	if err != nil {
@@ -127,20 +129,28 @@ func migrateStoreCmd(ctx context.Context, args []string, stdout, stderr io.Write
 	return nil
 }
 
-// openSQLiteSource opens dir's database read-only and immutable, so that
-// nothing is written in the folder, not even SQLite's -shm and -wal files.
-// That is consistent only when no WAL holds commits the file lacks, so a
-// folder whose -wal file is not empty is refused: its server still runs
-// (a copy would miss the writes made after it), or stopped without closing
-// the database. An empty one is what a read-only opener (migrate status)
-// leaves behind.
-func openSQLiteSource(ctx context.Context, dir string) (*sql.DB, error) {
+// openSQLiteSource takes dir's lock alone (internal/dirlock), so no
+// server, backup or restore runs on the folder while it is copied (a copy
+// would miss the writes a server made after it), and opens its database
+// read-only and immutable, so that nothing is written in the folder, not
+// even SQLite's -shm and -wal files. That is consistent only when no WAL
+// holds commits the file lacks, so a folder whose -wal file is not empty
+// is refused too: its server stopped without closing the database, or is
+// an older xentree that takes no lock. An empty one is what a read-only
+// opener (migrate status) leaves behind. A folder whose lock file cannot
+// be written (a read-only copy) is read without the lock.
+func openSQLiteSource(ctx context.Context, dir string) (*dirlock.Lock, *sql.DB, error) {
 	path := filepath.Join(dir, sqliteFile)
 	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s holds no %s: --from takes the data folder of a SQLite deployment", dir, sqliteFile)
+		return nil, nil, fmt.Errorf("%s holds no %s: --from takes the data folder of a SQLite deployment", dir, sqliteFile)
+	}
+	lock, err := dirlock.Exclusive(dir)
+	if errors.Is(err, dirlock.ErrBusy) {
+		return nil, nil, fmt.Errorf("%s is in use: a server still runs on it, or a backup or restore; stop it and try again", dir)
 	}
 	if st, err := os.Stat(path + "-wal"); err == nil && st.Size() > 0 {
-		return nil, fmt.Errorf("%s-wal is not empty: a server still runs on %s, or it stopped without closing the database; "+
+		lock.Release()
+		return nil, nil, fmt.Errorf("%s-wal is not empty: a server still runs on %s, or it stopped without closing the database; "+
 			"stop the server, run `xentree migrate up --data %s` (which closes the database cleanly) and try again", path, dir, dir)
 	}
 	q := url.Values{}
@@ -149,14 +159,16 @@ func openSQLiteSource(ctx context.Context, dir string) (*sql.DB, error) {
 	q.Add("_pragma", "query_only(1)")
 	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		lock.Release()
+		return nil, nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		lock.Release()
+		return nil, nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	return db, nil
+	return lock, db, nil
 }
 
 // readKeys reads the data folder's keys by their instance_keys names, and

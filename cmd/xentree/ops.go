@@ -46,17 +46,9 @@ func opsCmd(ctx context.Context, name string, args []string, stdout, stderr io.W
 		if _, err := os.Stat(filepath.Join(*data, "xentree.db")); err != nil {
 			return fmt.Errorf("backup: no Xentree database in %s (is --data right?)", *data)
 		}
-		// Beside a running server: without the index, which that server holds.
-		cfg, err := operatorConfig(*data, *database, stderr, false)
-		if err != nil {
-			return err
-		}
-		eng, err := xentree.Open(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		defer eng.Close()
-		if err := eng.Backup(ctx, *out); err != nil {
+		// Beside a running server: the file as it is, no engine opened, so
+		// a newer binary does not migrate the server's database.
+		if err := xentree.BackupDir(ctx, *data, *out); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "backup written to %s (the search index is rebuilt on restore; keep signing.key and encryption.key from %s as well)\n", *out, *data)

@@ -15,6 +15,7 @@ import (
 	"github.com/xentree/xentree"
 	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/conversation"
+	"github.com/xentree/xentree/internal/dirlock"
 	"github.com/xentree/xentree/internal/password"
 	"github.com/xentree/xentree/knowledge"
 )
@@ -394,4 +395,77 @@ func countPerColumn(t *testing.T, db *sql.DB, table, value string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestDataFolderLock: a restore is refused while a server has the folder
+// open (it used to delete the running server's WAL and index under it), a
+// server cannot open a folder a restore holds, and a backup beside a
+// running server neither waits for it nor migrates the database.
+func TestDataFolderLock(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	eng, err := xentree.Open(ctx, xentree.Config{Dir: dir, Password: password.Cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.Register(ctx, auth.RegisterRequest{Email: "ada@example.com", Password: "correct horse battery staple"}); err != nil {
+		t.Fatal(err)
+	}
+	backup := filepath.Join(t.TempDir(), "xentree.backup")
+	if _, err := runCmd(t, "backup", "--out", backup, "--data", dir); err != nil {
+		t.Fatalf("backup beside a running engine: %v", err)
+	}
+	_, err = runCmd(t, "restore", backup, "--data", dir)
+	if err == nil || !strings.Contains(err.Error(), "in use by a running xentree") {
+		t.Fatalf("restore beside a running engine: %v", err)
+	}
+	for _, f := range []string{"xentree.db-wal", "index.bleve"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("a refused restore removed %s: %v", f, err)
+		}
+	}
+	if _, err := eng.Register(ctx, auth.RegisterRequest{Email: "bob@example.com", Password: "correct horse battery staple"}); err != nil {
+		t.Fatalf("the engine after a refused restore: %v", err)
+	}
+	if err := eng.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// A restore in progress (its lock held) keeps servers off the folder.
+	lock, err := dirlock.Exclusive(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := xentree.Open(ctx, xentree.Config{Dir: dir, Password: password.Cheap}); xentree.KindOf(err) != xentree.KindUnavailable {
+		t.Fatalf("Open during a restore: %v, want unavailable", err)
+	}
+	if _, err := runCmd(t, "backup", "--out", filepath.Join(t.TempDir(), "b"), "--data", dir); err == nil {
+		t.Fatal("a backup ran while a restore held the folder")
+	}
+	lock.Release()
+	if out, err := runCmd(t, "restore", backup, "--data", dir); err != nil || !strings.Contains(out, "restored") {
+		t.Fatalf("restore once the engine is closed: %q %v", out, err)
+	}
+
+	// A backup reads the database as it is: one whose schema is behind
+	// this binary's stays behind (opening an engine used to migrate it).
+	db, err := sql.Open("sqlite", filepath.Join(dir, "xentree.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var latest int
+	if err := db.QueryRow(`SELECT MAX(version) FROM schema_migrations`).Scan(&latest); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`DELETE FROM schema_migrations WHERE version = ?`, latest); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := runCmd(t, "backup", "--out", filepath.Join(t.TempDir(), "older.backup"), "--data", dir); err != nil {
+		t.Fatal(err)
+	}
+	cur, _, err := xentree.SchemaStatus(ctx, dir)
+	if err != nil || cur != latest-1 {
+		t.Fatalf("schema after a backup: %d (%v), want %d: the backup migrated it", cur, err, latest-1)
+	}
 }

@@ -17,6 +17,25 @@ import (
 // data), and removed again if the copy fails, so a half-written backup is
 // never left to be restored.
 func (db *Driver) Backup(ctx context.Context, path string) error {
+	return vacuumInto(ctx, db.ckpt, path)
+}
+
+// BackupFile is Backup of the database file at src, read through a
+// read-only connection of its own: it neither migrates the database nor
+// needs a Driver, so a backup taken beside a running server by a newer
+// binary leaves the server's schema alone.
+func BackupFile(ctx context.Context, src, path string) error {
+	r, err := openFile(src, "?mode=ro")
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	return vacuumInto(ctx, r, path)
+}
+
+func vacuumInto(ctx context.Context, db interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, path string) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
 		return xerr.Newf(xerr.Conflict, "backup: %s already exists", path)
@@ -25,7 +44,7 @@ func (db *Driver) Backup(ctx context.Context, path string) error {
 		return xerr.Internalf(err, "backup: create %s", path)
 	}
 	f.Close()
-	if _, err := db.ckpt.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
+	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
 		os.Remove(path)
 		return xerr.Internalf(err, "backup: vacuum into %s", path)
 	}
