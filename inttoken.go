@@ -239,10 +239,29 @@ func (e *Engine) GrantIntegrationToken(ctx context.Context, user User, req integ
 	if err := req.Validate(); err != nil {
 		return integration.GrantResponse{}, err
 	}
+	if err := grantable(user, req.Scopes); err != nil {
+		return integration.GrantResponse{}, err
+	}
 	if err := e.tenantAdmin(ctx, user, req.TenantID); err != nil {
 		return integration.GrantResponse{}, err
 	}
 	return e.sign(ctx, user, req)
+}
+
+// grantable refuses a token that claims an API-key scope its granter's key
+// lacks: a partner trusts a token's scopes, so a key with integrations:write
+// alone must not vouch for more than it holds. The embed scopes
+// (profile:read, quota:read) are the granting user's own public profile and
+// quota, which integrations:write covers.
+func grantable(user User, scopes []string) error {
+	for _, s := range scopes {
+		if slices.Contains(auth.Scopes, s) {
+			if err := user.Allow(s); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (e *Engine) sign(ctx context.Context, user User, req integration.GrantRequest) (integration.GrantResponse, error) {
@@ -422,6 +441,9 @@ func (e *Engine) RotateIntegrationToken(ctx context.Context, user User, req inte
 		return integration.GrantResponse{}, err
 	}
 	if err := req.GrantRequest.Validate(); err != nil {
+		return integration.GrantResponse{}, err
+	}
+	if err := grantable(user, req.Scopes); err != nil {
 		return integration.GrantResponse{}, err
 	}
 	if err := e.tenantAdmin(ctx, user, req.TenantID); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/xentree/xentree"
+	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/integration"
 	"github.com/xentree/xentree/internal/xerr"
 	"github.com/xentree/xentree/org"
@@ -349,4 +350,58 @@ func TestIntegrationKeyRotationIsBounded(t *testing.T) {
 	if err := rotate(); err != nil {
 		t.Errorf("rotation once a retired key left the set: %v", err)
 	}
+}
+
+// An API key may grant only the API-key scopes it holds: a key with
+// integrations:write alone used to mint tokens claiming api:admin.
+func TestIntegrationGrantWithinTheKeysScopes(t *testing.T) {
+	eng := xentreetest.NewEngine(t)
+	ctx := context.Background()
+	admin, _ := xentreetest.CreateUser(t, eng, "")
+	o := newOrg(t, eng, admin, "Tenant")
+	keyUser := func(scopes ...string) xentree.User {
+		k, err := eng.CreateAPIKey(ctx, admin, orgKey(o.ID, scopes...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := eng.AuthenticateAPIKey(ctx, k.Key, "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	narrow := keyUser(auth.ScopeIntegrationsWrite)
+	wide := keyUser(auth.ScopeIntegrationsWrite, auth.ScopeConversationsRead)
+	grant := func(u xentree.User, scopes ...string) (integration.GrantResponse, error) {
+		return eng.GrantIntegrationToken(ctx, u, integration.GrantRequest{Mode: "api", Origin: "https://partner.example.com",
+			Scopes: scopes, TTLSeconds: 120, TenantID: o.ID})
+	}
+	for _, c := range []struct {
+		who    string
+		u      xentree.User
+		scopes []string
+		ok     bool
+	}{
+		{"narrow key, embed scopes", narrow, []string{"profile:read", "quota:read"}, true},
+		{"narrow key, api:admin", narrow, []string{"api:admin"}, false},
+		{"narrow key, conversations:read", narrow, []string{"profile:read", "conversations:read"}, false},
+		{"wide key, conversations:read", wide, []string{"profile:read", "conversations:read"}, true},
+		{"session, any scope", admin, []string{"api:admin", "conversations:write"}, true},
+	} {
+		_, err := grant(c.u, c.scopes...)
+		if c.ok && err != nil {
+			t.Errorf("%s: %v", c.who, err)
+		}
+		if !c.ok {
+			wantErr(t, c.who, err, xerr.Forbidden, "INSUFFICIENT_API_KEY_SCOPE")
+		}
+	}
+	// Rotating keeps to the same rule.
+	g, err := grant(narrow, "profile:read")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = eng.RotateIntegrationToken(ctx, narrow, integration.RotateRequest{IntegrationToken: g.Token,
+		GrantRequest: integration.GrantRequest{Mode: "api", Origin: "https://partner.example.com", Scopes: []string{"api:admin"}, TTLSeconds: 120, TenantID: o.ID}})
+	wantErr(t, "rotate to api:admin", err, xerr.Forbidden, "INSUFFICIENT_API_KEY_SCOPE")
 }
