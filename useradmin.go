@@ -26,8 +26,12 @@ const (
 // API key hashes and sealed integration tokens never leave the database.
 // Operator method: no User is checked.
 func (e *Engine) ExportUser(ctx context.Context, userID string, w io.Writer) error {
-	bw := bufio.NewWriter(w)
+	out := &attemptWriter{w: w}
+	bw := out.bw()
 	err := e.db.Read(ctx, func(tx *store.Tx) error {
+		if err := out.begin(); err != nil {
+			return err
+		}
 		if _, err := tx.UserByID(ctx, userID); err != nil {
 			return err
 		}
@@ -72,6 +76,44 @@ func (e *Engine) ExportUser(ctx context.Context, userID string, w io.Writer) err
 	if err := bw.Flush(); err != nil {
 		return xerr.Internalf(err, "write export")
 	}
+	return nil
+}
+
+// attemptWriter buffers a stream written inside a read function, which the
+// store may run again (PostgreSQL retries a read whose connection was
+// lost). A new attempt starts over while what the last one wrote is still
+// in the buffer; once part of it has reached w it cannot be taken back, so
+// the new attempt fails instead of writing the archive's start twice.
+type attemptWriter struct {
+	w        io.Writer
+	buf      *bufio.Writer
+	written  int64 // bytes that reached w
+	attempts int
+}
+
+func (a *attemptWriter) Write(p []byte) (int, error) {
+	n, err := a.w.Write(p)
+	a.written += int64(n)
+	return n, err
+}
+
+func (a *attemptWriter) bw() *bufio.Writer {
+	if a.buf == nil {
+		a.buf = bufio.NewWriterSize(a, 64<<10)
+	}
+	return a.buf
+}
+
+// begin starts an attempt.
+func (a *attemptWriter) begin() error {
+	a.attempts++
+	if a.attempts == 1 {
+		return nil
+	}
+	if a.written > 0 {
+		return xerr.New(xerr.Unavailable, "the database connection was lost after part of the export was written: run the export again")
+	}
+	a.buf.Reset(a)
 	return nil
 }
 

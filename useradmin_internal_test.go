@@ -284,3 +284,31 @@ func indexSearchAll(text, owner string, orgs ...string) index.SearchOptions {
 		Types: []string{conversation.TypeConversation, conversation.TypeMessage, conversation.TypeNote,
 			conversation.TypeTranscript, knowledge.TypeChunk}}
 }
+
+// A read the store runs again (a lost PostgreSQL connection) starts the
+// export over while nothing has reached the output, and fails rather than
+// writing the archive's start twice once something has.
+func TestExportAttemptWriter(t *testing.T) {
+	var out bytes.Buffer
+	a := &attemptWriter{w: &out}
+	bw := a.bw()
+	if err := a.begin(); err != nil {
+		t.Fatal(err)
+	}
+	bw.WriteString(`{"format":`)
+	if err := a.begin(); err != nil { // retried with the start still buffered
+		t.Fatal(err)
+	}
+	bw.WriteString(`{"format":"x"}`)
+	if err := bw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != `{"format":"x"}` {
+		t.Fatalf("after a retry: %q", out.String())
+	}
+	big := strings.Repeat("x", 200<<10) // more than the buffer: part of it is out
+	bw.WriteString(big)
+	if err := a.begin(); xerr.KindOf(err) != xerr.Unavailable {
+		t.Fatalf("a retry after output was written: %v, want unavailable", err)
+	}
+}
