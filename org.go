@@ -2,6 +2,7 @@ package xentree
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/internal/cursor"
@@ -57,6 +58,9 @@ func (e *Engine) CreateOrganization(ctx context.Context, user User, req org.Crea
 				return err
 			}
 			o.Slug = slug
+		}
+		if err := e.roomForMembership(ctx, tx, user.ID, "you belong"); err != nil {
+			return err
 		}
 		if err := tx.OrgInsert(ctx, &o); err != nil {
 			return notConflictAs(err, errSlugTaken)
@@ -252,6 +256,14 @@ func (e *Engine) AddMember(ctx context.Context, user User, orgID string, req org
 		if err != nil {
 			return notFoundAs(err, errUserNotFound)
 		}
+		if _, err := tx.MembershipGet(ctx, orgID, target.ID); err == nil {
+			return errAlreadyMember
+		} else if !xerr.Is(err, xerr.NotFound) {
+			return err
+		}
+		if err := e.roomForMembership(ctx, tx, target.ID, "this user belongs"); err != nil {
+			return err
+		}
 		err = tx.MembershipInsert(ctx, orgID, org.Membership{UserID: target.ID, Role: req.Role, TeamID: req.TeamID})
 		if err != nil {
 			return notConflictAs(err, errAlreadyMember)
@@ -260,6 +272,17 @@ func (e *Engine) AddMember(ctx context.Context, user User, orgID string, req org
 		return err
 	})
 	return m, err
+}
+
+// roomForMembership refuses a membership that would take userID past
+// Limits.MaxMemberships; who names the account in the message.
+func (e *Engine) roomForMembership(ctx context.Context, tx *store.Tx, userID, who string) error {
+	n, err := tx.MembershipCount(ctx, userID)
+	if err != nil || n < e.cfg.Limits.MaxMemberships {
+		return err
+	}
+	return &xerr.Error{Kind: xerr.Conflict, Code: "membership_limit",
+		Message: fmt.Sprintf("%s to %d organizations, the most an account may: leave one first", who, e.cfg.Limits.MaxMemberships)}
 }
 
 // checkTeam checks that teamID ("" for none) is a team of orgID.

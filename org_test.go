@@ -455,3 +455,31 @@ func TestDisableStopsSessionsAndKeys(t *testing.T) {
 		t.Errorf("login after re-enabling: %v", err)
 	}
 }
+
+// An account belongs to at most Limits.MaxMemberships organizations, by
+// creating them or being added: every knowledge search looks in each.
+func TestMembershipLimit(t *testing.T) {
+	eng := xentreetest.NewEngine(t, xentreetest.WithConfig(func(c *xentree.Config) { c.Limits.MaxMemberships = 2 }))
+	ctx := context.Background()
+	ada, _ := xentreetest.CreateUser(t, eng, "")
+	bob, _ := xentreetest.CreateUser(t, eng, "")
+	a1 := newOrg(t, eng, ada, "A1")
+	a2 := newOrg(t, eng, ada, "A2")
+	_, err := eng.CreateOrganization(ctx, ada, org.CreateRequest{Name: "A3"})
+	wantErr(t, "a third organization", err, xerr.Conflict, "membership_limit")
+	b1 := newOrg(t, eng, bob, "B1")
+	_, err = eng.AddMember(ctx, bob, b1.ID, org.AddMemberRequest{UserID: ada.ID, Role: org.RoleMember})
+	wantErr(t, "adding a member who is in two already", err, xerr.Conflict, "membership_limit")
+	_, err = eng.AddMember(ctx, ada, a1.ID, org.AddMemberRequest{UserID: ada.ID, Role: org.RoleMember})
+	wantErr(t, "adding an existing member at the limit", err, xerr.Conflict, "already_member")
+	addMember(t, eng, ada, a1.ID, bob, org.RoleMember) // bob: B1 and A1
+	// Leaving one makes room again.
+	if err := eng.DeleteOrganization(ctx, ada, a2.ID); err != nil {
+		t.Fatal(err)
+	}
+	addMember(t, eng, bob, b1.ID, ada, org.RoleMember)
+	orgs, err := eng.ListOrganizations(ctx, ada, xentree.Page{})
+	if err != nil || len(orgs.Items) != 2 {
+		t.Fatalf("ada's organizations: %d %v", len(orgs.Items), err)
+	}
+}

@@ -128,6 +128,13 @@ func (tx *Tx) OwnerCount(ctx context.Context, orgID string) (int, error) {
 	return n, mapErr(err)
 }
 
+// MembershipCount returns how many organizations userID belongs to.
+func (tx *Tx) MembershipCount(ctx context.Context, userID string) (int, error) {
+	var n int
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM memberships WHERE user_id = ?`, userID).Scan(&n)
+	return n, mapErr(err)
+}
+
 const memberCols = `m.user_id, u.email, COALESCE(u.username, ''), u.full_name, m.role,
 	COALESCE(m.team_id, ''), COALESCE(t.name, ''), m.joined_at`
 
