@@ -121,8 +121,17 @@ func (e *Engine) Login(ctx context.Context, req auth.LoginRequest) (auth.TokenRe
 	if err != nil || hash == "" || u.Disabled {
 		hash = e.dummy // same work as a real check, so timing reveals nothing
 	}
-	ok, verr := e.verifyPassword(ctx, req.Password, hash)
-	if verr != nil { // the server's failure (or the client went), not a wrong password
+	// The address is checked again once this check's turn to hash has
+	// come: a spray of concurrent guesses at many accounts from one address
+	// all passed the first check before any of them failed, and queued
+	// for the hash. Now at most MaxConcurrentHashes-1 run past the limit.
+	ok, verr := e.verifyPassword(ctx, req.Password, hash, func() error {
+		if wait := e.loginByIP.Check(ctx, req.ClientIP); wait > 0 {
+			return errTooManyAttempts(wait)
+		}
+		return nil
+	})
+	if verr != nil { // the server's failure, the client gone, or the address's limit reached meanwhile
 		undoAccount()
 		return auth.TokenResponse{}, verr
 	}
@@ -318,7 +327,7 @@ func (e *Engine) UpdateMe(ctx context.Context, user User, req auth.UpdateMeReque
 		if wait > 0 {
 			return auth.Profile{}, errTooManyAttempts(wait)
 		}
-		ok, err := e.verifyPassword(ctx, req.CurrentPassword, current)
+		ok, err := e.verifyPassword(ctx, req.CurrentPassword, current, nil)
 		if err != nil {
 			undo()
 			return auth.Profile{}, err
@@ -490,11 +499,19 @@ func (e *Engine) hashPassword(ctx context.Context, pw string) (string, error) {
 	return password.Hash(pw, e.cfg.Password), nil
 }
 
-func (e *Engine) verifyPassword(ctx context.Context, pw, hash string) (bool, error) {
+// verifyPassword checks pw against hash once a hashing slot is free
+// (MaxConcurrentHashes). gate, if not nil, runs when the slot is taken,
+// before the hash: its error ends the check.
+func (e *Engine) verifyPassword(ctx context.Context, pw, hash string, gate func() error) (bool, error) {
 	if err := e.acquireHash(ctx); err != nil {
 		return false, err
 	}
 	defer func() { <-e.hashSem }()
+	if gate != nil {
+		if err := gate(); err != nil {
+			return false, err
+		}
+	}
 	ok, err := password.Verify(pw, hash)
 	if err != nil {
 		return false, xerr.Internalf(err, "verify password")

@@ -290,6 +290,42 @@ func TestLoginRateLimitConcurrentGuesses(t *testing.T) {
 	}
 }
 
+// A password spray: concurrent guesses from one address at many accounts
+// (one each, so no account's own limit applies). They all passed the
+// address's check before the first failed; now it is checked again when a
+// guess's turn to hash comes, so at most MaxConcurrentHashes-1 run past it.
+func TestLoginSprayFromOneAddress(t *testing.T) {
+	eng := xentreetest.NewEngine(t, xentreetest.WithConfig(func(c *xentree.Config) {
+		c.Password = xentree.PasswordParams{}
+		c.MaxConcurrentHashes = 2
+	}))
+	var wg sync.WaitGroup
+	kinds := make([]xentree.Kind, 40)
+	for i := range kinds {
+		xentreetest.CreateUser(t, eng, fmt.Sprintf("learner%d@example.com", i))
+	}
+	for i := range kinds {
+		wg.Go(func() {
+			_, err := eng.Login(ctx, auth.LoginRequest{Username: fmt.Sprintf("learner%d@example.com", i), Password: "Winter2026!", ClientIP: "198.51.100.7"})
+			kinds[i] = xentree.KindOf(err)
+		})
+	}
+	wg.Wait()
+	checked := 0
+	for _, k := range kinds {
+		switch k {
+		case xentree.KindUnauthenticated:
+			checked++
+		case xentree.KindRateLimited:
+		default:
+			t.Fatalf("a guess: %v", k)
+		}
+	}
+	if checked < 10 || checked > 11 {
+		t.Errorf("%d of 40 concurrent guesses from one address had their password checked, want 10 or 11", checked)
+	}
+}
+
 func TestLoginRateLimitOff(t *testing.T) {
 	eng := xentreetest.NewEngine(t, xentreetest.WithConfig(func(c *xentree.Config) { c.LoginRateLimit.Off = true }))
 	xentreetest.CreateUser(t, eng, "ada@example.com")
