@@ -25,8 +25,9 @@ func (e *Engine) Backup(ctx context.Context, path string) error {
 
 // BackupDir is Backup of the SQLite data folder dir without opening an
 // Engine on it, so it runs beside a server on that folder: it reads the
-// database as it is (a newer binary does not migrate it) and writes
-// nothing into the folder. It is refused while a restore holds the folder.
+// database as it is (a newer binary does not migrate it), through a
+// read-only connection, under the folder's shared lock (internal/dirlock).
+// It is refused while a restore or migrate-store holds the folder.
 func BackupDir(ctx context.Context, dir, path string) error {
 	src := filepath.Join(dir, dbFile)
 	if _, err := os.Stat(src); err != nil {

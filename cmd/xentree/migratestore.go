@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -145,8 +146,13 @@ func openSQLiteSource(ctx context.Context, dir string) (*dirlock.Lock, *sql.DB, 
 		return nil, nil, fmt.Errorf("%s holds no %s: --from takes the data folder of a SQLite deployment", dir, sqliteFile)
 	}
 	lock, err := dirlock.Exclusive(dir)
-	if errors.Is(err, dirlock.ErrBusy) {
+	switch {
+	case errors.Is(err, dirlock.ErrBusy):
 		return nil, nil, fmt.Errorf("%s is in use: a server still runs on it, or a backup or restore; stop it and try again", dir)
+	case errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS):
+		// A read-only copy of a folder: no server writes in it.
+	case err != nil:
+		return nil, nil, err
 	}
 	if st, err := os.Stat(path + "-wal"); err == nil && st.Size() > 0 {
 		lock.Release()

@@ -402,6 +402,9 @@ func countPerColumn(t *testing.T, db *sql.DB, table, value string) int {
 // server cannot open a folder a restore holds, and a backup beside a
 // running server neither waits for it nor migrates the database.
 func TestDataFolderLock(t *testing.T) {
+	if !dirlock.Supported {
+		t.Skip("no flock on this system")
+	}
 	ctx := context.Background()
 	dir := t.TempDir()
 	eng, err := xentree.Open(ctx, xentree.Config{Dir: dir, Password: password.Cheap})

@@ -35,9 +35,12 @@ func Shared(dir string) (*Lock, error) { return take(dir, false) }
 func Exclusive(dir string) (*Lock, error) { return take(dir, true) }
 
 func take(dir string, exclusive bool) (*Lock, error) {
-	f, err := os.OpenFile(filepath.Join(dir, FileName), os.O_RDWR|os.O_CREATE, 0o600)
+	// Read-only and 0644: flock needs no write access, and a lock file
+	// first created by root (a backup from cron) must not keep the server's
+	// own user from opening it.
+	f, err := os.OpenFile(filepath.Join(dir, FileName), os.O_RDONLY|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, xerr.Internalf(err, "open the data folder's lock file")
+		return nil, xerr.Internalf(err, "open the data folder's lock file %s", filepath.Join(dir, FileName))
 	}
 	if err := flock(f, exclusive); err != nil {
 		f.Close()

@@ -6,7 +6,7 @@ import (
 )
 
 func TestLocks(t *testing.T) {
-	if !supported {
+	if !Supported {
 		t.Skip("no flock on this system")
 	}
 	dir := t.TempDir()

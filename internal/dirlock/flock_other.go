@@ -8,4 +8,5 @@ import "os"
 // must stop the server before a restore, as the docs say.
 func flock(*os.File, bool) error { return nil }
 
-const supported = false
+// Supported says whether the folder is really locked on this system.
+const Supported = false

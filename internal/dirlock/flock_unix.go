@@ -10,8 +10,8 @@ import (
 	"github.com/xentree/xentree/internal/xerr"
 )
 
-// supported: the folder is really locked here.
-const supported = true
+// Supported says whether the folder is really locked on this system.
+const Supported = true
 
 func flock(f *os.File, exclusive bool) error {
 	how := syscall.LOCK_SH

@@ -23,9 +23,10 @@ func (db *Driver) Backup(ctx context.Context, path string) error {
 // BackupFile is Backup of the database file at src, read through a
 // read-only connection of its own: it neither migrates the database nor
 // needs a Driver, so a backup taken beside a running server by a newer
-// binary leaves the server's schema alone.
+// binary leaves the server's schema alone. (SQLite may still create the
+// -wal and -shm files beside src, as any reader of a WAL database does.)
 func BackupFile(ctx context.Context, src, path string) error {
-	r, err := openFile(src, "?mode=ro")
+	r, err := openFile(src, "?mode=ro&_pragma=busy_timeout(5000)")
 	if err != nil {
 		return err
 	}
