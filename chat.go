@@ -115,7 +115,12 @@ func (e *Engine) chat(ctx context.Context, user User, req conversation.ChatReque
 	aiReq.Messages = trimHistory(aiReq.Messages, e.cfg.AI.ContextTokens)
 	aiReq.Messages = append(aiReq.Messages, ai.Message{Role: ai.RoleUser, Content: req.Message})
 	var cites []conversation.Citation
-	if req.UseKnowledge {
+	// The offline provider has nothing to answer from but what it is
+	// handed, so it always gets the knowledge base's passages when the
+	// caller may read them (the contract: its answers are grounded in the
+	// user's own knowledge base); finding none is no refusal then.
+	offlineGrounding := !req.UseKnowledge && p.ID() == local.ID && user.Allow(auth.ScopeRAGRead) == nil
+	if req.UseKnowledge || offlineGrounding {
 		if aiReq.Passages, cites, err = e.groundChat(ctx, user, req.Message); err != nil {
 			return conversation.ChatResponse{}, err
 		}

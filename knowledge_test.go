@@ -295,3 +295,33 @@ func TestKnowledgeLargeDocument(t *testing.T) {
 		t.Fatalf("outbox holds %d operations (%v)", pending, err)
 	}
 }
+
+// With no AI provider configured, chat answers from the caller's knowledge
+// base without being asked to (the contract: the offline provider's answers
+// are grounded in the user's own knowledge base), and cites it; a question
+// it has nothing for is answered as before, not refused.
+func TestOfflineChatIsGrounded(t *testing.T) {
+	eng := xentreetest.NewEngine(t)
+	ctx := context.Background()
+	ada, _ := xentreetest.CreateUser(t, eng, "")
+	bob, _ := xentreetest.CreateUser(t, eng, "")
+	d, err := eng.CreateDocument(ctx, ada, knowledge.CreateRequest{Title: "Glaciers",
+		Content: "A valley glacier flows downhill at a few metres per day. Its ice deforms under its own weight."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.WaitIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := eng.Chat(ctx, ada, conversation.ChatRequest{Message: "How fast does a valley glacier flow?"})
+	if err != nil || !strings.Contains(resp.Content, "a few metres per day") || len(resp.Citations) == 0 || resp.Citations[0].DocumentID != d.ID {
+		t.Fatalf("offline chat: %+v %v", resp, err)
+	}
+	resp, err = eng.Chat(ctx, bob, conversation.ChatRequest{Message: "How fast does a valley glacier flow?"})
+	if err != nil || strings.Contains(resp.Content, "metres per day") || len(resp.Citations) != 0 {
+		t.Fatalf("another user's offline chat: %+v %v", resp, err)
+	}
+	if !strings.Contains(resp.Content, "No AI model is configured") {
+		t.Fatalf("nothing to answer from: %q", resp.Content)
+	}
+}
