@@ -236,6 +236,9 @@ func (e *Engine) GrantIntegrationToken(ctx context.Context, user User, req integ
 	if err := user.Allow(auth.ScopeIntegrationsWrite); err != nil {
 		return integration.GrantResponse{}, err
 	}
+	if err := e.defaultTenant(ctx, user, &req); err != nil {
+		return integration.GrantResponse{}, err
+	}
 	if err := req.Validate(); err != nil {
 		return integration.GrantResponse{}, err
 	}
@@ -246,6 +249,37 @@ func (e *Engine) GrantIntegrationToken(ctx context.Context, user User, req integ
 		return integration.GrantResponse{}, err
 	}
 	return e.sign(ctx, user, req)
+}
+
+// defaultTenant fills a grant's missing tenantId, so that the docs' own
+// example (which names none) works: an API key's organization, or the one
+// organization a signed-in user administers. Administering several (or
+// none), the request must name one.
+func (e *Engine) defaultTenant(ctx context.Context, user User, req *integration.GrantRequest) error {
+	if req.TenantID != "" {
+		return nil
+	}
+	if user.OrgID != "" {
+		req.TenantID = user.OrgID
+		return nil
+	}
+	var orgs []string
+	err := e.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		orgs, err = tx.OrgIDsAdministeredBy(ctx, user.ID, 2)
+		return err
+	})
+	switch {
+	case err != nil:
+		return err
+	case len(orgs) == 1:
+		req.TenantID = orgs[0]
+		return nil
+	case len(orgs) == 0:
+		return xerr.InvalidField("tenantId", "is required: it names the organization (tenant) the token is for, one you administer")
+	default:
+		return xerr.InvalidField("tenantId", "is required: you administer several organizations, so name the one the token is for")
+	}
 }
 
 // grantable refuses a token that claims an API-key scope its granter's key
@@ -438,6 +472,9 @@ func (e *Engine) ListIntegrationTokenRevocations(ctx context.Context, user User,
 // concurrent rotations of one token only one succeeds.
 func (e *Engine) RotateIntegrationToken(ctx context.Context, user User, req integration.RotateRequest) (integration.GrantResponse, error) {
 	if err := user.Allow(auth.ScopeIntegrationsWrite); err != nil {
+		return integration.GrantResponse{}, err
+	}
+	if err := e.defaultTenant(ctx, user, &req.GrantRequest); err != nil {
 		return integration.GrantResponse{}, err
 	}
 	if err := req.GrantRequest.Validate(); err != nil {

@@ -405,3 +405,50 @@ func TestIntegrationGrantWithinTheKeysScopes(t *testing.T) {
 		GrantRequest: integration.GrantRequest{Mode: "api", Origin: "https://partner.example.com", Scopes: []string{"api:admin"}, TTLSeconds: 120, TenantID: o.ID}})
 	wantErr(t, "rotate to api:admin", err, xerr.Forbidden, "INSUFFICIENT_API_KEY_SCOPE")
 }
+
+// The docs' own grant example names no tenantId: it defaults to the key's
+// organization, or the one organization a signed-in user administers.
+func TestIntegrationGrantDefaultTenant(t *testing.T) {
+	eng := xentreetest.NewEngine(t)
+	ctx := context.Background()
+	admin, _ := xentreetest.CreateUser(t, eng, "")
+	example := integration.GrantRequest{Mode: "api", Origin: "https://partner.example.com", Scopes: []string{"profile:read", "quota:read"}, TTLSeconds: 120}
+	_, err := eng.GrantIntegrationToken(ctx, admin, example)
+	wantErr(t, "no organization", err, xerr.Invalid, "")
+	o := newOrg(t, eng, admin, "Tenant")
+	g, err := eng.GrantIntegrationToken(ctx, admin, example)
+	if err != nil {
+		t.Fatalf("the docs' example: %v", err)
+	}
+	if v, err := eng.VerifyIntegrationToken(ctx, admin, integration.VerifyRequest{Token: g.Token, TenantID: o.ID}); err != nil || !v.Valid {
+		t.Fatalf("the token is the tenant's: %+v %v", v, err)
+	}
+	// A member of another organization, not its admin: still one to administer.
+	other, _ := xentreetest.CreateUser(t, eng, "")
+	o2 := newOrg(t, eng, other, "Other")
+	addMember(t, eng, other, o2.ID, admin, org.RoleMember)
+	if _, err := eng.GrantIntegrationToken(ctx, admin, example); err != nil {
+		t.Fatalf("administering one, member of another: %v", err)
+	}
+	k, err := eng.CreateAPIKey(ctx, admin, orgKey(o.ID, auth.ScopeIntegrationsWrite))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ku, err := eng.AuthenticateAPIKey(ctx, k.Key, "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	newOrg(t, eng, admin, "Second")
+	_, err = eng.GrantIntegrationToken(ctx, admin, example)
+	wantErr(t, "administering two", err, xerr.Invalid, "")
+	if e := xerr.As(err); e.Field != "tenantId" {
+		t.Fatalf("field %q", e.Field)
+	}
+	g, err = eng.GrantIntegrationToken(ctx, ku, example) // the key's organization
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := eng.VerifyIntegrationToken(ctx, admin, integration.VerifyRequest{Token: g.Token, TenantID: o.ID}); err != nil || !v.Valid {
+		t.Fatalf("the key's token: %+v %v", v, err)
+	}
+}

@@ -194,7 +194,9 @@ type GrantRequest struct {
 	Origin     string   `json:"origin"`
 	Scopes     []string `json:"scopes"`
 	TTLSeconds int      `json:"ttlSeconds,omitempty"`
-	TenantID   string   `json:"tenantId"`
+	// TenantID defaults to an API key's organization, or the one a
+	// signed-in user administers (Engine.GrantIntegrationToken).
+	TenantID string `json:"tenantId,omitempty"`
 }
 
 // Validate checks the request, normalises the origin and scopes and sets the
@@ -225,7 +227,7 @@ func (r *GrantRequest) Validate() error {
 	if r.TTLSeconds < MinTokenTTL || r.TTLSeconds > MaxTokenTTL {
 		return xerr.InvalidField("ttlSeconds", "must be between 30 and 3600")
 	}
-	if r.TenantID == "" {
+	if r.TenantID == "" { // the engine fills it where it can
 		return xerr.InvalidField("tenantId", "is required")
 	}
 	return nil

@@ -128,6 +128,13 @@ func (tx *Tx) OwnerCount(ctx context.Context, orgID string) (int, error) {
 	return n, mapErr(err)
 }
 
+// OrgIDsAdministeredBy returns up to limit organizations userID is an
+// owner or admin of.
+func (tx *Tx) OrgIDsAdministeredBy(ctx context.Context, userID string, limit int) ([]string, error) {
+	return queryAll(ctx, tx, `SELECT org_id FROM memberships WHERE user_id = ? AND role IN ('owner', 'admin') ORDER BY org_id LIMIT ?`,
+		[]any{userID, limit}, scanString)
+}
+
 // MembershipCount returns how many organizations userID belongs to.
 func (tx *Tx) MembershipCount(ctx context.Context, userID string) (int, error) {
 	var n int

@@ -435,7 +435,7 @@ type IntegrationGrantRequest struct {
 	Mode       string   `json:"mode"`
 	Origin     string   `json:"origin"`
 	Scopes     []string `json:"scopes"`
-	TenantId   string   `json:"tenantId"`
+	TenantId   *string  `json:"tenantId,omitempty"`
 	TtlSeconds *int     `json:"ttlSeconds,omitempty"`
 }
 
@@ -509,7 +509,7 @@ type IntegrationRotateRequest struct {
 	Mode             string   `json:"mode"`
 	Origin           string   `json:"origin"`
 	Scopes           []string `json:"scopes"`
-	TenantId         string   `json:"tenantId"`
+	TenantId         *string  `json:"tenantId,omitempty"`
 	TtlSeconds       *int     `json:"ttlSeconds,omitempty"`
 }
 
