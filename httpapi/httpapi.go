@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -95,7 +96,20 @@ func New(eng *xentree.Engine, cfg Config) http.Handler {
 		}
 		a.writeError(w, r, &xerr.Error{Kind: xerr.NotFound, Code: "route_not_found", Message: "no such route"})
 	})
-	return a.middleware(a.mux)
+	return a.middleware(a.cleanPaths(a.mux))
+}
+
+// cleanPaths answers a path with "//", "/./" or "/../" in it as no route,
+// in JSON like every answer. ServeMux would redirect it to the clean path
+// with an HTML 307, which most clients follow re-sending a POST's body.
+func (a *api) cleanPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; strings.HasPrefix(p, "/") && path.Clean(p) != strings.TrimSuffix(p, "/") && p != "/" {
+			a.writeError(w, r, &xerr.Error{Kind: xerr.NotFound, Code: "route_not_found", Message: "no such route"})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 type ctxKey int

@@ -223,6 +223,10 @@ func TestAuthScenarios(t *testing.T) {
 		// operations and conventions
 		{name: "healthz", method: "GET", url: "/healthz", wantStatus: 200, wantBody: []string{`"status":"ok"`, `"database":"ok"`, `"store":"`}},
 		{name: "unknown route", method: "GET", url: "/api/nope", wantStatus: 404, wantBody: []string{`"error":"route_not_found"`}},
+		// ServeMux answered these with an HTML 307 to the clean path, which clients follow re-sending the body.
+		{name: "double slash", method: "POST", url: "/api/core//notes", setup: loggedIn, body: `{"title":"t","content":"c"}`, wantStatus: 404, wantBody: []string{`"error":"route_not_found"`}},
+		{name: "dot segment", method: "GET", url: "/api/core/./conversations", setup: loggedIn, wantStatus: 404, wantBody: []string{`"error":"route_not_found"`}},
+		{name: "dot-dot segment", method: "GET", url: "/api/core/x/../conversations", setup: loggedIn, wantStatus: 404, wantBody: []string{`"error":"route_not_found"`}},
 		{name: "request id echoed", method: "GET", url: "/healthz", headers: map[string]string{"X-Request-ID": "abc-123"},
 			wantStatus: 200, wantHeader: map[string]string{"X-Request-ID": "abc-123", "X-Content-Type-Options": "nosniff"}},
 	}
