@@ -393,9 +393,13 @@ func (e *Engine) VerifyIntegrationToken(ctx context.Context, user User, req inte
 	if revoked {
 		return integration.VerifyResponse{Reason: "revoked"}, nil
 	}
+	nbf := c.IssuedAt.Unix() // what sign sets it to
+	if c.NotBefore != nil {
+		nbf = c.NotBefore.Unix()
+	}
 	return integration.VerifyResponse{Valid: true, Claims: &integration.Claims{Issuer: c.Issuer, Subject: c.Subject,
 		Audience: c.Audience, TenantID: c.TenantID, Mode: c.Mode, Origin: c.Origin, Scopes: c.Scopes, JTI: c.ID,
-		IssuedAt: c.IssuedAt.Unix(), ExpiresAt: c.ExpiresAt.Unix()}}, nil
+		IssuedAt: c.IssuedAt.Unix(), NotBefore: nbf, ExpiresAt: c.ExpiresAt.Unix()}}, nil
 }
 
 // RevokeIntegrationToken revokes a token, given the token or its tenant and

@@ -91,8 +91,9 @@ func TestIntegrationTokens(t *testing.T) {
 		}
 		return v
 	}
-	if v := verify(g.Token, o.ID); !v.Valid || v.Claims.JTI != g.JTI || len(v.Claims.Scopes) != 2 {
-		t.Fatalf("verify: %+v", v)
+	if v := verify(g.Token, o.ID); !v.Valid || v.Claims.JTI != g.JTI || len(v.Claims.Scopes) != 2 ||
+		v.Claims.NotBefore != clock.Now().Unix() || v.Claims.NotBefore != int64(claims["nbf"].(float64)) {
+		t.Fatalf("verify: %+v (the token's nbf %v)", v, claims["nbf"])
 	}
 	if v, err := eng.VerifyIntegrationToken(ctx, admin, integration.VerifyRequest{Token: g.Token, TenantID: other.ID}); err != nil || v.Valid || v.Reason != "wrong_tenant" {
 		t.Fatalf("another tenant's verify: %+v %v", v, err)

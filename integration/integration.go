@@ -280,6 +280,7 @@ type Claims struct {
 	Scopes    []string `json:"scopes"`
 	JTI       string   `json:"jti"`
 	IssuedAt  int64    `json:"iat"`
+	NotBefore int64    `json:"nbf"`
 	ExpiresAt int64    `json:"exp"`
 }
 

@@ -391,6 +391,7 @@ type IntegrationClaims struct {
 	Iss      string   `json:"iss"`
 	Jti      string   `json:"jti"`
 	Mode     string   `json:"mode"`
+	Nbf      int      `json:"nbf"`
 	Origin   string   `json:"origin"`
 	Scopes   []string `json:"scopes"`
 	Sub      string   `json:"sub"`
