@@ -45,6 +45,16 @@ func mediaType(r *http.Request) string {
 
 var errWantJSON = &xerr.Error{Kind: xerr.Unsupported, Message: "Content-Type must be application/json"}
 
+// wantJSONOr is decodeJSON's error on a route that also takes other media
+// types: a 415 names all of them, so a client is not steered away from the
+// form or upload the route accepts.
+func wantJSONOr(err error, other string) error {
+	if err == errWantJSON {
+		return &xerr.Error{Kind: xerr.Unsupported, Message: "Content-Type must be application/json or " + other}
+	}
+	return err
+}
+
 // decodeJSON decodes a JSON object body into dst strictly: the media type
 // must be JSON, every field known and of the right type, every string valid
 // Unicode without NUL, and nothing may follow the object. Errors name the

@@ -38,7 +38,7 @@ func (a *api) login(w http.ResponseWriter, r *http.Request, _ xentree.User) erro
 		}
 		req.Username, req.Password = form.Get("username"), form.Get("password")
 	} else if err := decodeJSON(r, &req, false); err != nil {
-		return err
+		return wantJSONOr(err, "application/x-www-form-urlencoded")
 	}
 	req.ClientIP = a.clientIP(r)
 	tok, err := a.eng.Login(r.Context(), req)

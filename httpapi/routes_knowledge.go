@@ -56,7 +56,7 @@ func (a *api) createDocument(w http.ResponseWriter, r *http.Request, u xentree.U
 			return err
 		}
 	} else if err := decodeJSON(r, &req, false); err != nil {
-		return err
+		return wantJSONOr(err, "multipart/form-data")
 	}
 	d, err := a.eng.CreateDocument(r.Context(), u, req)
 	if err != nil {

@@ -149,7 +149,7 @@ func TestAuthScenarios(t *testing.T) {
 		{name: "register oversize body", method: "POST", url: "/api/auth/register", body: `{"email":"a@example.com","password":"` + strings.Repeat("x", 1<<20) + `"}`,
 			wantStatus: 413, wantBody: []string{`"error":"payload_too_large"`}},
 		{name: "register wrong content type", method: "POST", url: "/api/auth/register", body: `{"email":"a@example.com","password":"12345678"}`,
-			headers: map[string]string{"Content-Type": "text/plain"}, wantStatus: 415, wantBody: []string{`"error":"unsupported_media_type"`}},
+			headers: map[string]string{"Content-Type": "text/plain"}, wantStatus: 415, wantBody: []string{`"error":"unsupported_media_type"`, `must be application/json"`}},
 		{name: "register duplicate email", method: "POST", url: "/api/auth/register", body: `{"email":"ADA@example.com","password":"12345678"}`,
 			setup:      func(t *testing.T, env *testEnv) map[string]string { loggedIn(t, env); return nil },
 			wantStatus: 409, wantBody: []string{`"error":"email_taken"`, `"field":"email"`}},
@@ -183,7 +183,8 @@ func TestAuthScenarios(t *testing.T) {
 		{name: "login missing username", method: "POST", url: "/api/auth/login", body: `{"password":"x"}`,
 			wantStatus: 400, wantBody: []string{`"field":"username"`}},
 		{name: "login wrong content type", method: "POST", url: "/api/auth/login", body: "username=a&password=b",
-			headers: map[string]string{"Content-Type": "text/plain"}, wantStatus: 415},
+			headers: map[string]string{"Content-Type": "text/plain"}, wantStatus: 415,
+			wantBody: []string{`must be application/json or application/x-www-form-urlencoded`}},
 
 		// refresh
 		{name: "refresh missing token", method: "POST", url: "/api/auth/refresh", body: `{}`,
