@@ -1,8 +1,13 @@
 package httpapi
 
 import (
+	"cmp"
+	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xentree/xentree/internal/xerr"
@@ -48,7 +53,7 @@ func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 
 // errorBody builds the envelope. Only internal errors are logged with their
 // cause; their message to the client is generic.
-func (a *api) errorBody(r *http.Request, err error) (int, map[string]any) {
+func (a *api) errorBody(r *http.Request, err error) (int, map[string]errorDetail) {
 	e := xerr.As(err)
 	if e == nil {
 		e = &xerr.Error{Kind: xerr.KindOf(err), Err: err}
@@ -57,11 +62,7 @@ func (a *api) errorBody(r *http.Request, err error) (int, map[string]any) {
 		}
 	}
 	status := StatusOf(e)
-	detail := make(map[string]any, 3+len(e.Details))
-	for k, v := range e.Details {
-		detail[k] = v
-	}
-	detail["error"] = e.PublicCode()
+	detail := errorDetail{{"error", e.PublicCode()}}
 	msg := e.Message
 	if e.Kind == xerr.Internal {
 		msg = "internal error"
@@ -71,9 +72,56 @@ func (a *api) errorBody(r *http.Request, err error) (int, map[string]any) {
 	if msg == "" {
 		msg = http.StatusText(status)
 	}
-	detail["message"] = msg
+	detail = append(detail, keyValue{"message", msg})
 	if e.Field != "" {
-		detail["field"] = e.Field
+		detail = append(detail, keyValue{"field", e.Field})
 	}
-	return status, map[string]any{"detail": detail}
+	extra := slices.SortedFunc(maps.Keys(e.Details), func(a, b string) int {
+		return cmp.Or(cmp.Compare(detailRank(a), detailRank(b)), strings.Compare(a, b))
+	})
+	for _, k := range extra {
+		if k != "error" && k != "message" && k != "field" {
+			detail = append(detail, keyValue{k, e.Details[k]})
+		}
+	}
+	return status, map[string]errorDetail{"detail": detail}
+}
+
+// errorDetail is the envelope's object, its keys in a fixed order: error,
+// message, field, then the details, the documented ones in the contract's
+// order (required_scope, granted_scopes) and any others by name. JSON
+// objects have no order, but clients compare the contract's examples as
+// text.
+type errorDetail []keyValue
+
+type keyValue struct {
+	key   string
+	value any
+}
+
+// detailRank places the details the contract shows in its order.
+func detailRank(k string) int {
+	switch k {
+	case "required_scope":
+		return 0
+	case "granted_scopes":
+		return 1
+	}
+	return 2
+}
+
+func (d errorDetail) MarshalJSON() ([]byte, error) {
+	b := []byte{'{'}
+	for i, kv := range d {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		k, _ := json.Marshal(kv.key)
+		v, err := json.Marshal(kv.value)
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(append(b, k...), ':'), v...)
+	}
+	return append(b, '}'), nil
 }
