@@ -123,6 +123,9 @@ func Open(path string, lockTimeout time.Duration) (*Index, error) {
 	ix := &Index{path: path, b: b, en: en, words: newEnglishTerms(en)}
 	ix.created = created
 	ix.stale = !created && !current(b.Mapping())
+	if v, err := b.GetInternal(analysisKey); err != nil || string(v) != analysisVersion {
+		ix.stale = !created
+	}
 	return ix, nil
 }
 
@@ -160,13 +163,35 @@ func openOrCreate(path string, lockTimeout time.Duration) (bleve.Index, error) {
 	cfg := map[string]any{"bolt_timeout": lockTimeout.String()}
 	b, err := bleve.OpenUsing(path, cfg)
 	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
-		b, err = bleve.NewUsing(path, newMapping(), bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, cfg)
+		b, err = newIndex(path, cfg)
 	}
 	if err != nil {
 		return nil, xerr.Wrap(xerr.Unavailable, err, "search index unavailable")
 	}
 	return b, nil
 }
+
+// newIndex creates an index at path with this version's mapping, marked as
+// analysed by this version's analysis.
+func newIndex(path string, cfg map[string]any) (bleve.Index, error) {
+	b, err := bleve.NewUsing(path, newMapping(), bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.SetInternal(analysisKey, []byte(analysisVersion)); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// analysisVersion names the way text becomes terms (englishTerms), kept in
+// the index under analysisKey: an index whose terms were made another way
+// is Stale, since its documents no longer match the queries' terms. 2: a
+// full stop or colon between letters separates words (splitJoined).
+var analysisKey = []byte("xentree.analysis")
+
+const analysisVersion = "2"
 
 // scoringModel is BM25: its saturating term frequency and length
 // normalisation rank passages better than TF-IDF (see the knowledge
@@ -465,7 +490,7 @@ func snippet(en analysis.Analyzer, text string, want map[string]bool) string {
 		return ""
 	}
 	var marks [][2]int
-	for _, t := range en.Analyze([]byte(text)) {
+	for _, t := range en.Analyze([]byte(splitJoined(text))) {
 		if want[string(t.Term)] {
 			marks = append(marks, [2]int{t.Start, t.End})
 		}
@@ -529,7 +554,7 @@ func wordEnd(s string, i int) int {
 func (ix *Index) Rebuild(ctx context.Context, each func(yield func(Doc) error) error, progress func(n int)) error {
 	tmp := ix.path + ".rebuild"
 	_ = os.RemoveAll(tmp)
-	nb, err := bleve.NewUsing(tmp, newMapping(), bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, nil)
+	nb, err := newIndex(tmp, nil)
 	if err != nil {
 		return xerr.Internalf(err, "index: create rebuild")
 	}

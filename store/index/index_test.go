@@ -143,8 +143,9 @@ func TestDocumentFilterAndPosition(t *testing.T) {
 }
 
 // TestStaleMapping: an index built with an older mapping (TF-IDF scoring;
-// title and body in separate fields) is reported stale until Rebuild
-// replaces it.
+// title and body in separate fields), or whose terms an older analysis made
+// (no analysisVersion in it), is reported stale until Rebuild replaces it,
+// and not after it is opened again.
 func TestStaleMapping(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -158,6 +159,7 @@ func TestStaleMapping(t *testing.T) {
 			dm.AddFieldMappingsAt("stitle", text)
 			dm.AddFieldMappingsAt("sbody", text)
 		}},
+		{"terms of an older analysis", func(*mapping.IndexMappingImpl) {}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "ix")
@@ -172,15 +174,22 @@ func TestStaleMapping(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer ix.Close()
 			if !ix.Stale() {
+				ix.Close()
 				t.Fatal("an index with the old mapping is not stale")
 			}
-			if err := ix.Rebuild(context.Background(), func(func(Doc) error) error { return nil }, nil); err != nil {
+			err = ix.Rebuild(context.Background(), func(func(Doc) error) error { return nil }, nil)
+			stale := ix.Stale()
+			ix.Close()
+			if err != nil || stale {
+				t.Fatalf("after a rebuild: stale %v, %v", stale, err)
+			}
+			if ix, err = Open(path, time.Second); err != nil {
 				t.Fatal(err)
 			}
+			defer ix.Close()
 			if ix.Stale() {
-				t.Fatal("still stale after a rebuild")
+				t.Fatal("stale when opened again after a rebuild")
 			}
 		})
 	}

@@ -21,7 +21,7 @@ func (ix *Index) legacyDoc(d *Doc) map[string]any {
 	prefixed := func(text string) string {
 		var b strings.Builder
 		for _, sc := range scopes {
-			for _, t := range ix.en.Analyze([]byte(text)) {
+			for _, t := range ix.en.Analyze([]byte(splitJoined(text))) {
 				b.WriteString(sc + "|" + d.Type + "|" + string(t.Term) + " ")
 			}
 		}

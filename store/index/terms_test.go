@@ -34,7 +34,7 @@ func TestEnglishTerms(t *testing.T) {
 	check := func(text string) {
 		t.Helper()
 		var want []string
-		for _, tok := range ix.en.Analyze([]byte(text)) {
+		for _, tok := range ix.en.Analyze([]byte(splitJoined(text))) {
 			want = append(want, string(tok.Term))
 		}
 		// Twice: the second time from the cache.
@@ -68,6 +68,28 @@ func TestEnglishTerms(t *testing.T) {
 }
 
 // FuzzEnglishTerms: appendTerms gives exactly en's terms.
+// A full stop or colon between letters separates words (Unicode's rules
+// join them), so the parts are found; between digits it still joins.
+func TestJoinedWordsSplit(t *testing.T) {
+	ix := testIndex(t)
+	for text, want := range map[string][]string{
+		"Topic:mitochondria":     {"topic", "mitochondria"},
+		"south.Albatrosses nest": {"south", "albatross", "nest"},
+		"in the café.Über alles": {"café", "über", "all"},
+		"pi is 3.14, at 10:30":   {"pi", "3.14", "10", "30"},
+		"U.S.A. e.g. J.W.Smith":  {"u.s.a", "e.g", "j.w.smith"},
+		"www.xentree.io":         {"www", "xentre", "io"},
+		"Ph.D in at.home":        {"ph.d", "home"},
+	} {
+		if got := ix.words.appendTerms(nil, text); !slices.Equal(got, want) {
+			t.Errorf("%q: %q, want %q", text, got, want)
+		}
+	}
+	if s := ix.snippet("Topic:mitochondria and more", map[string]bool{"mitochondria": true}); s != "Topic:<mark>mitochondria</mark> and more" {
+		t.Errorf("snippet %q", s)
+	}
+}
+
 func FuzzEnglishTerms(f *testing.F) {
 	for _, s := range termSamples {
 		f.Add(s)
@@ -75,7 +97,7 @@ func FuzzEnglishTerms(f *testing.F) {
 	ix := testIndex(f)
 	f.Fuzz(func(t *testing.T, text string) {
 		var want []string
-		for _, tok := range ix.en.Analyze([]byte(text)) {
+		for _, tok := range ix.en.Analyze([]byte(splitJoined(text))) {
 			want = append(want, string(tok.Term))
 		}
 		if got := ix.words.appendTerms(nil, text); !slices.Equal(got, want) {
