@@ -529,6 +529,11 @@ func finish(kind string, overall int, crit map[string]Criterion, f features) Eva
 			continue
 		}
 		seen[w] = true
+		if fix, ok := overregularised[w]; ok {
+			e.Corrections = append(e.Corrections, Correction{Original: f.raw[i], Suggestion: fix.past,
+				Reason: "irregular verb: " + fix.forms})
+			continue
+		}
 		if s := suggest(w, l); s != "" {
 			e.Corrections = append(e.Corrections, Correction{Original: f.raw[i], Suggestion: s, Reason: "spelling"})
 		}

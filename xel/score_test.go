@@ -210,6 +210,29 @@ func TestScoreWritingShape(t *testing.T) {
 	}
 }
 
+// A regularised irregular verb gets its right past, not the nearest
+// spelling: "goed" was corrected to "geed" and "buyed" to "bayed".
+func TestOverregularisedVerbs(t *testing.T) {
+	e := xel.ScoreWriting("Yesterday I goed to the market and buyed some apples. We eated them, then we runned home and writed a letter.", xel.Target{})
+	want := map[string]string{"goed": "went", "buyed": "bought", "eated": "ate", "runned": "ran", "writed": "wrote"}
+	for _, c := range e.Corrections {
+		if s, ok := want[c.Original]; ok {
+			if c.Suggestion != s || !strings.HasPrefix(c.Reason, "irregular verb: ") {
+				t.Errorf("%s: %+v, want %q", c.Original, c, s)
+			}
+			delete(want, c.Original)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("missing %v in %+v", want, e.Corrections)
+	}
+	for _, c := range e.Corrections {
+		if c.Original == "goed" && !strings.Contains(c.Reason, "go, went, gone") {
+			t.Errorf("reason %q", c.Reason)
+		}
+	}
+}
+
 // TestScoreWritingDegenerate: texts unlike any essay the weights were
 // fitted on get low scores, not extrapolated ones.
 func TestScoreWritingDegenerate(t *testing.T) {
