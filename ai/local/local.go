@@ -109,8 +109,16 @@ func Answer(req ai.Request) string {
 func extractive(q map[string]bool, ps []ai.Passage) string {
 	var all []line
 	df := map[string]int{}
+	// The same sentence in two passages (a document uploaded twice, say) is
+	// one candidate, cited from the first: quoted twice it repeated itself.
+	seen := map[string]bool{}
 	for i, p := range ps {
 		for _, s := range sentences(p.Text) {
+			key := strings.ToLower(strings.Join(strings.Fields(s), " "))
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
 			c := line{text: s, cite: i + 1, order: len(all), terms: map[string]bool{}, sentence: isSentence(s)}
 			for t := range terms(s) {
 				if q[t] {
@@ -233,6 +241,9 @@ func recall(q map[string]bool, msgs []ai.Message) string {
 			continue
 		}
 		for _, s := range sentences(m.Content) {
+			if isQuestion(s) || cannedSentences[s] || startsCanned(s) {
+				continue // a question answers nothing; nor does this provider's own reply
+			}
 			score := 0
 			for t := range terms(s) {
 				if q[t] {
@@ -278,6 +289,36 @@ var phrases = map[string]map[string]string{
 		"nothing": "Non ho trovato nulla al riguardo nella tua base di conoscenza.",
 		"recall":  "Da prima in questa conversazione:",
 	},
+}
+
+// cannedSentences are the sentences of this provider's own replies, in
+// every language, which recall never quotes back.
+var cannedSentences = func() map[string]bool {
+	m := map[string]bool{}
+	for _, p := range phrases {
+		for _, key := range []string{"nomodel", "nothing"} {
+			for _, s := range sentences(p[key]) {
+				m[s] = true
+			}
+		}
+	}
+	return m
+}()
+
+// startsCanned reports whether s is a recall reply of this provider.
+func startsCanned(s string) bool {
+	for _, p := range phrases {
+		if strings.HasPrefix(s, p["recall"]) {
+			return true
+		}
+	}
+	return false
+}
+
+// isQuestion reports whether s ends with a question mark (before closing
+// quotes or brackets).
+func isQuestion(s string) bool {
+	return strings.HasSuffix(strings.TrimRight(s, `"')]}»”’ `), "?")
 }
 
 func phrase(lang, key string) string {

@@ -26,6 +26,12 @@ func TestAnswer(t *testing.T) {
 			{Role: "assistant", Content: "Good luck!"},
 			{Role: "user", Content: "When is my chemistry exam?"},
 		}}, `From earlier in this conversation: "My chemistry exam is on the ninth of June."`},
+		// It quoted the question asked before, and its own earlier reply.
+		{"never a question or its own reply", ai.Request{Messages: []ai.Message{
+			{Role: "user", Content: "And in the dark, do plants grow?"},
+			{Role: "assistant", Content: phrases["en"]["nomodel"]},
+			{Role: "user", Content: "And in the dark, do plants grow?"},
+		}}, "No AI model is configured"},
 		{"passages, cited", ai.Request{
 			Messages: []ai.Message{{Role: "user", Content: "How do plants make sugar?"}},
 			Passages: []ai.Passage{
@@ -93,6 +99,19 @@ func TestAnswerPrefersCoveringSentence(t *testing.T) {
 		},
 	}
 	if got, want := Answer(req), "Glaciers form where snow accumulates faster than it melts. [2]"; got != want {
+		t.Errorf("Answer = %q, want %q", got, want)
+	}
+}
+
+// The same text in two passages (a personal and an organization copy of
+// one document) is quoted once, cited from the first.
+func TestAnswerQuotesASentenceOnce(t *testing.T) {
+	same := "The river Amazon carries more water than any other river."
+	req := ai.Request{
+		Messages: []ai.Message{{Role: "user", Content: "Which river carries the most water?"}},
+		Passages: []ai.Passage{{Title: "Rivers", Text: same}, {Title: "Rivers (team copy)", Text: " the river amazon  carries more water than any other river."}},
+	}
+	if got, want := Answer(req), same+" [1]"; got != want {
 		t.Errorf("Answer = %q, want %q", got, want)
 	}
 }
