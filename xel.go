@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -405,6 +406,9 @@ func (e *Engine) XELDashboard(ctx context.Context, user User) (xel.Dashboard, er
 		}
 		if d.AverageScoreBySkill, err = tx.XelAverageBySkill(ctx, user.ID); err != nil {
 			return err
+		}
+		for k, v := range d.AverageScoreBySkill {
+			d.AverageScoreBySkill[k] = math.Round(v*10) / 10 // one decimal, as the admin directory's
 		}
 		d.RecentSubmissions, err = tx.XelRecent(ctx, user.ID, xel.MaxRecent)
 		return err

@@ -3,6 +3,7 @@ package xentree_test
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -137,6 +138,11 @@ func TestXELSubmissions(t *testing.T) {
 	if err != nil || dash.XPTotal == 0 || dash.Streak.Current != 1 || len(dash.RecentSubmissions) == 0 || dash.Modules.InProgress == 0 ||
 		len(dash.WeeklyActivity) != 7 || dash.AverageScoreBySkill == nil {
 		t.Fatalf("ada's dashboard: %+v %v", dash, err)
+	}
+	for skill, avg := range dash.AverageScoreBySkill {
+		if avg*10 != math.Round(avg*10) {
+			t.Errorf("average %s %v: one decimal, as the admin directory's", skill, avg)
+		}
 	}
 	// A key without xel:write cannot submit.
 	o := newOrg(t, eng, ada, "School")

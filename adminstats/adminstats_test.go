@@ -170,6 +170,12 @@ func TestSortMembers(t *testing.T) {
 			t.Errorf("%s %s: %s, want %s", tc.key, tc.order, got, tc.want)
 		}
 	}
+	// Without a full name: by username, then email, not ahead of everyone.
+	rs := append(slices.Clone(rows), MemberProgress{UserID: "u4", Username: "Bob", Email: "z@x"}, MemberProgress{UserID: "u5", Email: "carl@x"})
+	SortMembers(rs, SortName, OrderAsc)
+	if got := ids(rs); got != "u0 u1 u2 u4 u5 u3" {
+		t.Errorf("names missing: %s", got)
+	}
 }
 
 func TestPageBounds(t *testing.T) {

@@ -12,13 +12,15 @@ import (
 // SortMembers orders rows by key (one of SortKeys) in order. Ties break by
 // user_id, ascending in either order, so every row has one place and pages
 // never repeat or skip one. A missing average score or last activity sorts
-// below every present one. Names compare case-insensitively.
+// below every present one. Names compare case-insensitively; a member who
+// gave no full name sorts by username, then email (what a directory shows
+// for them), not ahead of everyone.
 func SortMembers(rows []MemberProgress, key, order string) {
 	var folded []string
 	if key == SortName {
 		folded = make([]string, len(rows))
 		for i := range rows {
-			folded[i] = strings.ToLower(rows[i].FullName)
+			folded[i] = strings.ToLower(cmp.Or(rows[i].FullName, rows[i].Username, rows[i].Email))
 		}
 	}
 	by := func(a, b int) int {
