@@ -360,19 +360,8 @@ func TestIntegrationGrantWithinTheKeysScopes(t *testing.T) {
 	ctx := context.Background()
 	admin, _ := xentreetest.CreateUser(t, eng, "")
 	o := newOrg(t, eng, admin, "Tenant")
-	keyUser := func(scopes ...string) xentree.User {
-		k, err := eng.CreateAPIKey(ctx, admin, orgKey(o.ID, scopes...))
-		if err != nil {
-			t.Fatal(err)
-		}
-		u, err := eng.AuthenticateAPIKey(ctx, k.Key, "127.0.0.1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return u
-	}
-	narrow := keyUser(auth.ScopeIntegrationsWrite)
-	wide := keyUser(auth.ScopeIntegrationsWrite, auth.ScopeConversationsRead)
+	narrow := keyUser(t, eng, admin, o.ID, auth.ScopeIntegrationsWrite)
+	wide := keyUser(t, eng, admin, o.ID, auth.ScopeIntegrationsWrite, auth.ScopeConversationsRead)
 	grant := func(u xentree.User, scopes ...string) (integration.GrantResponse, error) {
 		return eng.GrantIntegrationToken(ctx, u, integration.GrantRequest{Mode: "api", Origin: "https://partner.example.com",
 			Scopes: scopes, TTLSeconds: 120, TenantID: o.ID})
@@ -431,14 +420,7 @@ func TestIntegrationGrantDefaultTenant(t *testing.T) {
 	if _, err := eng.GrantIntegrationToken(ctx, admin, example); err != nil {
 		t.Fatalf("administering one, member of another: %v", err)
 	}
-	k, err := eng.CreateAPIKey(ctx, admin, orgKey(o.ID, auth.ScopeIntegrationsWrite))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ku, err := eng.AuthenticateAPIKey(ctx, k.Key, "127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ku := keyUser(t, eng, admin, o.ID, auth.ScopeIntegrationsWrite)
 	newOrg(t, eng, admin, "Second")
 	_, err = eng.GrantIntegrationToken(ctx, admin, example)
 	wantErr(t, "administering two", err, xerr.Invalid, "")

@@ -381,14 +381,7 @@ func TestLiveRealtimeMinting(t *testing.T) {
 func TestLiveWriteOnlyKey(t *testing.T) {
 	eng, clock, ada := liveEngine(t, 1800)
 	o := newOrg(t, eng, ada, "Studio")
-	k, err := eng.CreateAPIKey(ctx, ada, orgKey(o.ID, auth.ScopeLiveWrite))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ku, err := eng.AuthenticateAPIKey(ctx, k.Key, "127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ku := keyUser(t, eng, ada, o.ID, auth.ScopeLiveWrite)
 	s, err := eng.StartLiveSession(ctx, ku, live.StartRequest{SessionType: "voice"})
 	if err != nil {
 		t.Fatalf("start with live:write: %v", err)

@@ -11,7 +11,6 @@ import (
 	"github.com/xentree/xentree/conversation"
 	"github.com/xentree/xentree/internal/xerr"
 	"github.com/xentree/xentree/knowledge"
-	"github.com/xentree/xentree/org"
 	"github.com/xentree/xentree/xentreetest"
 )
 
@@ -249,18 +248,6 @@ func TestKeySearchNeedsTheContentsScope(t *testing.T) {
 	if err := eng.WaitIndexed(ctx); err != nil {
 		t.Fatal(err)
 	}
-	keyUser := func(scopes ...string) xentree.User {
-		t.Helper()
-		k, err := eng.CreateAPIKey(ctx, ada, org.CreateKeyRequest{Name: "k", OrganizationID: o.ID, Scopes: scopes})
-		if err != nil {
-			t.Fatal(err)
-		}
-		u, err := eng.AuthenticateAPIKey(ctx, k.Key, "127.0.0.1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return u
-	}
 	ids := func(res conversation.SearchResponse) map[string]bool {
 		got := map[string]bool{}
 		for _, h := range res.Hits {
@@ -270,13 +257,13 @@ func TestKeySearchNeedsTheContentsScope(t *testing.T) {
 	}
 
 	// The user's own session searches everything; so does a key with the scopes.
-	for _, u := range []xentree.User{ada, keyUser(auth.ScopeConversationsRead, auth.ScopeRAGRead, auth.ScopeLiveRead)} {
+	for _, u := range []xentree.User{ada, keyUser(t, eng, ada, o.ID, auth.ScopeConversationsRead, auth.ScopeRAGRead, auth.ScopeLiveRead)} {
 		if got := ids(search(t, eng, u, "zephyr")); !got[c.ID] || !got[d.ID] {
 			t.Fatalf("%q finds %v", u.APIKeyID, got)
 		}
 	}
 	// Without rag:read a key's default search leaves passages out, and asking for them is 403.
-	narrow := keyUser(auth.ScopeConversationsRead, auth.ScopeConversationsWrite)
+	narrow := keyUser(t, eng, ada, o.ID, auth.ScopeConversationsRead, auth.ScopeConversationsWrite)
 	if got := ids(search(t, eng, narrow, "zephyr")); !got[c.ID] || got[d.ID] {
 		t.Fatalf("conversations-only key finds %v", got)
 	}
@@ -293,7 +280,7 @@ func TestKeySearchNeedsTheContentsScope(t *testing.T) {
 	if resp, err := eng.Chat(ctx, narrow, conversation.ChatRequest{Message: "What is a zephyr?"}); err != nil || len(resp.Citations) != 0 {
 		t.Fatalf("chat without knowledge: %+v %v", resp, err)
 	}
-	grounded := keyUser(auth.ScopeConversationsWrite, auth.ScopeRAGRead)
+	grounded := keyUser(t, eng, ada, o.ID, auth.ScopeConversationsWrite, auth.ScopeRAGRead)
 	if resp, err := eng.Chat(ctx, grounded, conversation.ChatRequest{Message: "What is a zephyr?", UseKnowledge: true}); err != nil || len(resp.Citations) == 0 {
 		t.Fatalf("grounded chat with rag:read: %+v %v", resp, err)
 	}

@@ -240,6 +240,21 @@ func orgKey(orgID string, scopes ...string) org.CreateKeyRequest {
 	return org.CreateKeyRequest{Name: "test", OrganizationID: orgID, Scopes: scopes}
 }
 
+// keyUser creates an API key of owner's in orgID with scopes and returns
+// the user it authenticates as.
+func keyUser(t *testing.T, eng *xentree.Engine, owner xentree.User, orgID string, scopes ...string) xentree.User {
+	t.Helper()
+	k, err := eng.CreateAPIKey(context.Background(), owner, orgKey(orgID, scopes...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := eng.AuthenticateAPIKey(context.Background(), k.Key, "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
 // TestXELDaysAcrossDST: with the fake clock, submissions around both New
 // York DST changes land on the learner's local dates, as the streak sees them.
 func TestXELDaysAcrossDST(t *testing.T) {
