@@ -122,12 +122,21 @@ func (e *Engine) Login(ctx context.Context, req auth.LoginRequest) (auth.TokenRe
 		hash = e.dummy // same work as a real check, so timing reveals nothing
 	}
 	// The address is checked again once this check's turn to hash has
-	// come: a spray of concurrent guesses at many accounts from one address
-	// all passed the first check before any of them failed, and queued
-	// for the hash. Now at most MaxConcurrentHashes-1 run past the limit.
-	ok, verr := e.verifyPassword(ctx, req.Password, hash, func() error {
+	// come, and a failure is counted before the turn passes on: a spray of
+	// concurrent guesses at many accounts from one address all passed the
+	// first check before any of them failed, and queued for the hash. Now
+	// at most MaxConcurrentHashes-1 run past the limit.
+	var ok bool
+	verr := e.withHashSlot(ctx, func() error {
 		if wait := e.loginByIP.Check(ctx, req.ClientIP); wait > 0 {
 			return errTooManyAttempts(wait)
+		}
+		good, err := password.Verify(req.Password, hash)
+		if err != nil {
+			return xerr.Internalf(err, "verify password")
+		}
+		if ok = good && hash != e.dummy; !ok {
+			e.loginByIP.Fail(ctx, req.ClientIP) // the account's attempt stays counted
 		}
 		return nil
 	})
@@ -135,8 +144,7 @@ func (e *Engine) Login(ctx context.Context, req auth.LoginRequest) (auth.TokenRe
 		undoAccount()
 		return auth.TokenResponse{}, verr
 	}
-	if !ok || hash == e.dummy {
-		e.loginByIP.Fail(ctx, req.ClientIP) // the account's attempt stays counted
+	if !ok {
 		return auth.TokenResponse{}, errBadCredentials
 	}
 	e.loginByAccount.Reset(ctx, limitKey)
@@ -327,7 +335,7 @@ func (e *Engine) UpdateMe(ctx context.Context, user User, req auth.UpdateMeReque
 		if wait > 0 {
 			return auth.Profile{}, errTooManyAttempts(wait)
 		}
-		ok, err := e.verifyPassword(ctx, req.CurrentPassword, current, nil)
+		ok, err := e.verifyPassword(ctx, req.CurrentPassword, current)
 		if err != nil {
 			undo()
 			return auth.Profile{}, err
@@ -491,32 +499,33 @@ func (e *Engine) PurgeExpiredSessions(ctx context.Context) error {
 	})
 }
 
-func (e *Engine) hashPassword(ctx context.Context, pw string) (string, error) {
-	if err := e.acquireHash(ctx); err != nil {
-		return "", err
-	}
-	defer func() { <-e.hashSem }()
-	return password.Hash(pw, e.cfg.Password), nil
+func (e *Engine) hashPassword(ctx context.Context, pw string) (h string, err error) {
+	err = e.withHashSlot(ctx, func() error {
+		h = password.Hash(pw, e.cfg.Password)
+		return nil
+	})
+	return h, err
 }
 
 // verifyPassword checks pw against hash once a hashing slot is free
-// (MaxConcurrentHashes). gate, if not nil, runs when the slot is taken,
-// before the hash: its error ends the check.
-func (e *Engine) verifyPassword(ctx context.Context, pw, hash string, gate func() error) (bool, error) {
+// (MaxConcurrentHashes).
+func (e *Engine) verifyPassword(ctx context.Context, pw, hash string) (ok bool, err error) {
+	err = e.withHashSlot(ctx, func() error {
+		if ok, err = password.Verify(pw, hash); err != nil {
+			return xerr.Internalf(err, "verify password")
+		}
+		return nil
+	})
+	return ok, err
+}
+
+// withHashSlot runs fn holding one of the MaxConcurrentHashes slots.
+func (e *Engine) withHashSlot(ctx context.Context, fn func() error) error {
 	if err := e.acquireHash(ctx); err != nil {
-		return false, err
+		return err
 	}
 	defer func() { <-e.hashSem }()
-	if gate != nil {
-		if err := gate(); err != nil {
-			return false, err
-		}
-	}
-	ok, err := password.Verify(pw, hash)
-	if err != nil {
-		return false, xerr.Internalf(err, "verify password")
-	}
-	return ok, nil
+	return fn()
 }
 
 func (e *Engine) acquireHash(ctx context.Context) error {

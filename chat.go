@@ -118,11 +118,18 @@ func (e *Engine) chat(ctx context.Context, user User, req conversation.ChatReque
 	// The offline provider has nothing to answer from but what it is
 	// handed, so it always gets the knowledge base's passages when the
 	// caller may read them (the contract: its answers are grounded in the
-	// user's own knowledge base); finding none is no refusal then.
-	offlineGrounding := !req.UseKnowledge && p.ID() == local.ID && user.Allow(auth.ScopeRAGRead) == nil
-	if req.UseKnowledge || offlineGrounding {
+	// user's own knowledge base). Unasked, it is best effort: finding
+	// nothing, or a search that fails (no index, too busy), leaves the
+	// answer as it would be without.
+	switch {
+	case req.UseKnowledge:
 		if aiReq.Passages, cites, err = e.groundChat(ctx, user, req.Message); err != nil {
 			return conversation.ChatResponse{}, err
+		}
+	case p.ID() == local.ID && e.ix != nil && user.Allow(auth.ScopeRAGRead) == nil:
+		if aiReq.Passages, cites, err = e.groundChat(ctx, user, req.Message); err != nil {
+			e.log.WarnContext(ctx, "offline chat: knowledge search failed, answering without it", "err", err)
+			aiReq.Passages, cites, err = nil, nil, nil
 		}
 	}
 

@@ -478,6 +478,14 @@ func (e *Engine) RotateIntegrationToken(ctx context.Context, user User, req inte
 	if err := user.Allow(auth.ScopeIntegrationsWrite); err != nil {
 		return integration.GrantResponse{}, err
 	}
+	if req.TenantID == "" {
+		// The old token names its tenant; its signature is checked with
+		// that tenant's keys below, so an unverified read is enough here.
+		var c tokenClaims
+		if _, _, err := jwt.NewParser().ParseUnverified(req.IntegrationToken, &c); err == nil {
+			req.TenantID = c.TenantID
+		}
+	}
 	if err := e.defaultTenant(ctx, user, &req.GrantRequest); err != nil {
 		return integration.GrantResponse{}, err
 	}

@@ -434,4 +434,13 @@ func TestIntegrationGrantDefaultTenant(t *testing.T) {
 	if v, err := eng.VerifyIntegrationToken(ctx, admin, integration.VerifyRequest{Token: g.Token, TenantID: o.ID}); err != nil || !v.Valid {
 		t.Fatalf("the key's token: %+v %v", v, err)
 	}
+	// Rotating without tenantId: the old token's tenant, though the
+	// caller now administers two.
+	r, err := eng.RotateIntegrationToken(ctx, admin, integration.RotateRequest{IntegrationToken: g.Token, GrantRequest: example})
+	if err != nil {
+		t.Fatalf("rotate without tenantId: %v", err)
+	}
+	if v, err := eng.VerifyIntegrationToken(ctx, admin, integration.VerifyRequest{Token: r.Token, TenantID: o.ID}); err != nil || !v.Valid {
+		t.Fatalf("the rotated token: %+v %v", v, err)
+	}
 }

@@ -324,4 +324,10 @@ func TestOfflineChatIsGrounded(t *testing.T) {
 	if !strings.Contains(resp.Content, "No AI model is configured") {
 		t.Fatalf("nothing to answer from: %q", resp.Content)
 	}
+	// Without a search index (Config.DisableIndex) it answers as before.
+	bare := xentreetest.NewEngine(t, xentreetest.WithConfig(func(c *xentree.Config) { c.DisableIndex = true }))
+	u, _ := xentreetest.CreateUser(t, bare, "")
+	if resp, err := bare.Chat(ctx, u, conversation.ChatRequest{Message: "How fast does a glacier flow?"}); err != nil || resp.Content == "" {
+		t.Fatalf("offline chat without an index: %+v %v", resp, err)
+	}
 }

@@ -193,6 +193,11 @@ var analysisKey = []byte("xentree.analysis")
 
 const analysisVersion = "2"
 
+// AnalysisVersion names the analysis that makes this version's terms, for
+// a search index kept elsewhere (the PostgreSQL store records it beside its
+// terms and rebuilds them when it differs).
+const AnalysisVersion = analysisVersion
+
 // scoringModel is BM25: its saturating term frequency and length
 // normalisation rank passages better than TF-IDF (see the knowledge
 // evaluation test). An index built with another model is Stale.

@@ -239,7 +239,7 @@ func queryStrings(ctx context.Context, tx *store.Tx, q string) ([]string, error)
 
 // pgOnly are the PostgreSQL store's own tables: what SQLite keeps outside
 // its database file (the Bleve index, key files, rate limits in memory).
-var pgOnly = []string{"search_docs", "instance_keys", "rate_events"}
+var pgOnly = []string{"search_docs", "search_analysis", "instance_keys", "rate_events"}
 
 // Every migration's result is the same schema on both: each SQLite table
 // with the same columns, types that hold the same values, the same NOT NULL

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -39,6 +40,7 @@ type Index struct {
 	d       *Driver
 	an      *index.Analyzer
 	created bool
+	stale   atomic.Bool // read by the search status while Rebuild runs
 	now     func() time.Time
 }
 
@@ -54,19 +56,45 @@ func (d *Driver) Index(ctx context.Context, now func() time.Time) (*Index, error
 	}
 	ix := &Index{d: d, an: an, now: now}
 	var empty bool
-	if err := d.pool.QueryRow(ctx, "SELECT NOT EXISTS (SELECT 1 FROM search_docs)").Scan(&empty); err != nil {
+	var version string
+	err = d.pool.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM search_docs),
+		COALESCE((SELECT MAX(version) FROM search_analysis), '')`).Scan(&empty, &version)
+	if err != nil {
 		return nil, mapErr(err)
 	}
 	ix.created = empty
+	switch {
+	case version == index.AnalysisVersion:
+	case empty:
+		// Nothing to redo: every row from now on is this analysis's.
+		if err := ix.markAnalysis(ctx); err != nil {
+			return nil, err
+		}
+	default:
+		ix.stale.Store(true) // terms of another analysis: Open rebuilds them
+	}
 	return ix, nil
+}
+
+// markAnalysis records that search_docs' terms are this version's.
+func (ix *Index) markAnalysis(ctx context.Context) error {
+	err := pgx.BeginFunc(ctx, ix.d.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "DELETE FROM search_analysis"); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "INSERT INTO search_analysis (version) VALUES ($1)", index.AnalysisVersion)
+		return err
+	})
+	return mapErr(err)
 }
 
 // Created reports whether the index was empty when opened: beside content,
 // that calls for a rebuild (a database copied in from SQLite, say).
 func (ix *Index) Created() bool { return ix.created }
 
-// Stale is always false: the table's layout is the schema's, migrated with it.
-func (ix *Index) Stale() bool { return false }
+// Stale reports whether the table's terms were made by another analysis
+// (search_analysis) when the index was opened; Rebuild makes them current.
+func (ix *Index) Stale() bool { return ix.stale.Load() }
 
 // Close does nothing: the driver owns the connections.
 func (ix *Index) Close() error { return nil }
@@ -150,8 +178,16 @@ func (ix *Index) Rebuild(ctx context.Context, each func(yield func(index.Doc) er
 	}
 	// Every row written since the rebuild began is the rebuild's: it holds
 	// the indexer's lock, so no node applies changes meanwhile.
-	_, err = ix.d.pool.Exec(ctx, "DELETE FROM search_docs WHERE gen <> $1", gen)
-	return mapErr(err)
+	if _, err = ix.d.pool.Exec(ctx, "DELETE FROM search_docs WHERE gen <> $1", gen); err != nil {
+		return mapErr(err)
+	}
+	// Last: a rebuild cut short leaves the old mark, and the next open
+	// starts it again.
+	if err := ix.markAnalysis(ctx); err != nil {
+		return err
+	}
+	ix.stale.Store(false)
+	return nil
 }
 
 // Search runs one scoped search. The query text is analysed into terms as

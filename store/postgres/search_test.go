@@ -83,3 +83,46 @@ func TestSearchLongWords(t *testing.T) {
 		}
 	}
 }
+
+// TestStaleAnalysis: terms made by another analysis (search_analysis older
+// or empty beside rows, as schema 15 leaves an upgraded database) make the
+// index stale until Rebuild, which marks it current for later opens; an
+// empty table is current at once.
+func TestStaleAnalysis(t *testing.T) {
+	ctx := context.Background()
+	d, _ := openTest(t)
+	ix, err := d.Index(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ix.Stale() || !ix.Created() {
+		t.Fatal("a new index is stale, or not known as created")
+	}
+	doc := index.Doc{ID: "c1", Type: "chunk", OwnerID: "ada", Body: "Topic:mitochondria", CreatedAt: time.Now()}
+	if err := ix.Apply(ctx, []index.Op{{Doc: &doc}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.pool.Exec(ctx, "UPDATE search_analysis SET version = '1'"); err != nil {
+		t.Fatal(err)
+	}
+	if ix, err = d.Index(ctx, nil); err != nil || !ix.Stale() {
+		t.Fatalf("an older analysis: stale %v, %v", ix.Stale(), err)
+	}
+	each := func(yield func(index.Doc) error) error { return yield(doc) }
+	if err := ix.Rebuild(ctx, each, nil); err != nil || ix.Stale() {
+		t.Fatalf("after a rebuild: stale %v, %v", ix.Stale(), err)
+	}
+	if ix, err = d.Index(ctx, nil); err != nil || ix.Stale() {
+		t.Fatalf("opened after a rebuild: stale %v, %v", ix.Stale(), err)
+	}
+	res, err := ix.Search(ctx, index.SearchOptions{Query: "mitochondria", Types: []string{"chunk"}, OwnerID: "ada", Size: 10})
+	if err != nil || len(res.Hits) != 1 {
+		t.Fatalf("search after the rebuild: %+v %v", res, err)
+	}
+	if _, err := d.pool.Exec(ctx, "DELETE FROM search_analysis"); err != nil {
+		t.Fatal(err)
+	}
+	if ix, err = d.Index(ctx, nil); err != nil || !ix.Stale() {
+		t.Fatalf("rows with no analysis recorded: stale %v, %v", ix.Stale(), err)
+	}
+}

@@ -1,6 +1,10 @@
 -- Version 15 changes how text becomes search terms: a full stop or colon
--- between two letters now separates words (store/index splitJoined), so
--- "Topic:mitochondria" is found by "mitochondria". The search table holds
--- terms made the old way; emptied, it is rebuilt from the database when the
--- engine opens, as a lost index is (searches find nothing until then).
-DELETE FROM search_docs;
+-- between two words now separates them (store/index splitJoined), so
+-- "Topic:mitochondria" is found by "mitochondria". search_analysis records
+-- the analysis that made search_docs' terms (store/index AnalysisVersion);
+-- empty, as here, or older, the index is stale and the engine rebuilds it
+-- at open while the old rows keep answering. The rebuild writes it last, so
+-- an interrupted one is started again at the next open.
+CREATE TABLE search_analysis (
+    version TEXT NOT NULL
+);
