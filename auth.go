@@ -360,10 +360,14 @@ func (e *Engine) UpdateMe(ctx context.Context, user User, req auth.UpdateMeReque
 				return err
 			}
 		}
+		before := u
 		setIf(&u.FullName, req.FullName)
 		setIf(&u.Username, req.Username)
 		setIf(&u.Timezone, req.Timezone)
 		setIf(&u.PreferredLanguage, req.PreferredLanguage)
+		if u == before && newHash == "" {
+			return nil // nothing changes, updated_at included
+		}
 		if newHash != "" {
 			u.PasswordHash = newHash
 			if ended, err = tx.SessionRevokeUser(ctx, u.ID, user.SessionID, "password_changed"); err != nil {

@@ -239,10 +239,14 @@ func (e *Engine) UpdateNote(ctx context.Context, user User, id string, req conve
 		if n, err = tx.NoteGet(ctx, user.ID, id); err != nil {
 			return err
 		}
+		before := n
 		setIf(&n.Title, req.Title)
 		setIf(&n.Content, req.Content)
 		if n.Title == "" && strings.TrimSpace(n.Content) == "" { // as a created note
 			return xerr.InvalidField("content", "a note needs a title or content")
+		}
+		if n == before {
+			return nil // nothing changes, updated_at included; nothing to reindex
 		}
 		if err := tx.NoteUpdate(ctx, user.ID, &n); err != nil {
 			return err

@@ -153,8 +153,9 @@ func (e *Engine) UpdateOrganization(ctx context.Context, user User, orgID string
 		if o, err = tx.OrgForMember(ctx, orgID, user.ID); err != nil {
 			return err
 		}
-		if err := req.Apply(&o); err != nil {
-			return err
+		before := o
+		if err := req.Apply(&o); err != nil || o == before {
+			return err // nothing to change: updated_at stays
 		}
 		return notConflictAs(tx.OrgUpdate(ctx, &o), errSlugTaken)
 	})
@@ -477,8 +478,9 @@ func (e *Engine) UpdateTeam(ctx context.Context, user User, orgID, teamID string
 		if err := org.CheckTeamUpdate(actor, teamID); err != nil {
 			return err
 		}
-		if err := req.Apply(&t); err != nil {
-			return err
+		before := t
+		if err := req.Apply(&t); err != nil || t == before {
+			return err // nothing to change: updated_at stays
 		}
 		return notConflictAs(tx.TeamUpdate(ctx, &t), errTeamNameTaken)
 	})

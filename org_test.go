@@ -483,3 +483,59 @@ func TestMembershipLimit(t *testing.T) {
 		t.Fatalf("ada's organizations: %d %v", len(orgs.Items), err)
 	}
 }
+
+// An update that changes nothing (PATCH {}, or the values already there)
+// leaves updated_at alone; one that changes something moves it.
+func TestEmptyUpdatesKeepUpdatedAt(t *testing.T) {
+	clock := xentreetest.NewClock()
+	eng := xentreetest.NewEngine(t, xentreetest.WithClock(clock))
+	ctx := context.Background()
+	ada, _ := xentreetest.CreateUser(t, eng, "")
+	o := newOrg(t, eng, ada, "Studio")
+	team, err := eng.CreateTeam(ctx, ada, o.ID, org.TeamRequest{Name: "Crew"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	note, err := eng.CreateNote(ctx, ada, conversation.NoteCreateRequest{Title: "t", Content: "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	me, err := eng.Me(ctx, ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, same := "Studio", "Crew"
+	for _, c := range []struct {
+		what    string
+		created time.Time
+		update  func() (time.Time, error)
+	}{
+		{"me", me.UpdatedAt.Time, func() (time.Time, error) {
+			p, err := eng.UpdateMe(ctx, ada, auth.UpdateMeRequest{})
+			return p.UpdatedAt.Time, err
+		}},
+		{"organization", o.UpdatedAt.Time, func() (time.Time, error) {
+			u, err := eng.UpdateOrganization(ctx, ada, o.ID, org.UpdateRequest{Name: &name})
+			return u.UpdatedAt.Time, err
+		}},
+		{"team", team.UpdatedAt.Time, func() (time.Time, error) {
+			u, err := eng.UpdateTeam(ctx, ada, o.ID, team.ID, org.TeamUpdateRequest{Name: &same})
+			return u.UpdatedAt.Time, err
+		}},
+		{"note", note.UpdatedAt.Time, func() (time.Time, error) {
+			u, err := eng.UpdateNote(ctx, ada, note.ID, conversation.NoteUpdateRequest{})
+			return u.UpdatedAt.Time, err
+		}},
+	} {
+		clock.Advance(time.Minute)
+		got, err := c.update()
+		if err != nil || !got.Equal(c.created) {
+			t.Errorf("%s: an update that changes nothing moved updated_at %v -> %v (%v)", c.what, c.created, got, err)
+		}
+	}
+	clock.Advance(time.Minute)
+	fn := "Ada L."
+	if p, err := eng.UpdateMe(ctx, ada, auth.UpdateMeRequest{FullName: &fn}); err != nil || !p.UpdatedAt.Equal(clock.Now()) {
+		t.Errorf("a real change: %v %v", p.UpdatedAt, err)
+	}
+}
