@@ -10,7 +10,13 @@
 // argument, with the same request and response types. local.New binds the
 // user; a Remote sends an access token (WithToken, or the one Login stored) or an
 // API key (WithAPIKey) and, when it holds a refresh token, refreshes it once
-// and retries when the server answers 401.
+// and retries when the server answers 401. It never follows a redirect: a
+// 3xx (from a proxy: the server sends none) is an Unavailable error naming
+// where it pointed, since Go's client would turn a POST into a GET of
+// another URL and send the API key along. ChatStream appending to a
+// conversation always sends an idempotency key; a stream that breaks
+// before its end returns it in the error's Details["idempotency_key"], for
+// a retry that replays the stored answer instead of appending it again.
 //
 // Errors keep their meaning across the wire: a Remote turns the error
 // envelope {"detail": {"error", "message", "field", ...}} back into a

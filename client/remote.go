@@ -81,6 +81,14 @@ func New(baseURL string, opts ...Option) (*Remote, error) {
 	for _, o := range opts {
 		o(c)
 	}
+	// A redirect is never followed: Go's client turns a POST, PATCH or
+	// DELETE into a GET on 301-303 (a write would come back as a decoded
+	// list, a false success) and sends X-API-Key on to wherever it points.
+	// The server never redirects; a proxy that does gets an error naming
+	// where it pointed.
+	hc := *c.hc
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.hc = &hc
 	return c, nil
 }
 
@@ -127,6 +135,11 @@ func (c *Remote) refreshLocked(ctx context.Context) (auth.TokenResponse, error) 
 	if rt == "" {
 		return auth.TokenResponse{}, xerr.New(xerr.Unauthenticated, "no refresh token: log in first")
 	}
+	// Not under the caller's context: the server rotates the refresh token
+	// as it answers, and an answer lost to a cancellation would leave the
+	// old one here, whose next use revokes the session.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+	defer cancel()
 	tok, err := decode[auth.TokenResponse](c.send(ctx, request{method: "POST", path: "/api/auth/refresh",
 		body: auth.RefreshRequest{RefreshToken: rt}}))
 	if err == nil {
@@ -134,6 +147,9 @@ func (c *Remote) refreshLocked(ctx context.Context) (auth.TokenResponse, error) 
 	}
 	return tok, err
 }
+
+// refreshTimeout bounds a refresh, which outlives its caller's context.
+const refreshTimeout = 30 * time.Second
 
 // refreshAfter refreshes the tokens unless another request already
 // replaced the access token stale, so that the requests that all met a 401
@@ -215,6 +231,11 @@ func (c *Remote) send(ctx context.Context, r request) (*http.Response, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if resp.StatusCode/100 == 3 {
+		resp.Body.Close()
+		return nil, xerr.Newf(xerr.Unavailable, "the server answered %s with a redirect (%d) to %q; a Xentree server never redirects: check the base URL (https, the path prefix)",
+			r.path, resp.StatusCode, resp.Header.Get("Location"))
 	}
 	if resp.StatusCode/100 != 2 {
 		return nil, responseError(resp)
@@ -309,6 +330,17 @@ func envelopeError(body []byte) *xerr.Error {
 				e.Details = map[string]any{}
 			}
 			e.Details[k] = v
+			if k == "granted_scopes" { // a []string in process
+				if list, ok := v.([]any); ok {
+					scopes := make([]string, 0, len(list))
+					for _, x := range list {
+						if s, ok := x.(string); ok {
+							scopes = append(scopes, s)
+						}
+					}
+					e.Details[k] = scopes
+				}
+			}
 		}
 	}
 	return e
@@ -432,5 +464,27 @@ func num(n int) string {
 	return strconv.Itoa(n)
 }
 
-// esc escapes a path value, so an id cannot reach another route.
-var esc = url.PathEscape
+// esc escapes a path value, so an id cannot reach another route: "." and
+// "..", which PathEscape leaves be, are escaped too, or a proxy that
+// tidies paths could make RemoveMember(org, "..") delete the organization.
+func esc(s string) string {
+	if s == "." || s == ".." {
+		return strings.ReplaceAll(s, ".", "%2E")
+	}
+	return url.PathEscape(s)
+}
+
+// withDetail returns a copy of a classified error with one more detail.
+func withDetail(err error, key string, value any) error {
+	e := xerr.As(err)
+	if e == nil {
+		return err
+	}
+	c := *e
+	c.Details = make(map[string]any, len(e.Details)+1)
+	for k, v := range e.Details {
+		c.Details[k] = v
+	}
+	c.Details[key] = value
+	return &c
+}

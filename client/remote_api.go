@@ -10,6 +10,7 @@ import (
 	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/conversation"
 	"github.com/xentree/xentree/integration"
+	"github.com/xentree/xentree/internal/ids"
 	"github.com/xentree/xentree/internal/xerr"
 	"github.com/xentree/xentree/knowledge"
 	"github.com/xentree/xentree/list"
@@ -31,11 +32,7 @@ func (c *Remote) Logout(ctx context.Context, req auth.LogoutRequest) error {
 	if err := exec(ctx, c, "POST", "/api/auth/logout", nil, req); err != nil {
 		return err
 	}
-	c.mu.Lock()
-	if req.RefreshToken == "" || req.RefreshToken == c.refresh { // our own session ended
-		c.access, c.refresh = "", ""
-	}
-	c.mu.Unlock()
+	c.setTokens("", "") // the server ends the caller's own session, whatever else it names
 	return nil
 }
 
@@ -46,8 +43,18 @@ func (c *Remote) Chat(ctx context.Context, req conversation.ChatRequest) (conver
 	req.Stream = false // the server would answer with events
 	return do[conversation.ChatResponse](ctx, c, "POST", "/api/core/chat", nil, req)
 }
+
+// ChatStream is Engine.ChatStream over Server-Sent Events. Appending to a
+// conversation, a stream always carries an idempotency key
+// (the caller's, or one made here): when the stream breaks before its end
+// (an Unavailable error), the error's Details["idempotency_key"] holds it,
+// and a retry with it in req.IdempotencyKey gets the stored answer instead
+// of appending the exchange a second time.
 func (c *Remote) ChatStream(ctx context.Context, req conversation.ChatRequest, fn func(string) error) (conversation.ChatResponse, error) {
 	req.Stream = true
+	if req.ConversationID != "" && req.IdempotencyKey == "" {
+		req.IdempotencyKey = ids.New()
+	}
 	resp, err := c.send(ctx, request{method: "POST", path: "/api/core/chat", body: req, authed: true, stream: true})
 	if err != nil {
 		return conversation.ChatResponse{}, err
@@ -55,7 +62,11 @@ func (c *Remote) ChatStream(ctx context.Context, req conversation.ChatRequest, f
 	// Closing the body also stops the server's answer when fn fails; a
 	// cancelled ctx ends the read in progress.
 	defer resp.Body.Close()
-	return readChat(ctx, resp.Body, fn)
+	out, err := readChat(ctx, resp.Body, fn)
+	if xerr.Is(err, xerr.Unavailable) && req.ConversationID != "" {
+		err = withDetail(err, "idempotency_key", req.IdempotencyKey)
+	}
+	return out, err
 }
 func (c *Remote) ListConversations(ctx context.Context, p list.Page) (list.List[conversation.Conversation], error) {
 	return do[list.List[conversation.Conversation]](ctx, c, "GET", "/api/core/conversations", paged(p), nil)

@@ -25,8 +25,8 @@ func readChat(ctx context.Context, body io.Reader, fn func(string) error) (conve
 	events := sse.NewReader(body, maxEventBytes)
 	for {
 		ev, err := events.Next()
-		if ctx.Err() != nil { // the read failed because ctx ended: say so plainly
-			return resp, ctx.Err()
+		if ctx.Err() != nil && (err != nil || ev.Type != "done") { // ctx ended: say so plainly, as the Engine does, unless the answer is in
+			return resp, xerr.Wrap(xerr.Unavailable, ctx.Err(), "the chat was stopped by its caller")
 		}
 		if errors.Is(err, io.EOF) {
 			return resp, xerr.New(xerr.Unavailable, "chat stream ended before its answer was complete")
@@ -44,7 +44,7 @@ func readChat(ctx context.Context, body io.Reader, fn func(string) error) (conve
 				return resp, xerr.Internalf(err, "client: decode a chat delta")
 			}
 			if err := fn(d.Content); err != nil {
-				return resp, err
+				return resp, xerr.Wrap(xerr.Unavailable, err, "the chat was stopped by its caller") // as the Engine says
 			}
 		case "done":
 			if err := json.Unmarshal(data, &resp); err != nil {

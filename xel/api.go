@@ -122,12 +122,17 @@ func OptionIndexes(is ...int) []Choice {
 	return cs
 }
 
-// MarshalJSON writes the index as a number or the text as a string.
+// MarshalJSON writes the index as a number or the text as a string, and
+// the zero Choice as null, which the server refuses as Validate does in
+// process (as 0 it was graded as the first option).
 func (c Choice) MarshalJSON() ([]byte, error) {
-	if c.kind == choiceText {
+	switch c.kind {
+	case choiceText:
 		return json.Marshal(c.text)
+	case choiceIndex:
+		return json.Marshal(c.index)
 	}
-	return json.Marshal(c.index)
+	return []byte("null"), nil
 }
 
 // UnmarshalJSON reads a number or a string; anything else is a type error
