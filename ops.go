@@ -87,7 +87,7 @@ func Restore(ctx context.Context, cfg Config, backup string, progress func(done,
 	}
 	lock, err := dirlock.Exclusive(cfg.Dir)
 	if errors.Is(err, dirlock.ErrBusy) {
-		return xerr.Newf(xerr.Conflict, "the data folder %s is in use by a running xentree: stop the server, then restore", cfg.Dir)
+		return xerr.Newf(xerr.Conflict, "the data folder %s is in use by another xentree process (a running server, a backup or an export): stop it, then restore", cfg.Dir)
 	} else if err != nil {
 		return err
 	}

@@ -52,6 +52,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -132,6 +133,16 @@ func env(name, def string) string {
 	return def
 }
 
+// checkLogLevel refuses an XENTREE_LOG_LEVEL slog does not know, which
+// newLogger would quietly read as info.
+func checkLogLevel() error {
+	var l slog.Level
+	if v := os.Getenv("XENTREE_LOG_LEVEL"); v != "" && l.UnmarshalText([]byte(v)) != nil {
+		return fmt.Errorf("XENTREE_LOG_LEVEL=%q: want debug, info, warn or error", v)
+	}
+	return nil
+}
+
 func newLogger(w io.Writer) *slog.Logger {
 	level := slog.LevelInfo
 	_ = level.UnmarshalText([]byte(env("XENTREE_LOG_LEVEL", "info")))
@@ -161,6 +172,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	metricsFlag := fs.String("metrics", env("XENTREE_METRICS", "off"), "serve Prometheus metrics at /metrics: on or off (XENTREE_METRICS)")
 	pprofAddr := fs.String("pprof-addr", env("XENTREE_PPROF_ADDR", ""), "serve Go's profiles at /debug/pprof/ on this separate address, e.g. 127.0.0.1:6060; off when empty (XENTREE_PPROF_ADDR)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("serve takes no arguments, only flags: %q", fs.Args())
+	}
+	if *addr == "" {
+		return errors.New("--addr must not be empty (the default is 127.0.0.1:8080)")
+	}
+	if err := checkLogLevel(); err != nil {
 		return err
 	}
 	limits, err := parseOnOff("rate-limit", *rateLimit)
@@ -373,6 +393,10 @@ func userCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		"       xentree user set-plan --email EMAIL --plan PLAN [--data DIR]\n" +
 		"       xentree user set-role --email EMAIL --role user|admin [--data DIR]\n" +
 		"       xentree user disable|enable --email EMAIL [--data DIR]"
+	if len(args) > 0 && slices.Contains([]string{"-h", "-help", "--help", "help"}, args[0]) {
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
 	if len(args) == 0 || !slices.Contains([]string{"create", "set-plan", "set-role", "disable", "enable"}, args[0]) {
 		return errors.New(usage)
 	}
@@ -388,6 +412,16 @@ func userCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
+	takes := map[string][]string{"create": {"email", "password", "admin"}, "set-plan": {"email", "plan"},
+		"set-role": {"email", "role"}, "disable": {"email"}, "enable": {"email"}}
+	if err := onlyFlags(fs, "user "+args[0], takes[args[0]]...); err != nil {
+		return err
+	}
+	if args[0] != "create" { // create may be the first use of a new folder
+		if err := haveDatabase(*data, *database); err != nil {
+			return err
+		}
+	}
 	// Without the index: a running server holds it, and accounts are not indexed.
 	cfg, err := operatorConfig(*data, *database, stderr, false)
 	if err != nil {
@@ -401,7 +435,7 @@ func userCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if args[0] != "create" {
 		p, err := eng.FindUserByEmail(ctx, *email)
 		if err != nil {
-			return err
+			return noAccount(err, *email)
 		}
 		var done string
 		switch args[0] {
@@ -486,6 +520,41 @@ func liveFromEnv() (xentree.LiveConfig, error) {
 		c.SilenceTimeout = d
 	}
 	return c, nil
+}
+
+// onlyFlags refuses flags set on the command line that cmd does not use
+// (the commands share flag sets): "backup --user x" or "user set-plan
+// --admin" did nothing and said so nowhere. data and database-url are
+// every command's; extra args must not follow the flags either.
+func onlyFlags(fs *flag.FlagSet, cmd string, takes ...string) error {
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		if err == nil && f.Name != "data" && f.Name != "database-url" && !slices.Contains(takes, f.Name) {
+			err = fmt.Errorf("%s does not take --%s", cmd, f.Name)
+		}
+	})
+	return err
+}
+
+// haveDatabase refuses a SQLite data folder that holds no database, so a
+// mistyped --data is said to be one instead of becoming a new, empty
+// deployment with keys of its own.
+func haveDatabase(data, database string) error {
+	if database != "" {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(data, "xentree.db")); err != nil {
+		return fmt.Errorf("no Xentree database in %s (is --data right?)", data)
+	}
+	return nil
+}
+
+// noAccount names the account a lookup did not find.
+func noAccount(err error, who string) error {
+	if err != nil && xentree.KindOf(err) == xentree.KindNotFound {
+		return &xentree.Error{Kind: xentree.KindNotFound, Message: fmt.Sprintf("no account with email or id %q", who)}
+	}
+	return err
 }
 
 // operatorConfig is the engine configuration of a command beside (or

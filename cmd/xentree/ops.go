@@ -32,6 +32,15 @@ func opsCmd(ctx context.Context, name string, args []string, stdout, stderr io.W
 		return err
 	}
 	pos = append(pos, fs.Args()...)
+	takes := map[string][]string{"backup": {"out"}, "export": {"user", "out"}, "delete": {"user", "yes"}}
+	if err := onlyFlags(fs, name, takes[name]...); err != nil {
+		return err
+	}
+	if name == "reindex" || name == "export" || name == "delete" {
+		if err := haveDatabase(*data, *database); err != nil {
+			return err
+		}
+	}
 	bar := &progressBar{w: stderr, label: "indexing"}
 	switch name {
 	case "backup":
@@ -61,12 +70,22 @@ func opsCmd(ctx context.Context, name string, args []string, stdout, stderr io.W
 		if err != nil {
 			return err
 		}
+		var keyless []string // keys the restored data will be read with, made new
+		for _, k := range []string{"signing.key", "encryption.key"} {
+			if _, err := os.Stat(filepath.Join(*data, k)); err != nil {
+				keyless = append(keyless, k)
+			}
+		}
 		err = xentree.Restore(ctx, cfg, pos[0], bar.update)
 		bar.finish()
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "restored %s into %s and rebuilt the search index\n", pos[0], *data)
+		if len(keyless) > 0 {
+			fmt.Fprintf(stderr, "note: %s had no %s, so new ones were made: the backup's access tokens and sealed secrets (Google connections, integration keys) "+
+				"need the original files; stop, copy them in, and restore again if you have them\n", *data, strings.Join(keyless, " or "))
+		}
 		return nil
 	case "export", "delete":
 		return userDataCmd(ctx, name, *data, *database, *who, *out, *yes, len(pos) > 0, stdout, stderr)
@@ -147,21 +166,21 @@ func userDataCmd(ctx context.Context, name, data, database, who, out string, yes
 	if strings.Contains(who, "@") {
 		p, err := eng.FindUserByEmail(ctx, who)
 		if err != nil {
-			return err
+			return noAccount(err, who)
 		}
 		id = p.ID
 	}
 	if name == "delete" {
 		rep, err := eng.DeleteUser(ctx, id)
 		if err != nil {
-			return err
+			return noAccount(err, who)
 		}
 		fmt.Fprintf(stdout, "deleted user %s: %d search entries queued for removal, %d organization(s) deleted with them\n",
 			id, rep.IndexEntries, len(rep.DeletedOrganizations))
 		return nil
 	}
 	if out == "-" {
-		return eng.ExportUser(ctx, id, stdout)
+		return noAccount(eng.ExportUser(ctx, id, stdout), who)
 	}
 	// O_EXCL: an export holds personal data; never overwrite a file, and
 	// never make it readable by others.
@@ -172,7 +191,7 @@ func userDataCmd(ctx context.Context, name, data, database, who, out string, yes
 	if err := eng.ExportUser(ctx, id, f); err != nil {
 		f.Close()
 		os.Remove(out)
-		return err
+		return noAccount(err, who)
 	}
 	if err := f.Close(); err != nil {
 		return err

@@ -419,7 +419,7 @@ func TestDataFolderLock(t *testing.T) {
 		t.Fatalf("backup beside a running engine: %v", err)
 	}
 	_, err = runCmd(t, "restore", backup, "--data", dir)
-	if err == nil || !strings.Contains(err.Error(), "in use by a running xentree") {
+	if err == nil || !strings.Contains(err.Error(), "in use by another xentree process") {
 		t.Fatalf("restore beside a running engine: %v", err)
 	}
 	for _, f := range []string{"xentree.db-wal", "index.bleve"} {
@@ -470,5 +470,67 @@ func TestDataFolderLock(t *testing.T) {
 	cur, _, err := xentree.SchemaStatus(ctx, dir)
 	if err != nil || cur != latest-1 {
 		t.Fatalf("schema after a backup: %d (%v), want %d: the backup migrated it", cur, err, latest-1)
+	}
+}
+
+// TestOperatorMistakes: a mistyped --data, a flag the command does not
+// use, an unknown account or a bad setting are said to be so, and leave
+// nothing behind; they used to create an empty deployment with new keys,
+// be ignored, or answer "sql: no rows in result set".
+func TestOperatorMistakes(t *testing.T) {
+	ctx := context.Background()
+	t.Setenv("XENTREE_DATABASE_URL", "")
+	dir := t.TempDir()
+	eng, err := xentree.Open(ctx, xentree.Config{Dir: dir, Password: password.Cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.Register(ctx, auth.RegisterRequest{Email: "ada@example.com", Password: "correct horse battery staple"}); err != nil {
+		t.Fatal(err)
+	}
+	eng.Close()
+	typo := filepath.Join(t.TempDir(), "dtaa")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"reindex", "--data", typo}, "no Xentree database"},
+		{[]string{"export", "--user", "ada@example.com", "--out", "-", "--data", typo}, "no Xentree database"},
+		{[]string{"delete", "--user", "ada@example.com", "--yes", "--data", typo}, "no Xentree database"},
+		{[]string{"user", "set-plan", "--email", "ada@example.com", "--plan", "pro", "--data", typo}, "no Xentree database"},
+		{[]string{"backup", "--out", filepath.Join(t.TempDir(), "b"), "--user", "x", "--data", dir}, "backup does not take --user"},
+		{[]string{"user", "set-plan", "--email", "ada@example.com", "--plan", "pro", "--admin", "--data", dir}, "user set-plan does not take --admin"},
+		{[]string{"export", "--user", "nobody@example.com", "--out", "-", "--data", dir}, `no account with email or id "nobody@example.com"`},
+		{[]string{"user", "disable", "--email", "nobody@example.com", "--data", dir}, `no account with email or id "nobody@example.com"`},
+		{[]string{"serve", "--data", typo, "extra"}, "serve takes no arguments"},
+		{[]string{"serve", "--data", typo, "--addr", ""}, "--addr must not be empty"},
+	} {
+		_, err := runCmd(t, c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want %q", c.args, err, c.want)
+		}
+	}
+	if _, err := os.Stat(typo); !os.IsNotExist(err) {
+		t.Errorf("a mistyped --data was created: %v", err)
+	}
+	t.Setenv("XENTREE_LOG_LEVEL", "verbose")
+	if _, err := runCmd(t, "serve", "--data", typo); err == nil || !strings.Contains(err.Error(), "XENTREE_LOG_LEVEL") {
+		t.Errorf("an unknown log level: %v", err)
+	}
+	t.Setenv("XENTREE_LOG_LEVEL", "")
+	if out, err := runCmd(t, "user", "-h"); err != nil || !strings.Contains(out, "usage: xentree user create") {
+		t.Errorf("user -h: %q %v", out, err)
+	}
+	// A restore into a folder without the keys says that new ones were made.
+	backup := filepath.Join(t.TempDir(), "b.db")
+	if _, err := runCmd(t, "backup", "--out", backup, "--data", dir); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if err := run(ctx, []string{"restore", backup, "--data", filepath.Join(t.TempDir(), "fresh")}, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errb.String(), "had no signing.key or encryption.key, so new ones were made") {
+		t.Errorf("restore without keys said: %q", errb.String())
 	}
 }

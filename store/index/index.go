@@ -39,6 +39,7 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	bbolt "go.etcd.io/bbolt"
 
 	"github.com/xentree/xentree/internal/xerr"
 )
@@ -164,6 +165,10 @@ func openOrCreate(path string, lockTimeout time.Duration) (bleve.Index, error) {
 	b, err := bleve.OpenUsing(path, cfg)
 	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
 		b, err = newIndex(path, cfg)
+	}
+	if errors.Is(err, bbolt.ErrTimeout) { // its lock: another process has it open
+		return nil, xerr.Newf(xerr.Unavailable, "the search index %s is in use by another xentree process (is a server running on this folder? "+
+			"a running server reindexes with POST /api/core/search/reindex)", path)
 	}
 	if err != nil {
 		return nil, xerr.Wrap(xerr.Unavailable, err, "search index unavailable")

@@ -246,3 +246,18 @@ func TestTiesPageByID(t *testing.T) {
 		}
 	}
 }
+
+// A second process on the same index (a second server, or reindex beside a
+// running one) is told what holds it; it used to get "timeout".
+func TestIndexInUse(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ix")
+	ix, err := Open(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	_, err = Open(path, 50*time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), "in use by another xentree process") {
+		t.Fatalf("a second open: %v", err)
+	}
+}
