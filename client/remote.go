@@ -209,6 +209,9 @@ func decode[T any](resp *http.Response, err error) (T, error) {
 // send makes the call and returns a 2xx response; any other status comes
 // back as the error it carries.
 func (c *Remote) send(ctx context.Context, r request) (*http.Response, error) {
+	if strings.Contains(r.path, dotID) {
+		return nil, &xerr.Error{Kind: xerr.NotFound, Message: "not found"} // as the engine answers a malformed id
+	}
 	var data []byte
 	contentType := "application/json"
 	switch b := r.body.(type) {
@@ -464,15 +467,19 @@ func num(n int) string {
 	return strconv.Itoa(n)
 }
 
-// esc escapes a path value, so an id cannot reach another route: "." and
-// "..", which PathEscape leaves be, are escaped too, or a proxy that
-// tidies paths could make RemoveMember(org, "..") delete the organization.
+// esc escapes a path value, so an id cannot reach another route. "." and
+// "..", which PathEscape leaves be, become a segment send refuses without
+// sending: a proxy that tidies paths (decoding %2E too) could make
+// RemoveMember(org, "..") delete the organization. No id is either.
 func esc(s string) string {
 	if s == "." || s == ".." {
-		return strings.ReplaceAll(s, ".", "%2E")
+		return dotID
 	}
 	return url.PathEscape(s)
 }
+
+// dotID stands for an id of "." or ".." in a path.
+const dotID = "%00dot"
 
 // withDetail returns a copy of a classified error with one more detail.
 func withDetail(err error, key string, value any) error {

@@ -29,11 +29,11 @@ func (c *Remote) UpdateMe(ctx context.Context, req auth.UpdateMeRequest) (auth.P
 	return do[auth.Profile](ctx, c, "PATCH", "/api/auth/me", nil, req)
 }
 func (c *Remote) Logout(ctx context.Context, req auth.LogoutRequest) error {
-	if err := exec(ctx, c, "POST", "/api/auth/logout", nil, req); err != nil {
-		return err
+	err := exec(ctx, c, "POST", "/api/auth/logout", nil, req)
+	if err == nil || xerr.Is(err, xerr.Unauthenticated) {
+		c.setTokens("", "") // the server ends the caller's own session, whatever else it names; or it had ended
 	}
-	c.setTokens("", "") // the server ends the caller's own session, whatever else it names
-	return nil
+	return err
 }
 
 func (c *Remote) ListProviders(ctx context.Context) (ai.ProvidersResponse, error) {
@@ -55,18 +55,23 @@ func (c *Remote) ChatStream(ctx context.Context, req conversation.ChatRequest, f
 	if req.ConversationID != "" && req.IdempotencyKey == "" {
 		req.IdempotencyKey = ids.New()
 	}
+	withKey := func(err error) error {
+		// Also when the answer's start never arrived (a connection lost,
+		// a proxy's 502): the server may have stored the exchange.
+		if xerr.Is(err, xerr.Unavailable) && req.ConversationID != "" {
+			return withDetail(err, "idempotency_key", req.IdempotencyKey)
+		}
+		return err
+	}
 	resp, err := c.send(ctx, request{method: "POST", path: "/api/core/chat", body: req, authed: true, stream: true})
 	if err != nil {
-		return conversation.ChatResponse{}, err
+		return conversation.ChatResponse{}, withKey(err)
 	}
 	// Closing the body also stops the server's answer when fn fails; a
 	// cancelled ctx ends the read in progress.
 	defer resp.Body.Close()
 	out, err := readChat(ctx, resp.Body, fn)
-	if xerr.Is(err, xerr.Unavailable) && req.ConversationID != "" {
-		err = withDetail(err, "idempotency_key", req.IdempotencyKey)
-	}
-	return out, err
+	return out, withKey(err)
 }
 func (c *Remote) ListConversations(ctx context.Context, p list.Page) (list.List[conversation.Conversation], error) {
 	return do[list.List[conversation.Conversation]](ctx, c, "GET", "/api/core/conversations", paged(p), nil)

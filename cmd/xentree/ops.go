@@ -78,15 +78,14 @@ func opsCmd(ctx context.Context, name string, args []string, stdout, stderr io.W
 		}
 		err = xentree.Restore(ctx, cfg, pos[0], bar.update)
 		bar.finish()
-		if err != nil {
-			return err
+		if err == nil {
+			fmt.Fprintf(stdout, "restored %s into %s and rebuilt the search index\n", pos[0], *data)
 		}
-		fmt.Fprintf(stdout, "restored %s into %s and rebuilt the search index\n", pos[0], *data)
-		if len(keyless) > 0 {
+		if _, made := os.Stat(filepath.Join(*data, "encryption.key")); len(keyless) > 0 && made == nil { // also when a later step failed
 			fmt.Fprintf(stderr, "note: %s had no %s, so new ones were made: the backup's access tokens and sealed secrets (Google connections, integration keys) "+
 				"need the original files; stop, copy them in, and restore again if you have them\n", *data, strings.Join(keyless, " or "))
 		}
-		return nil
+		return err
 	case "export", "delete":
 		return userDataCmd(ctx, name, *data, *database, *who, *out, *yes, len(pos) > 0, stdout, stderr)
 	case "reindex":

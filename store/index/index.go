@@ -39,7 +39,7 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
-	bbolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/xentree/xentree/internal/xerr"
 )
@@ -166,7 +166,7 @@ func openOrCreate(path string, lockTimeout time.Duration) (bleve.Index, error) {
 	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
 		b, err = newIndex(path, cfg)
 	}
-	if errors.Is(err, bbolt.ErrTimeout) { // its lock: another process has it open
+	if errors.Is(err, bolterrors.ErrTimeout) { // its lock: another process has it open
 		return nil, xerr.Newf(xerr.Unavailable, "the search index %s is in use by another xentree process (is a server running on this folder? "+
 			"a running server reindexes with POST /api/core/search/reindex)", path)
 	}
