@@ -220,14 +220,26 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Database: *database, Logger: log, AI: aiCfg, Google: googleFromEnv(), Live: liveCfg,
-		LoginRateLimit: off, RegisterRateLimit: off, RefreshRateLimit: off, ChatRateLimit: off})
+	// Both addresses are taken before the data folder is touched: a busy
+	// or mistyped one fails at once, before a database is created or
+	// migrated, and before "listening" is printed.
+	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *addr)
+	defer ln.Close() // Serve closes it too; a second Close is harmless
+	var psrv *http.Server
+	var pln net.Listener
+	if *pprofAddr != "" {
+		if psrv, pln, err = listenPprof(*pprofAddr); err != nil {
+			return fmt.Errorf("--pprof-addr: %w", err)
+		}
+		defer psrv.Close()
+		defer pln.Close()
+	}
+	eng, err := xentree.Open(ctx, xentree.Config{Dir: *data, Database: *database, Logger: log, AI: aiCfg, Google: googleFromEnv(), Live: liveCfg,
+		LoginRateLimit: off, RegisterRateLimit: off, RefreshRateLimit: off, ChatRateLimit: off})
 	if err != nil {
-		eng.Close()
 		return err
 	}
 	// Requests get a context the stop can end (a streaming chat then
@@ -253,14 +265,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "xentree listening on http://%s (data %s)\n", ln.Addr(), *data)
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
-	if *pprofAddr != "" {
-		psrv, pln, err := listenPprof(*pprofAddr)
-		if err != nil {
-			_ = srv.Close()
-			eng.Close()
-			return fmt.Errorf("--pprof-addr: %w", err)
-		}
-		defer psrv.Close()
+	if psrv != nil {
 		fmt.Fprintf(stdout, "pprof on http://%s/debug/pprof/\n", pln.Addr())
 		go func() { errc <- psrv.Serve(pln) }()
 	}

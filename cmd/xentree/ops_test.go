@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -509,6 +510,15 @@ func TestOperatorMistakes(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: %v, want %q", c.args, err, c.want)
 		}
+	}
+	// A busy address fails before the data folder is touched.
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	if _, err := runCmd(t, "serve", "--data", typo, "--addr", busy.Addr().String()); err == nil {
+		t.Error("serve on a busy address started")
 	}
 	if _, err := os.Stat(typo); !os.IsNotExist(err) {
 		t.Errorf("a mistyped --data was created: %v", err)
