@@ -6,6 +6,7 @@ import (
 
 	"github.com/xentree/xentree"
 	"github.com/xentree/xentree/auth"
+	"github.com/xentree/xentree/internal/xerr"
 )
 
 func (a *api) authRoutes() []route {
@@ -35,6 +36,11 @@ func (a *api) login(w http.ResponseWriter, r *http.Request, _ xentree.User) erro
 		form, err := url.ParseQuery(string(b))
 		if err != nil {
 			return errInvalid("malformed form body")
+		}
+		for _, f := range []string{"username", "password"} {
+			if len(form[f]) > 1 { // which one would be meant? (a JSON body's last wins, a form's first)
+				return xerr.InvalidField(f, "must be given once")
+			}
 		}
 		req.Username, req.Password = form.Get("username"), form.Get("password")
 	} else if err := decodeJSON(r, &req, false); err != nil {
