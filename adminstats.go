@@ -13,10 +13,10 @@ import (
 	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/internal/ids"
 	"github.com/xentree/xentree/internal/xerr"
-	"github.com/xentree/xentree/internal/xtime"
 	"github.com/xentree/xentree/live"
 	"github.com/xentree/xentree/store"
 	"github.com/xentree/xentree/xel"
+	"github.com/xentree/xentree/xtime"
 )
 
 // statsAccess checks that user may see the statistics of orgID (limited to

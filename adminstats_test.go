@@ -17,12 +17,12 @@ import (
 	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/conversation"
 	"github.com/xentree/xentree/internal/xerr"
-	"github.com/xentree/xentree/internal/xtime"
 	"github.com/xentree/xentree/knowledge"
 	"github.com/xentree/xentree/live"
 	"github.com/xentree/xentree/org"
 	"github.com/xentree/xentree/xel"
 	"github.com/xentree/xentree/xentreetest"
+	"github.com/xentree/xentree/xtime"
 )
 
 // statsWorld is an organization with every kind of caller, and activity

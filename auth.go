@@ -394,7 +394,11 @@ func setIf(dst *string, src *string) {
 // EnsureUser returns the User for an account the embedding application
 // manages itself, creating it on first use. externalID is the application's
 // own stable user id; the account has no password and cannot log in through
-// the REST API, but every Engine method works for it.
+// the REST API. Every Engine method works for it but those that need a
+// password or a session: Logout and a password change in UpdateMe are
+// KindForbidden. For an existing externalID, email is not updated; an email
+// another account has (one registered over REST, say) is KindConflict
+// email_taken.
 func (e *Engine) EnsureUser(ctx context.Context, externalID, email string) (User, error) {
 	externalID = strings.TrimSpace(externalID)
 	if externalID == "" || len(externalID) > auth.MaxExternalID {

@@ -272,7 +272,7 @@ func replayExchange(req conversation.ChatRequest, x store.Exchange, fn func(stri
 		ConversationID: a.ConversationID, MessageID: a.ID, Citations: a.Citations, Incomplete: a.Incomplete}
 	if fn != nil && a.Content != "" {
 		if err := fn(a.Content); err != nil {
-			return out, providerError(err)
+			return out, streamError(err, err) // the caller stopped the replay, as a live stream says
 		}
 	}
 	return out, nil

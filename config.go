@@ -58,8 +58,9 @@ type Config struct {
 	SigningKey []byte
 
 	// EncryptionKey seals secrets at rest (Google tokens, integration-token
-	// signing keys) with AES-256-GCM; exactly 32 bytes are used. Defaults to
-	// a random key generated once into Dir/encryption.key with mode 0600.
+	// signing keys) with AES-256-GCM; at least 32 bytes, of which the first
+	// 32 are used (a shorter one is Invalid). Defaults to a random key
+	// generated once into Dir/encryption.key with mode 0600.
 	EncryptionKey []byte
 
 	// Google configures the Google Calendar integration. Without a client
@@ -67,7 +68,9 @@ type Config struct {
 	Google GoogleConfig
 
 	// Password sets argon2id's cost. Defaults to one of OWASP's equivalent
-	// minimums (7 MiB, 5 iterations, 1 lane); tests use cheaper ones.
+	// minimums (7 MiB, 5 iterations, 1 lane); tests use cheaper ones. Set,
+	// it is taken whole: Iterations, Parallelism and MemoryKiB (at least 8
+	// per lane) must all be given (SaltLen and KeyLen default to 16 and 32).
 	Password PasswordParams
 
 	// MaxConcurrentHashes bounds simultaneous password hashes, so a login
@@ -145,8 +148,10 @@ type Config struct {
 // (ai/local) answers every request: deterministic, no network.
 type AIConfig struct {
 	// Default is the provider "auto" resolves to: "local", "openai",
-	// "anthropic", or the ID of one of Providers. Defaults to "openai" when
-	// OpenAI is configured, else "anthropic" when Anthropic is, else "local".
+	// "anthropic", or the ID of one of Providers. Defaults to the OpenAI
+	// provider's ID (OpenAI.ID, "openai" unless set) when OpenAI is
+	// configured, else "anthropic" when Anthropic is, else "local";
+	// Engine.Config reports the one resolved.
 	Default string
 	// OpenAI is used when its APIKey or BaseURL is set (a local
 	// OpenAI-compatible server such as Ollama needs no key).
@@ -177,8 +182,9 @@ type AIConfig struct {
 // LiveConfig configures Xentree Live.
 type LiveConfig struct {
 	// Plans maps a plan name to its monthly allowance in seconds. A user
-	// whose plan is not listed gets the "free" allowance. Defaults to
-	// {"free": 1800, "pro": 36000}.
+	// whose plan is not listed gets the "free" allowance, so a map given
+	// must have a positive "free" entry (Open is Invalid otherwise).
+	// Defaults to {"free": 1800, "pro": 36000}.
 	Plans map[string]int64
 	// HeartbeatInterval is what clients are told to use. Defaults to 30 s.
 	HeartbeatInterval time.Duration
@@ -236,7 +242,8 @@ type Limits struct {
 	MaxNoteBytes int
 	// DefaultPageSize is a list's page size when the client names none. Defaults to 50.
 	DefaultPageSize int
-	// MaxPageSize caps a list's page size. Defaults to 200.
+	// MaxPageSize caps a list's page size. Defaults to 200; it must not be
+	// under DefaultPageSize (set both to go under 50).
 	MaxPageSize int
 	// MaxMemberships is how many organizations one account may belong to.
 	// Every knowledge search looks in each of them, so its cost grows with
@@ -355,6 +362,8 @@ func (c Config) validate() error {
 		return xerr.New(xerr.Invalid, "xentree: Config.Dir is required")
 	case c.SigningKey != nil && len(c.SigningKey) < 32:
 		return xerr.New(xerr.Invalid, "xentree: Config.SigningKey must be at least 32 bytes")
+	case c.EncryptionKey != nil && len(c.EncryptionKey) < 32: // Open took its first 32 bytes, and panicked on fewer
+		return xerr.New(xerr.Invalid, "xentree: Config.EncryptionKey must be at least 32 bytes")
 	case c.Password.Iterations == 0 || c.Password.Parallelism == 0 || c.Password.MemoryKiB < 8*uint32(c.Password.Parallelism):
 		return xerr.New(xerr.Invalid, "xentree: Config.Password has invalid argon2id parameters")
 	case c.Live.Plans["free"] <= 0:

@@ -9,8 +9,8 @@ import (
 	"github.com/xentree/xentree/internal/cursor"
 	"github.com/xentree/xentree/internal/ids"
 	"github.com/xentree/xentree/internal/xerr"
-	"github.com/xentree/xentree/internal/xtime"
 	"github.com/xentree/xentree/store"
+	"github.com/xentree/xentree/xtime"
 )
 
 func (e *Engine) convLimits() conversation.Limits {

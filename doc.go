@@ -33,7 +33,9 @@
 // # Errors
 //
 // Every method returns errors of type *Error with a Kind (KindInvalid,
-// KindNotFound, ...) and a public Code; KindOf reads it from any error.
+// KindNotFound, ...) and a public Code, or, where a caller's context ended,
+// its context error; KindOf reads the kind from any error (a context's is
+// KindUnavailable).
 // Something the caller may not see is KindNotFound, never KindForbidden.
 //
 // # Tests

@@ -76,3 +76,35 @@ func TestCitedNumbers(t *testing.T) {
 		}
 	}
 }
+
+// Open refuses a configuration it cannot run with, as Invalid: a short
+// EncryptionKey panicked (slice out of range) and a long one's slack was read.
+func TestOpenRefusesBadConfig(t *testing.T) {
+	for name, cfg := range map[string]Config{
+		"no Dir":              {},
+		"short SigningKey":    {Dir: t.TempDir(), SigningKey: make([]byte, 31)},
+		"short EncryptionKey": {Dir: t.TempDir(), EncryptionKey: make([]byte, 16)},
+		"empty EncryptionKey": {Dir: t.TempDir(), EncryptionKey: []byte{}},
+		"partial Password":    {Dir: t.TempDir(), Password: PasswordParams{MemoryKiB: 1024}},
+	} {
+		eng, err := Open(context.Background(), cfg)
+		if err == nil {
+			eng.Close()
+		}
+		if KindOf(err) != KindInvalid {
+			t.Errorf("%s: %v, want invalid", name, err)
+		}
+	}
+}
+
+// Config reports the provider "auto" resolved to, not "".
+func TestConfigReportsTheDefaultProvider(t *testing.T) {
+	eng, err := Open(context.Background(), Config{Dir: t.TempDir(), Password: password.Cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	if got := eng.Config().AI.Default; got != "local" {
+		t.Fatalf("Config().AI.Default = %q, want local", got)
+	}
+}

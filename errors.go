@@ -25,7 +25,9 @@ const (
 	KindMethodNotAllowed = xerr.MethodNotAllowed
 )
 
-// KindOf returns err's kind: KindInternal for errors Xentree did not classify.
+// KindOf returns err's kind: KindUnavailable for context.Canceled and
+// context.DeadlineExceeded (a caller gone or out of time), KindInternal for
+// nil and other errors Xentree did not classify.
 func KindOf(err error) Kind { return xerr.KindOf(err) }
 
 // ErrorCode returns err's public code ("not_found", "live_quota_exceeded", ...).

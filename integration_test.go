@@ -14,8 +14,8 @@ import (
 	"github.com/xentree/xentree"
 	"github.com/xentree/xentree/integration"
 	"github.com/xentree/xentree/internal/xerr"
-	"github.com/xentree/xentree/internal/xtime"
 	"github.com/xentree/xentree/xentreetest"
+	"github.com/xentree/xentree/xtime"
 )
 
 const redirectURL = "https://app.example/integrations/google/callback"

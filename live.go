@@ -15,9 +15,9 @@ import (
 	"github.com/xentree/xentree/internal/cursor"
 	"github.com/xentree/xentree/internal/ids"
 	"github.com/xentree/xentree/internal/xerr"
-	"github.com/xentree/xentree/internal/xtime"
 	"github.com/xentree/xentree/live"
 	"github.com/xentree/xentree/store"
+	"github.com/xentree/xentree/xtime"
 )
 
 // errLiveQuota is the documented body, reproduced exactly.

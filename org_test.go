@@ -10,9 +10,9 @@ import (
 	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/conversation"
 	"github.com/xentree/xentree/internal/xerr"
-	"github.com/xentree/xentree/internal/xtime"
 	"github.com/xentree/xentree/org"
 	"github.com/xentree/xentree/xentreetest"
+	"github.com/xentree/xentree/xtime"
 )
 
 func newOrg(t *testing.T, eng *xentree.Engine, owner xentree.User, name string) org.Organization {

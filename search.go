@@ -11,10 +11,10 @@ import (
 	"github.com/xentree/xentree/conversation"
 	"github.com/xentree/xentree/internal/indexer"
 	"github.com/xentree/xentree/internal/xerr"
-	"github.com/xentree/xentree/internal/xtime"
 	"github.com/xentree/xentree/knowledge"
 	"github.com/xentree/xentree/store"
 	"github.com/xentree/xentree/store/index"
+	"github.com/xentree/xentree/xtime"
 )
 
 var errIndexDisabled = xerr.New(xerr.Unavailable, "search is not available in this process (the index is disabled)")

@@ -4,7 +4,7 @@ import (
 	"slices"
 
 	"github.com/xentree/xentree/auth"
-	"github.com/xentree/xentree/internal/xtime"
+	"github.com/xentree/xentree/xtime"
 )
 
 // Time is a timestamp that encodes as RFC 3339 UTC with milliseconds.

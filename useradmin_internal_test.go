@@ -14,13 +14,13 @@ import (
 	"github.com/xentree/xentree/conversation"
 	"github.com/xentree/xentree/internal/password"
 	"github.com/xentree/xentree/internal/xerr"
-	"github.com/xentree/xentree/internal/xtime"
 	"github.com/xentree/xentree/knowledge"
 	"github.com/xentree/xentree/live"
 	"github.com/xentree/xentree/org"
 	"github.com/xentree/xentree/store"
 	"github.com/xentree/xentree/store/index"
 	"github.com/xentree/xentree/xel"
+	"github.com/xentree/xentree/xtime"
 )
 
 // userFixture is everything one user created, by the id it got.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -91,8 +90,11 @@ const (
 )
 
 // Open opens (creating if needed) the data folder and returns a ready Engine:
-// migrations applied, the search index caught up with SQLite, background
-// work started. Close it when done.
+// migrations applied, changes left unindexed by a crash applied to the
+// search index, background work started. A new index beside existing data
+// (deleted, or after a restore) or one built by an older version is rebuilt
+// in the background, and searches answer from the partial or old one until
+// it is done (AwaitReindex, WaitIndexed). Close it when done.
 //
 // With the SQLite store, the Engine holds a shared lock on Dir until Close
 // (internal/dirlock): other processes may use the folder beside it (a
@@ -165,6 +167,7 @@ func open(ctx context.Context, cfg Config, held *dirlock.Lock) (_ *Engine, err e
 		db.Close()
 		return nil, err
 	}
+	e.cfg.AI.Default = e.ai.Default() // Config() reports what "auto" resolved to
 	if e.embedder, err = newEmbedder(cfg.AI); err != nil {
 		db.Close()
 		return nil, err
@@ -273,9 +276,12 @@ func openIndex(ctx context.Context, cfg Config, pg *postgres.Driver) (searchInde
 	return index.Open(filepath.Join(cfg.Dir, indexDir), 5*time.Second)
 }
 
-// Close stops background work, applies pending index changes and closes the
-// store and index. The Engine must not be used afterwards; closing twice is
-// harmless.
+// Close stops background work, applies pending index changes (waiting at
+// most 30 s; a timeout is its error) and closes the store and index. A
+// background reindex is cancelled, not finished: the next Open starts it
+// again. Close does not wait for method calls in flight: stop the callers
+// first (http.Server.Shutdown, say). The Engine must not be used
+// afterwards; closing twice is harmless and returns the first error.
 func (e *Engine) Close() error {
 	e.closeOnce.Do(func() { e.closeErr = e.close() })
 	return e.closeErr
@@ -418,7 +424,7 @@ func loadOrCreateKey(path string) ([]byte, error) {
 		return nil, xerr.Internalf(err, "xentree: sync key")
 	}
 	if err := f.Close(); err != nil {
-		return nil, fmt.Errorf("xentree: close key: %w", err)
+		return nil, xerr.Internalf(err, "xentree: close key")
 	}
 	return key, nil
 }

@@ -20,8 +20,8 @@ import (
 
 	"github.com/xentree/xentree/internal/textrule"
 	"github.com/xentree/xentree/internal/xerr"
-	"github.com/xentree/xentree/internal/xtime"
 	"github.com/xentree/xentree/org"
+	"github.com/xentree/xentree/xtime"
 )
 
 // Limits and defaults (ours).

@@ -9,8 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/xentree/xentree/internal/xerr"
-	"github.com/xentree/xentree/internal/xtime"
 	"github.com/xentree/xentree/org"
+	"github.com/xentree/xentree/xtime"
 )
 
 var now = time.Date(2026, time.April, 16, 23, 30, 0, 0, time.FixedZone("UTC-5", -5*3600)) // 2026-04-17T04:30Z

@@ -27,8 +27,9 @@ const (
 	KindMethodNotAllowed = xerr.MethodNotAllowed
 )
 
-// KindOf returns err's kind: KindInternal for errors Xentree did not
-// classify, such as a network failure.
+// KindOf returns err's kind: KindUnavailable for a server that did not
+// answer (a network failure) or a cancelled context, KindInternal for nil
+// and other errors Xentree did not classify.
 func KindOf(err error) Kind { return xerr.KindOf(err) }
 
 // ErrorCode returns err's public code ("not_found", "live_quota_exceeded",

@@ -12,7 +12,7 @@ import (
 
 	"github.com/xentree/xentree/internal/textrule"
 	"github.com/xentree/xentree/internal/xerr"
-	"github.com/xentree/xentree/internal/xtime"
+	"github.com/xentree/xentree/xtime"
 )
 
 // DefaultTitle is a new conversation's title when none is given.

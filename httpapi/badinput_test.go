@@ -15,12 +15,12 @@ import (
 	"github.com/xentree/xentree"
 	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/conversation"
-	"github.com/xentree/xentree/internal/xtime"
 	"github.com/xentree/xentree/knowledge"
 	"github.com/xentree/xentree/live"
 	"github.com/xentree/xentree/org"
 	"github.com/xentree/xentree/xel"
 	"github.com/xentree/xentree/xentreetest"
+	"github.com/xentree/xentree/xtime"
 )
 
 // optionalBody lists the routes whose JSON body may be empty. An empty body

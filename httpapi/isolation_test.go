@@ -14,11 +14,11 @@ import (
 	"github.com/xentree/xentree/conversation"
 	"github.com/xentree/xentree/integration"
 	"github.com/xentree/xentree/internal/ids"
-	"github.com/xentree/xentree/internal/xtime"
 	"github.com/xentree/xentree/knowledge"
 	"github.com/xentree/xentree/live"
 	"github.com/xentree/xentree/org"
 	"github.com/xentree/xentree/xentreetest"
+	"github.com/xentree/xentree/xtime"
 )
 
 // isolationCalls says how to call every non-public route: the query and

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/xentree/xentree/internal/xtime"
 	"github.com/xentree/xentree/xel"
+	"github.com/xentree/xentree/xtime"
 )
 
 var pathParamRE = regexp.MustCompile(`\{([a-z_]+)\}`)

@@ -17,7 +17,7 @@ import (
 	"github.com/xentree/xentree/internal/ids"
 	"github.com/xentree/xentree/internal/textrule"
 	"github.com/xentree/xentree/internal/xerr"
-	"github.com/xentree/xentree/internal/xtime"
+	"github.com/xentree/xentree/xtime"
 )
 
 // ProviderGoogleCalendar is the one third-party integration so far.

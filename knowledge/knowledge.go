@@ -14,7 +14,7 @@ import (
 	"github.com/xentree/xentree/conversation"
 	"github.com/xentree/xentree/internal/textrule"
 	"github.com/xentree/xentree/internal/xerr"
-	"github.com/xentree/xentree/internal/xtime"
+	"github.com/xentree/xentree/xtime"
 )
 
 // Content types a document may have.

@@ -13,7 +13,7 @@ import (
 
 	"github.com/xentree/xentree/internal/textrule"
 	"github.com/xentree/xentree/internal/xerr"
-	"github.com/xentree/xentree/internal/xtime"
+	"github.com/xentree/xentree/xtime"
 )
 
 // Session types.

@@ -10,7 +10,7 @@ import (
 	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/internal/textrule"
 	"github.com/xentree/xentree/internal/xerr"
-	"github.com/xentree/xentree/internal/xtime"
+	"github.com/xentree/xentree/xtime"
 )
 
 // API key limits (ours).

@@ -17,7 +17,7 @@ import (
 
 	"github.com/xentree/xentree/internal/textrule"
 	"github.com/xentree/xentree/internal/xerr"
-	"github.com/xentree/xentree/internal/xtime"
+	"github.com/xentree/xentree/xtime"
 )
 
 // Roles within an organization.

@@ -5,7 +5,7 @@ import (
 	"database/sql"
 
 	"github.com/xentree/xentree/auth"
-	"github.com/xentree/xentree/internal/xtime"
+	"github.com/xentree/xentree/xtime"
 )
 
 // UserRow is a stored account, with the fields the profile does not show.

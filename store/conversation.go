@@ -8,8 +8,8 @@ import (
 
 	"github.com/xentree/xentree/conversation"
 	"github.com/xentree/xentree/internal/cursor"
-	"github.com/xentree/xentree/internal/xtime"
 	"github.com/xentree/xentree/knowledge"
+	"github.com/xentree/xentree/xtime"
 )
 
 // ConversationInsert stores c for userID with created and updated set to tx.Now.

@@ -7,7 +7,7 @@ import (
 
 	"github.com/xentree/xentree/integration"
 	"github.com/xentree/xentree/internal/cursor"
-	"github.com/xentree/xentree/internal/xtime"
+	"github.com/xentree/xentree/xtime"
 )
 
 // OAuthState is a started OAuth flow.

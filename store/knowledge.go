@@ -5,8 +5,8 @@ import (
 	"database/sql"
 
 	"github.com/xentree/xentree/internal/cursor"
-	"github.com/xentree/xentree/internal/xtime"
 	"github.com/xentree/xentree/knowledge"
+	"github.com/xentree/xentree/xtime"
 )
 
 // DocumentRow is a stored document with its uploader.

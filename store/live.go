@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 
 	"github.com/xentree/xentree/internal/cursor"
-	"github.com/xentree/xentree/internal/xtime"
 	"github.com/xentree/xentree/live"
+	"github.com/xentree/xentree/xtime"
 )
 
 // LiveSessionRow is a stored Live session; times in Unix milliseconds.

@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/xentree/xentree/internal/cursor"
-	"github.com/xentree/xentree/internal/xtime"
 	"github.com/xentree/xentree/org"
+	"github.com/xentree/xentree/xtime"
 )
 
 // OrgInsert stores o with created and updated set to tx.Now and no members;

@@ -5,8 +5,8 @@ import (
 	"database/sql"
 	"errors"
 
-	"github.com/xentree/xentree/internal/xtime"
 	"github.com/xentree/xentree/xel"
+	"github.com/xentree/xentree/xtime"
 )
 
 // XelSubmission is one stored answer.

@@ -2,7 +2,10 @@
 // always encodes as RFC 3339 in UTC with exactly three fractional digits
 // ("2026-04-16T10:00:03.120Z"), as the REST contract requires.
 //
-// The root package re-exports it as xentree.Time.
+// The root package re-exports it as xentree.Time. It is a leaf package of
+// its own, not internal, so that a program talking REST through package
+// client can set a request's times (org.CreateKeyRequest.ExpiresAt) without
+// importing the engine.
 package xtime
 
 import (
