@@ -401,3 +401,33 @@ func checkEnvelope(t testing.TB, what string, rec *httptest.ResponseRecorder, wa
 		t.Errorf("%s: detail.field = %s, want %s; body %s", what, got, field, body)
 	}
 }
+
+// unreadable fails the test if the handler reads it.
+type unreadable struct{ t *testing.T }
+
+func (u unreadable) Read([]byte) (int, error) {
+	u.t.Error("a body declared over the limit was read")
+	return 0, context.Canceled
+}
+
+// A body whose Content-Length is over the route's limit is 413 before any
+// of it is read: it used to be read up to the limit, or waited for.
+func TestDeclaredTooLarge(t *testing.T) {
+	eng := xentreetest.NewEngine(t)
+	h := New(eng, Config{})
+	_, tok := xentreetest.CreateUser(t, eng, "")
+	for _, c := range []struct{ url, ct string }{
+		{"/api/core/notes", "application/json"},
+		{"/api/knowledge/documents", "multipart/form-data; boundary=x"},
+	} {
+		req := httptest.NewRequest("POST", c.url, unreadable{t})
+		req.ContentLength = 1 << 40
+		req.Header.Set("Content-Type", c.ct)
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), "payload_too_large") {
+			t.Errorf("%s: %d %s", c.url, rec.Code, rec.Body)
+		}
+	}
+}

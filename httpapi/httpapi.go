@@ -48,6 +48,10 @@ type Config struct {
 	// CORS lets browser code on the origins it lists call the API. Defaults
 	// to closed: no CORS headers.
 	CORS CORSConfig
+	// MaxConcurrentUploads bounds the document uploads whose bodies are
+	// read at once, each held in memory whole; more wait (unread) for a
+	// turn, and one account has at most 2 read at once. Defaults to 8.
+	MaxConcurrentUploads int
 }
 
 type api struct {
@@ -55,6 +59,8 @@ type api struct {
 	cfg Config
 	log *slog.Logger
 	mux *http.ServeMux
+	// uploads bounds the document upload bodies read at once.
+	uploads *uploadGate
 
 	openAPIOnce sync.Once
 	openAPIDoc  map[string]any
@@ -70,7 +76,11 @@ func New(eng *xentree.Engine, cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = eng.Config().Logger
 	}
-	a := &api{eng: eng, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), cors: newCORS(cfg.CORS)}
+	if cfg.MaxConcurrentUploads <= 0 {
+		cfg.MaxConcurrentUploads = 8
+	}
+	a := &api{eng: eng, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), cors: newCORS(cfg.CORS),
+		uploads: newUploadGate(cfg.MaxConcurrentUploads)}
 	if cfg.Metrics {
 		a.metrics = newMetrics(eng)
 	}

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -111,6 +112,12 @@ func (a *api) wrap(rt route) http.Handler {
 				a.writeError(w, r, xerr.New(xerr.Forbidden, "administrators only"))
 				return
 			}
+		}
+		// A body declared over the limit is refused before any of it is
+		// read (it used to be read up to the limit first, or waited for).
+		if r.ContentLength > limit {
+			a.writeError(w, r, &xerr.Error{Kind: xerr.TooLarge, Message: "request body exceeds " + strconv.FormatInt(limit, 10) + " bytes"})
+			return
 		}
 		if err := rt.Handle(w, r, u); err != nil {
 			a.writeError(w, r, err)

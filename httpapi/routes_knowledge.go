@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -50,6 +51,11 @@ func (a *api) knowledgeRoutes() []route {
 // createDocument takes a multipart upload (parts "file", and optionally
 // "title" and "organization_id") or a JSON body.
 func (a *api) createDocument(w http.ResponseWriter, r *http.Request, u xentree.User) error {
+	release, err := a.uploads.acquire(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	defer release()
 	var req knowledge.CreateRequest
 	if mediaType(r) == "multipart/form-data" {
 		if err := a.readUpload(r, &req); err != nil {
@@ -92,10 +98,16 @@ func (a *api) readUpload(r *http.Request, req *knowledge.CreateRequest) error {
 		switch name {
 		case "file":
 			req.FileName = p.FileName()
-			data, err := io.ReadAll(io.LimitReader(p, limit+1))
-			if err != nil {
+			// Sized up front from the body's length, where it is known: a
+			// growing buffer held up to twice the file while it doubled.
+			var buf bytes.Buffer
+			if n := r.ContentLength; n > 0 {
+				buf.Grow(int(min(n, limit+1)))
+			}
+			if _, err := buf.ReadFrom(io.LimitReader(p, limit+1)); err != nil {
 				return uploadError(err)
 			}
+			data := buf.Bytes()
 			if int64(len(data)) > limit {
 				return &xerr.Error{Kind: xerr.TooLarge, Field: "file", Message: "a document may be at most " + strconv.FormatInt(limit>>20, 10) + " MiB"}
 			}
