@@ -51,7 +51,9 @@ func (g *uploadGate) acquire(ctx context.Context, userID string) (release func()
 		}
 		g.mu.Unlock()
 	}
-	gone := func() error { return xerr.Wrap(xerr.Unavailable, ctx.Err(), "upload cancelled while waiting for its turn") }
+	gone := func() error {
+		return xerr.Wrap(xerr.Unavailable, ctx.Err(), "upload cancelled while waiting for its turn")
+	}
 	select {
 	case s.ch <- struct{}{}:
 	case <-ctx.Done():
