@@ -17,7 +17,9 @@ import (
 var errBadCredentials = &xerr.Error{Kind: xerr.Unauthenticated, Code: "invalid_credentials", Message: "incorrect email, username or password"}
 
 func errTooManyAttempts(wait time.Duration) error {
-	return &xerr.Error{Kind: xerr.RateLimited, Message: "too many failed attempts; try again later", RetryAfter: wait}
+	// Not "failed": the account counts attempts in flight too, so many
+	// concurrent logins with the right password can meet it.
+	return &xerr.Error{Kind: xerr.RateLimited, Message: "too many login attempts; try again later", RetryAfter: wait}
 }
 
 func errTooManyRequests(wait time.Duration) error {
