@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -23,6 +24,9 @@ func readBody(r *http.Request) ([]byte, error) {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return nil, &xerr.Error{Kind: xerr.TooLarge, Message: "request body exceeds " + strconv.FormatInt(mbe.Limit, 10) + " bytes"}
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) { // the server's read timeout: not the body's fault
+		return nil, xerr.Wrap(xerr.Unavailable, err, "the request body did not arrive in time")
 	}
 	if err != nil {
 		return nil, xerr.Wrap(xerr.Invalid, err, "could not read request body")

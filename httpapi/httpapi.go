@@ -114,6 +114,10 @@ func New(eng *xentree.Engine, cfg Config) http.Handler {
 // with an HTML 307, which most clients follow re-sending a POST's body.
 func (a *api) cleanPaths(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodConnect { // ServeMux answers it in plain text
+			a.writeError(w, r, &xerr.Error{Kind: xerr.MethodNotAllowed, Message: "method not allowed"})
+			return
+		}
 		if p := r.URL.Path; strings.HasPrefix(p, "/") && path.Clean(p) != strings.TrimSuffix(p, "/") && p != "/" {
 			a.writeError(w, r, &xerr.Error{Kind: xerr.NotFound, Code: "route_not_found", Message: "no such route"})
 			return

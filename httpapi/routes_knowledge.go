@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"os"
 	"strconv"
 
 	"github.com/xentree/xentree"
@@ -149,6 +150,9 @@ func uploadError(err error) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return &xerr.Error{Kind: xerr.TooLarge, Field: "file", Message: "request body exceeds " + strconv.FormatInt(mbe.Limit, 10) + " bytes"}
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return xerr.Wrap(xerr.Unavailable, err, "the upload did not arrive in time")
 	}
 	return errInvalid("malformed multipart body")
 }

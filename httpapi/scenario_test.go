@@ -231,6 +231,7 @@ func TestAuthScenarios(t *testing.T) {
 		{name: "double slash", method: "POST", url: "/api/core//notes", setup: loggedIn, body: `{"title":"t","content":"c"}`, wantStatus: 404, wantBody: []string{`"error":"route_not_found"`}},
 		{name: "dot segment", method: "GET", url: "/api/core/./conversations", setup: loggedIn, wantStatus: 404, wantBody: []string{`"error":"route_not_found"`}},
 		{name: "dot-dot segment", method: "GET", url: "/api/core/x/../conversations", setup: loggedIn, wantStatus: 404, wantBody: []string{`"error":"route_not_found"`}},
+		{name: "CONNECT", method: "CONNECT", url: "127.0.0.1:22", wantStatus: 405, wantBody: []string{`"error":"method_not_allowed"`}},
 		{name: "request id echoed", method: "GET", url: "/healthz", headers: map[string]string{"X-Request-ID": "abc-123"},
 			wantStatus: 200, wantHeader: map[string]string{"X-Request-ID": "abc-123", "X-Content-Type-Options": "nosniff"}},
 	}

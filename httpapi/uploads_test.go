@@ -2,7 +2,12 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
 	"testing"
+
+	"github.com/xentree/xentree/internal/xerr"
 )
 
 // TestUploadGate: one account's third upload waits while two of its own are
@@ -53,5 +58,21 @@ func TestUploadGate(t *testing.T) {
 	g.mu.Unlock()
 	if left != 0 || len(g.all) != 0 {
 		t.Fatalf("after every release: %d accounts, %d slots held", left, len(g.all))
+	}
+}
+
+type deadlineBody struct{}
+
+func (deadlineBody) Read([]byte) (int, error) { return 0, os.ErrDeadlineExceeded }
+
+// A body the server's read timeout cut off is 503 (docs/api.md: a timed-out
+// request is unavailable), not 400 as if it were malformed.
+func TestBodyReadTimeoutIsUnavailable(t *testing.T) {
+	r := httptest.NewRequest("POST", "/api/core/notes", deadlineBody{})
+	if _, err := readBody(r); xerr.KindOf(err) != xerr.Unavailable {
+		t.Errorf("readBody: %v", err)
+	}
+	if err := uploadError(fmt.Errorf("multipart: %w", os.ErrDeadlineExceeded)); xerr.KindOf(err) != xerr.Unavailable {
+		t.Errorf("uploadError: %v", err)
 	}
 }
