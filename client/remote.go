@@ -480,18 +480,3 @@ func esc(s string) string {
 
 // dotID stands for an id of "." or ".." in a path.
 const dotID = "%00dot"
-
-// withDetail returns a copy of a classified error with one more detail.
-func withDetail(err error, key string, value any) error {
-	e := xerr.As(err)
-	if e == nil {
-		return err
-	}
-	c := *e
-	c.Details = make(map[string]any, len(e.Details)+1)
-	for k, v := range e.Details {
-		c.Details[k] = v
-	}
-	c.Details[key] = value
-	return &c
-}

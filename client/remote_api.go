@@ -59,7 +59,7 @@ func (c *Remote) ChatStream(ctx context.Context, req conversation.ChatRequest, f
 		// Also when the answer's start never arrived (a connection lost,
 		// a proxy's 502): the server may have stored the exchange.
 		if xerr.Is(err, xerr.Unavailable) && req.ConversationID != "" {
-			return withDetail(err, "idempotency_key", req.IdempotencyKey)
+			return xerr.WithDetail(err, "idempotency_key", req.IdempotencyKey)
 		}
 		return err
 	}

@@ -160,7 +160,7 @@ func (a *api) opsRoutes() []route {
 			Handle: func(w http.ResponseWriter, r *http.Request, _ xentree.User) error {
 				store := a.eng.Store()
 				if err := a.eng.Health(r.Context()); err != nil {
-					return withDetail(err, "store", store)
+					return xerr.WithDetail(err, "store", store)
 				}
 				writeJSON(w, http.StatusOK, health{Status: "ok", Store: store, Database: "ok"})
 				return nil
@@ -180,23 +180,6 @@ type health = struct {
 	Status   string `json:"status"`   // "ok"
 	Store    string `json:"store"`    // "postgres" or "sqlite"
 	Database string `json:"database"` // "ok": the database answered
-}
-
-// withDetail adds a public detail to a classified error (a copy: the
-// error may be shared); an unclassified one is returned as it is, since
-// its envelope says only "internal error".
-func withDetail(err error, key string, value any) error {
-	e := xerr.As(err)
-	if e == nil {
-		return err
-	}
-	c := *e
-	c.Details = make(map[string]any, len(e.Details)+1)
-	for k, v := range e.Details {
-		c.Details[k] = v
-	}
-	c.Details[key] = value
-	return &c
 }
 
 // withBody is the shape of most write routes: decode the JSON body into a

@@ -408,18 +408,12 @@ func TestDataFolderLock(t *testing.T) {
 	}
 	ctx := context.Background()
 	dir := t.TempDir()
-	eng, err := xentree.Open(ctx, xentree.Config{Dir: dir, Password: password.Cheap})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := eng.Register(ctx, auth.RegisterRequest{Email: "ada@example.com", Password: "correct horse battery staple"}); err != nil {
-		t.Fatal(err)
-	}
+	eng := openWithAda(t, dir)
 	backup := filepath.Join(t.TempDir(), "xentree.backup")
 	if _, err := runCmd(t, "backup", "--out", backup, "--data", dir); err != nil {
 		t.Fatalf("backup beside a running engine: %v", err)
 	}
-	_, err = runCmd(t, "restore", backup, "--data", dir)
+	_, err := runCmd(t, "restore", backup, "--data", dir)
 	if err == nil || !strings.Contains(err.Error(), "in use by another xentree process") {
 		t.Fatalf("restore beside a running engine: %v", err)
 	}
@@ -482,14 +476,7 @@ func TestOperatorMistakes(t *testing.T) {
 	ctx := context.Background()
 	t.Setenv("XENTREE_DATABASE_URL", "")
 	dir := t.TempDir()
-	eng, err := xentree.Open(ctx, xentree.Config{Dir: dir, Password: password.Cheap})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := eng.Register(ctx, auth.RegisterRequest{Email: "ada@example.com", Password: "correct horse battery staple"}); err != nil {
-		t.Fatal(err)
-	}
-	eng.Close()
+	openWithAda(t, dir).Close()
 	typo := filepath.Join(t.TempDir(), "dtaa")
 	for _, c := range []struct {
 		args []string
@@ -543,4 +530,19 @@ func TestOperatorMistakes(t *testing.T) {
 	if !strings.Contains(errb.String(), "had no signing.key or encryption.key, so new ones were made") {
 		t.Errorf("restore without keys said: %q", errb.String())
 	}
+}
+
+// openWithAda opens an engine on dir with one account, ada@example.com.
+func openWithAda(t *testing.T, dir string) *xentree.Engine {
+	t.Helper()
+	ctx := context.Background()
+	eng, err := xentree.Open(ctx, xentree.Config{Dir: dir, Password: password.Cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.Register(ctx, auth.RegisterRequest{Email: "ada@example.com", Password: "correct horse battery staple"}); err != nil {
+		eng.Close()
+		t.Fatal(err)
+	}
+	return eng
 }

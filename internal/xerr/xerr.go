@@ -171,3 +171,20 @@ func KindOf(err error) Kind {
 
 // Is reports whether err has kind k.
 func Is(err error, k Kind) bool { return err != nil && KindOf(err) == k }
+
+// WithDetail returns a copy of a classified error with one more public
+// detail (the error may be shared, so it is not changed); an unclassified
+// one is returned as it is.
+func WithDetail(err error, key string, value any) error {
+	e := As(err)
+	if e == nil {
+		return err
+	}
+	c := *e
+	c.Details = make(map[string]any, len(e.Details)+1)
+	for k, v := range e.Details {
+		c.Details[k] = v
+	}
+	c.Details[key] = value
+	return &c
+}
