@@ -31,12 +31,10 @@ func (e *Engine) Backup(ctx context.Context, path string) error {
 func BackupDir(ctx context.Context, dir, path string) error {
 	src := filepath.Join(dir, dbFile)
 	if _, err := os.Stat(src); err != nil {
-		return xerr.Newf(xerr.NotFound, "no Xentree database in %s", dir)
+		return xerr.Newf(xerr.NotFound, "no Xentree database in %s (is the folder right?)", dir)
 	}
-	lock, err := dirlock.Shared(dir)
-	if errors.Is(err, dirlock.ErrBusy) {
-		return xerr.Newf(xerr.Unavailable, "the data folder %s is being restored or copied by another xentree command", dir)
-	} else if err != nil {
+	lock, err := sharedLock(dir)
+	if err != nil {
 		return err
 	}
 	defer lock.Release()

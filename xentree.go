@@ -115,9 +115,7 @@ func open(ctx context.Context, cfg Config, held *dirlock.Lock) (_ *Engine, err e
 	}
 	var lock *dirlock.Lock
 	if cfg.Database == "" && held == nil {
-		if lock, err = dirlock.Shared(cfg.Dir); errors.Is(err, dirlock.ErrBusy) {
-			return nil, xerr.Newf(xerr.Unavailable, "xentree: the data folder %s is being restored or copied by another xentree command", cfg.Dir)
-		} else if err != nil {
+		if lock, err = sharedLock(cfg.Dir); err != nil {
 			return nil, err
 		}
 		defer func() {
@@ -242,6 +240,16 @@ func open(ctx context.Context, cfg Config, held *dirlock.Lock) (_ *Engine, err e
 		return err
 	})
 	return e, nil
+}
+
+// sharedLock takes dir's lock beside other users of the folder; a restore or
+// migrate-store holding it alone is Unavailable.
+func sharedLock(dir string) (*dirlock.Lock, error) {
+	lock, err := dirlock.Shared(dir)
+	if errors.Is(err, dirlock.ErrBusy) {
+		return nil, xerr.Newf(xerr.Unavailable, "the data folder %s is being restored or copied by another xentree command", dir)
+	}
+	return lock, err
 }
 
 // openStore opens the SQLite file in Dir, or the PostgreSQL database that

@@ -47,14 +47,11 @@ func opsCmd(ctx context.Context, name string, args []string, stdout, stderr io.W
 		if *out == "" || len(pos) > 0 {
 			return errors.New("usage: xentree backup --out FILE [--data DIR]")
 		}
-		// A backup of a folder that holds no database (a mistyped --data)
-		// would otherwise create one, empty, and back that up.
 		if *database != "" {
 			return errors.New("backup: a PostgreSQL store is backed up with its own tools (pg_dump); see docs/scaling.md")
 		}
-		if _, err := os.Stat(filepath.Join(*data, "xentree.db")); err != nil {
-			return fmt.Errorf("backup: no Xentree database in %s (is --data right?)", *data)
-		}
+		// BackupDir refuses a folder without a database (a mistyped --data),
+		// and creates nothing in it.
 		// Beside a running server: the file as it is, no engine opened, so
 		// a newer binary does not migrate the server's database.
 		if err := xentree.BackupDir(ctx, *data, *out); err != nil {
