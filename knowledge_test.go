@@ -240,10 +240,20 @@ func TestQueryKnowledgeAnswersFromSentences(t *testing.T) {
 		"<p>A finer grind extracts faster, so espresso uses a fine grind.</p></body></html>"
 	addDoc(t, eng, ada, knowledge.CreateRequest{Title: "Glaciers", Content: md, ContentType: knowledge.TypeMarkdown})
 	addDoc(t, eng, ada, knowledge.CreateRequest{Title: "Coffee", Content: page, ContentType: knowledge.TypeHTML})
+	// An FAQ whose answers do not repeat their questions' words, and
+	// Markdown sent without a content type (plain text keeps its marks).
+	faq := "# Volcano FAQ\n\n## Why do volcanoes erupt?\n\nPressure from gas in the magma pushes it up and out.\n\n" +
+		"## Where are most volcanoes?\n\nAround the Pacific, on the Ring of Fire.\n"
+	addDoc(t, eng, ada, knowledge.CreateRequest{Title: "Volcanoes", Content: faq, ContentType: knowledge.TypeMarkdown})
+	addDoc(t, eng, ada, knowledge.CreateRequest{Title: "Otters",
+		Content: "# Otters\n\n## Where do otters live?\n\nOtters live near rivers and coasts across most continents.\n"})
 	if err := eng.WaitIndexed(ctx); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ q, want string }{
+		{"Why do volcanoes erupt?", "Pressure from gas in the magma pushes it up and out. ["},
+		{"Where are most volcanoes?", "Around the Pacific, on the Ring of Fire. ["},
+		{"Where do otters live?", "Otters live near rivers and coasts across most continents. ["},
 		{"How do glaciers move?", "Glaciers move by internal deformation of the ice and by sliding over the bedrock. ["},
 		{"Where do glaciers form?", "Glaciers form where snow accumulates faster than it melts over many years. ["},
 		{"What is the water temperature for brewing coffee?", "The best water temperature for brewing coffee is between 90 and 96 degrees Celsius. ["},
@@ -256,7 +266,7 @@ func TestQueryKnowledgeAnswersFromSentences(t *testing.T) {
 		if !strings.HasPrefix(ans.Answer, c.want) {
 			t.Errorf("%q: answer %q, want it to open with %q", c.q, ans.Answer, c.want)
 		}
-		for _, heading := range []string{"Glacier guide", "Overview", "How glaciers move [", "Where glaciers form [", "Water temperature for brewing coffee [", "Valley glaciers", "Use fresh beans"} {
+		for _, heading := range []string{"Glacier guide", "Overview", "How glaciers move [", "Where glaciers form [", "Water temperature for brewing coffee [", "Valley glaciers", "Use fresh beans", "#", "?"} {
 			if strings.Contains(ans.Answer, heading) {
 				t.Errorf("%q: answer %q quotes %q", c.q, ans.Answer, heading)
 			}

@@ -98,46 +98,79 @@ func Answer(req ai.Request) string {
 // cover the question best, up to three, in passage order, each cited.
 //
 // A line that is not a sentence (a heading, a list item, a table cell: no
-// closing punctuation) is never quoted: such a line repeats the question's
-// words without answering it. When no sentence shares a word with the
-// question but such a line does, the answer is the first sentence of the
-// passage with the best-matching line (see lead). Coverage weighs each
-// question term by how few candidate lines carry it, so the sentence with
-// the rare, specific words ("form" in "Where do glaciers form?") beats those
-// that only share the document's topic word ("glaciers"); sentences far
-// below the best are left out rather than padded in.
+// closing punctuation) or that asks a question is never quoted: such a line
+// repeats the question's words without answering it. Its words still count
+// for the sentences under it: a heading (the passage's innermost heading,
+// or a Markdown or HTML heading or a question line in its text) lends its
+// words to the sentences of its section, so "How do glaciers form?" finds
+// the FAQ answer "Snow accumulates over many years..." under that heading
+// rather than a sentence elsewhere that only says "form". A sentence needs
+// a word of its own to be a candidate, except the first one under a
+// heading, which is where a section answers its heading.
+//
+// Coverage weighs each question term by how few candidate lines carry it,
+// so the sentence with the rare, specific words ("form" in "Where do
+// glaciers form?") beats those that only share the document's topic word
+// ("glaciers"); sentences far below the best are left out rather than
+// padded in. When no sentence qualifies but a line that is not a sentence
+// shares a word with the question, the answer is the first sentence of the
+// passage with the best-matching line (see lead).
 func extractive(q map[string]bool, ps []ai.Passage) string {
 	var all []line
 	df := map[string]int{}
+	n := 0 // lines counted in df
+	count := func(ts map[string]bool) {
+		n++
+		for t := range ts {
+			df[t]++
+		}
+	}
 	// The same sentence in two passages (a document uploaded twice, say) is
 	// one candidate, cited from the first: quoted twice it repeated itself.
 	seen := map[string]bool{}
 	for i, p := range ps {
+		heading := matching(q, terms(innermostHeading(p.Title)))
+		if len(heading) > 0 {
+			count(heading)
+		}
+		first := true // the next sentence opens the heading's section
 		for _, s := range sentences(p.Text) {
+			c := line{text: s, cite: i + 1, order: len(all), terms: matching(q, terms(s))}
+			if isHeading(s) {
+				heading, first = c.terms, true
+			} else if isSentence(s) {
+				c.sentence = true
+				c.context = map[string]bool{}
+				for t := range heading {
+					if !c.terms[t] {
+						c.context[t] = true
+					}
+				}
+				c.opens, first = first, false
+			}
 			key := strings.ToLower(strings.Join(strings.Fields(s), " "))
 			if seen[key] {
 				continue
 			}
 			seen[key] = true
-			c := line{text: s, cite: i + 1, order: len(all), terms: map[string]bool{}, sentence: isSentence(s)}
-			for t := range terms(s) {
-				if q[t] {
-					c.terms[t] = true
-					df[t]++
-				}
-			}
+			count(c.terms)
 			all = append(all, c)
 		}
 	}
-	n := float64(len(all))
+	weight := func(t string) float64 { return math.Log(1 + float64(n)/float64(max(df[t], 1))) }
 	weigh := func(c *line) {
+		c.score, c.own = 0, 0
 		for t := range c.terms {
-			c.score += math.Log(1 + n/float64(df[t]))
+			c.own += weight(t)
+		}
+		c.score = c.own
+		for t := range c.context {
+			c.score += weight(t)
 		}
 	}
 	var cands []line
 	for _, c := range all {
-		if c.sentence && len(c.terms) > 0 {
+		if c.sentence && (len(c.terms) > 0 || c.opens && len(c.context) > 0) {
 			cands = append(cands, c)
 		}
 	}
@@ -149,12 +182,25 @@ func extractive(q map[string]bool, ps []ai.Passage) string {
 		weigh(&cands[i])
 		best = max(best, cands[i].score)
 	}
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
-	keep := 0
-	for keep < len(cands) && keep < 3 && cands[keep].score >= best/2 {
-		keep++
+	// Among sentences that cover as much, the one that says the words
+	// itself comes first.
+	sort.SliceStable(cands, func(i, j int) bool {
+		if cands[i].score != cands[j].score {
+			return cands[i].score > cands[j].score
+		}
+		return cands[i].own > cands[j].own
+	})
+	// The best is quoted; up to two more join it if they say a word of the
+	// question themselves and cover over half as much: one that only
+	// opens another section the question's words head is that section's
+	// answer, not this question's.
+	kept := cands[:1]
+	for _, c := range cands[1:] {
+		if len(kept) < 3 && len(c.terms) > 0 && c.score > best/2 {
+			kept = append(kept, c)
+		}
 	}
-	cands = cands[:keep]
+	cands = kept
 	sort.Slice(cands, func(i, j int) bool { return cands[i].order < cands[j].order })
 	var b strings.Builder
 	for i, c := range cands {
@@ -166,14 +212,52 @@ func extractive(q map[string]bool, ps []ai.Passage) string {
 	return b.String()
 }
 
+// matching returns the terms of ts that are also in q.
+func matching(q, ts map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	for t := range ts {
+		if q[t] {
+			out[t] = true
+		}
+	}
+	return out
+}
+
+// innermostHeading returns the last heading of a chunk's title ("Guide >
+// Setup > Linux" gives "Linux"), or "" when the title is the document's
+// alone: the document's title is every chunk's, so it tells no section
+// from another.
+func innermostHeading(title string) string {
+	if i := strings.LastIndex(title, " > "); i >= 0 {
+		return title[i+len(" > "):]
+	}
+	return ""
+}
+
+// isHeading reports whether a line of a passage's text heads what follows:
+// a Markdown heading ("## Setup"), an HTML one ("<h2>Setup</h2>"), or a
+// question, as FAQs put them (text uploaded as plain text keeps them).
+func isHeading(s string) bool {
+	if h := strings.TrimLeft(s, "#"); len(h) < len(s) && len(s)-len(h) <= 6 && (h == "" || h[0] == ' ' || h[0] == '\t') {
+		return true
+	}
+	if len(s) > 3 && (s[:2] == "<h" || s[:2] == "<H") && s[2] >= '1' && s[2] <= '6' {
+		return true
+	}
+	return isQuestion(s)
+}
+
 // line is a line or sentence of a passage, a candidate for the answer.
 type line struct {
 	text     string
-	cite     int // the passage's number, from 1
-	order    int // position among all passages' lines
-	terms    map[string]bool
-	sentence bool
-	score    float64
+	cite     int             // the passage's number, from 1
+	order    int             // position among all passages' lines
+	terms    map[string]bool // the question's terms it says
+	context  map[string]bool // the question's terms its heading says and it does not
+	sentence bool            // quotable: a sentence that is not a question or heading
+	opens    bool            // the first sentence under its heading
+	own      float64         // the weight of terms
+	score    float64         // own, and the weight of context
 }
 
 func cited(l line) string { return l.text + " [" + strconv.Itoa(l.cite) + "]" }

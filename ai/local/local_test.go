@@ -13,7 +13,7 @@ func TestAnswer(t *testing.T) {
 	cases := []struct {
 		name string
 		req  ai.Request
-		want string // substring
+		want string // substring, or the whole answer after "="
 	}{
 		{"no model, English", ai.Request{Messages: []ai.Message{{Role: "user", Content: "What is the capital of Peru?"}}},
 			"No AI model is configured"},
@@ -70,6 +70,41 @@ func TestAnswer(t *testing.T) {
 				{Title: "Rocks", Text: "Granite is an igneous rock."},
 			},
 		}, "could not find anything"},
+		// Markdown sent as plain text keeps its heading lines; a question
+		// line from another document is no answer either.
+		{"never a Markdown heading or a question line", ai.Request{
+			Messages: []ai.Message{{Role: "user", Content: "Where do otters live?"}},
+			Passages: []ai.Passage{
+				{Title: "Otters", Text: "# Otters\n\n## Where do otters live?\n\nOtters live near rivers and coasts across most continents."},
+				{Title: "Beavers", Text: "Where do beavers live?\nBeavers build lodges in ponds."},
+			},
+		}, "=Otters live near rivers and coasts across most continents. [1]"},
+		// An FAQ answer does not repeat its question's words: the heading
+		// above it says them.
+		{"the answer under the heading that asks the question", ai.Request{
+			Messages: []ai.Message{{Role: "user", Content: "How do glaciers form?"}},
+			Passages: []ai.Passage{
+				{Title: "faq > Glacier FAQ > Why do glaciers move?", Text: "Gravity pulls the ice downhill. Meltwater helps it slide."},
+				{Title: "faq > Glacier FAQ > How do glaciers form?", Text: "Snow accumulates over many years and compresses into ice. It takes centuries."},
+				{Title: "Volcanoes", Text: "Most volcanoes form at tectonic plate boundaries."},
+			},
+		}, "=Snow accumulates over many years and compresses into ice. [2]"},
+		{"the answer under a heading, found where no sentence says the words", ai.Request{
+			Messages: []ai.Message{{Role: "user", Content: "Why do glaciers move?"}},
+			Passages: []ai.Passage{
+				{Title: "faq > Glacier FAQ > How do glaciers form?", Text: "Snow accumulates over many years and compresses into ice."},
+				{Title: "faq > Glacier FAQ > Why do glaciers move?", Text: "Gravity pulls the ice downhill. Meltwater helps it slide."},
+			},
+		}, "=Gravity pulls the ice downhill. [2]"},
+		{"HTML sections sent as text", ai.Request{
+			Messages: []ai.Message{{Role: "user", Content: "Why are deserts dry?"}},
+			Passages: []ai.Passage{{Title: "Deserts", Text: "<h2>Desert life</h2>\nCacti, lizards and camels are adapted to little water.\n" +
+				"<h2>Why deserts are dry</h2>\nDry air sinks over them and brings almost no rain."}},
+		}, "=Dry air sinks over them and brings almost no rain. [1]"},
+		{"the sentence that says the words, over its section's others", ai.Request{
+			Messages: []ai.Message{{Role: "user", Content: "Where do glaciers form?"}},
+			Passages: []ai.Passage{{Title: "Ice > Where glaciers form", Text: "Cold regions matter. Glaciers form where snow outlasts the summer. Some are old."}},
+		}, "=Glaciers form where snow outlasts the summer. [1]"},
 		{"passages without an answer", ai.Request{
 			Messages: []ai.Message{{Role: "user", Content: "Who won the 1930 world cup?"}},
 			Passages: []ai.Passage{{Title: "Rocks", Text: "Granite is an igneous rock."}},
@@ -78,7 +113,11 @@ func TestAnswer(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Answer(tc.req)
-			if !strings.Contains(got, tc.want) {
+			if exact, ok := strings.CutPrefix(tc.want, "="); ok {
+				if got != exact {
+					t.Errorf("Answer = %q, want %q", got, exact)
+				}
+			} else if !strings.Contains(got, tc.want) {
 				t.Errorf("Answer = %q, want it to contain %q", got, tc.want)
 			}
 			if again := Answer(tc.req); again != got {
