@@ -592,6 +592,11 @@ type JWKS = integration.JWKS
 // has an empty set, which reveals nothing.
 func (e *Engine) IntegrationJWKS(ctx context.Context, tenantID string) (JWKS, error) {
 	set := JWKS{Keys: []JWK{}}
+	if tenantID == "" {
+		// A verifier configured without the tenant would otherwise trust
+		// an empty set and refuse every token without saying why.
+		return set, xerr.InvalidField("tenantId", "is required")
+	}
 	if !ids.Valid(tenantID) {
 		return set, nil
 	}

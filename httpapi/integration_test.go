@@ -71,6 +71,12 @@ func TestIntegrationRoutes(t *testing.T) {
 	if rec := env.do("GET", "/api/integration/jwks?tenantId="+url.QueryEscape(o.ID), "", nil); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"alg":"RS256"`) {
 		t.Fatalf("jwks: %d %s", rec.Code, rec.Body)
 	}
+	if rec := env.do("GET", "/api/integration/jwks", "", nil); rec.Code != 400 || !strings.Contains(rec.Body.String(), `"field":"tenantId"`) {
+		t.Fatalf("jwks without tenantId: %d %s", rec.Code, rec.Body)
+	}
+	if rec := env.do("GET", "/api/integration/jwks?tenantId=nobody", "", nil); rec.Code != 200 || rec.Body.String() != `{"keys":[]}`+"\n" {
+		t.Fatalf("jwks of an unknown tenant: %d %q", rec.Code, rec.Body)
+	}
 	if rec := env.do("GET", "/api/integration/fingerprint?tenantId="+o.ID, "", nil); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"fingerprint"`) {
 		t.Fatalf("fingerprint: %d %s", rec.Code, rec.Body)
 	}

@@ -366,8 +366,9 @@ var engineErrors = map[string][]int{
 var notAnswered = map[string][]int{
 	// organization_id filters the list: an unknown one is an empty page.
 	"GET /api/api-keys": {http.StatusNotFound},
-	// Public: an unknown or malformed tenantId has an empty key set.
-	"GET /api/integration/jwks": {http.StatusBadRequest, http.StatusNotFound},
+	// Public: an unknown or malformed tenantId has an empty key set (only
+	// a missing one is 400).
+	"GET /api/integration/jwks": {http.StatusNotFound},
 	// A malformed tenantId is not found, like an unknown one.
 	"GET /api/integration/fingerprint": {http.StatusBadRequest},
 }
