@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"maps"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -45,6 +46,10 @@ func buildOpenAPI(routes []route) map[string]any {
 				p["description"] = d
 			}
 			params = append(params, p)
+		}
+		for _, h := range slices.Sorted(maps.Keys(rt.Headers)) {
+			params = append(params, map[string]any{"name": h, "in": "header", "required": false,
+				"description": rt.Headers[h], "schema": map[string]any{"type": "string", "minLength": 1, "maxLength": 200}})
 		}
 		if params != nil {
 			op["parameters"] = params

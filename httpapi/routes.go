@@ -42,6 +42,7 @@ type route struct {
 	Query    []string          // query parameters, for the OpenAPI document
 	Required []string          // those of Query the route cannot do without
 	QueryDoc map[string]string // descriptions of query parameters, where the generic one would mislead
+	Headers  map[string]string // optional request headers the route reads, with their descriptions
 	Handle   handler
 }
 

@@ -19,7 +19,11 @@ func (a *api) conversationRoutes() []route {
 		{Method: "GET", Path: "/api/core/providers", Summary: "List available AI providers", Tag: tag,
 			Auth: bearer, Scope: "conversations:read", Status: 200, Response: xentree.ProvidersResponse{}, Handle: a.providers},
 		{Method: "POST", Path: "/api/core/chat", Summary: "Generate an AI response (SSE when stream is true or Accept is text/event-stream)", Tag: tag,
-			Auth: bearer, Scope: "conversations:write", Status: 200, Request: conversation.ChatRequest{}, Response: conversation.ChatResponse{}, Stream: true, Handle: a.chat},
+			Auth: bearer, Scope: "conversations:write", Status: 200, Request: conversation.ChatRequest{}, Response: conversation.ChatResponse{}, Stream: true, Handle: a.chat,
+			Headers: map[string]string{
+				"Idempotency-Key": "the exchange's idempotency key when the body has no idempotency_key: a retry with the same key and message appends nothing and answers with the stored exchange",
+				"Last-Event-ID":   "sent by SSE clients when they reconnect: the id of the last event seen, which is the exchange's idempotency key; used when neither the body nor Idempotency-Key has one",
+			}},
 		{Method: "GET", Path: "/api/core/conversations", Summary: "List conversations for the current user, most recently updated first", Tag: tag,
 			Auth: bearer, Scope: "conversations:read", Status: 200, Response: listOf{conversation.Conversation{}}, Query: pageParams, Handle: paged(noArg, func(ctx context.Context, u xentree.User, _ string, p xentree.Page) (xentree.List[conversation.Conversation], error) {
 				return a.eng.ListConversations(ctx, u, p)

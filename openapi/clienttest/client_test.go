@@ -93,6 +93,25 @@ func TestGeneratedClient(t *testing.T) {
 		t.Errorf("listed %v, want %v", listed, want)
 	}
 
+	// The chat's Idempotency-Key header is a parameter: sent twice, the
+	// exchange is appended once and both answers are the same message.
+	key := "retry-1"
+	var messageIDs []string
+	for range 2 {
+		chat, err := user.PostCoreChatWithResponse(ctx, &PostCoreChatParams{IdempotencyKey: &key},
+			PostCoreChatJSONRequestBody{Message: "hello", ConversationId: &created[0]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if chat.StatusCode() != http.StatusOK || chat.JSON200 == nil || chat.JSON200.MessageId == nil {
+			t.Fatalf("chat: %d %s", chat.StatusCode(), chat.Body)
+		}
+		messageIDs = append(messageIDs, *chat.JSON200.MessageId)
+	}
+	if messageIDs[0] != messageIDs[1] {
+		t.Errorf("a retry with the same Idempotency-Key answered message %s, then %s", messageIDs[0], messageIDs[1])
+	}
+
 	// Refusals come back typed, in the error envelope.
 	anon, err := c.GetCoreConversationsWithResponse(ctx, nil)
 	if err != nil {

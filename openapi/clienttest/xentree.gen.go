@@ -1001,6 +1001,15 @@ type GetApiKeysParams struct {
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// PostCoreChatParams defines parameters for PostCoreChat.
+type PostCoreChatParams struct {
+	// IdempotencyKey the exchange's idempotency key when the body has no idempotency_key: a retry with the same key and message appends nothing and answers with the stored exchange
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+
+	// LastEventID sent by SSE clients when they reconnect: the id of the last event seen, which is the exchange's idempotency key; used when neither the body nor Idempotency-Key has one
+	LastEventID *string `json:"Last-Event-ID,omitempty"`
+}
+
 // GetCoreConversationsParams defines parameters for GetCoreConversations.
 type GetCoreConversationsParams struct {
 	// Limit items per page: default 50, at most 200 (server settings)
@@ -1537,14 +1546,14 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/core/chat (the `PostCoreChat` operationId).
-	PostCoreChatWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	PostCoreChatWithBody(ctx context.Context, params *PostCoreChatParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostCoreChat Generate an AI response (SSE when stream is true or Accept is text/event-stream)
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/core/chat (the `PostCoreChat` operationId).
-	PostCoreChat(ctx context.Context, body PostCoreChatJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	PostCoreChat(ctx context.Context, params *PostCoreChatParams, body PostCoreChatJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCoreConversations List conversations for the current user, most recently updated first
 	//
@@ -2436,8 +2445,8 @@ func (c *Client) PostAuthRegister(ctx context.Context, body PostAuthRegisterJSON
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/core/chat (the `PostCoreChat` operationId).
-func (c *Client) PostCoreChatWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewPostCoreChatRequestWithBody(c.Server, contentType, body)
+func (c *Client) PostCoreChatWithBody(ctx context.Context, params *PostCoreChatParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostCoreChatRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2453,8 +2462,8 @@ func (c *Client) PostCoreChatWithBody(ctx context.Context, contentType string, b
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/core/chat (the `PostCoreChat` operationId).
-func (c *Client) PostCoreChat(ctx context.Context, body PostCoreChatJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewPostCoreChatRequest(c.Server, body)
+func (c *Client) PostCoreChat(ctx context.Context, params *PostCoreChatParams, body PostCoreChatJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostCoreChatRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4523,18 +4532,18 @@ func NewPostAuthRegisterRequestWithBody(server string, contentType string, body 
 }
 
 // NewPostCoreChatRequest calls the generic PostCoreChat builder with application/json body
-func NewPostCoreChatRequest(server string, body PostCoreChatJSONRequestBody) (*http.Request, error) {
+func NewPostCoreChatRequest(server string, params *PostCoreChatParams, body PostCoreChatJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewPostCoreChatRequestWithBody(server, "application/json", bodyReader)
+	return NewPostCoreChatRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewPostCoreChatRequestWithBody constructs an http.Request for the PostCoreChat method, with any body, and a specified content type
-func NewPostCoreChatRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewPostCoreChatRequestWithBody(server string, params *PostCoreChatParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -4558,6 +4567,32 @@ func NewPostCoreChatRequestWithBody(server string, contentType string, body io.R
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.LastEventID != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "Last-Event-ID", *params.LastEventID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Last-Event-ID", headerParam1)
+		}
+
+	}
 
 	return req, nil
 }
@@ -8075,14 +8110,14 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/core/chat (the `PostCoreChat` operationId).
-	PostCoreChatWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostCoreChatResponse, error)
+	PostCoreChatWithBodyWithResponse(ctx context.Context, params *PostCoreChatParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostCoreChatResponse, error)
 
 	// PostCoreChatWithResponse Generate an AI response (SSE when stream is true or Accept is text/event-stream)
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/core/chat (the `PostCoreChat` operationId).
-	PostCoreChatWithResponse(ctx context.Context, body PostCoreChatJSONRequestBody, reqEditors ...RequestEditorFn) (*PostCoreChatResponse, error)
+	PostCoreChatWithResponse(ctx context.Context, params *PostCoreChatParams, body PostCoreChatJSONRequestBody, reqEditors ...RequestEditorFn) (*PostCoreChatResponse, error)
 
 	// GetCoreConversationsWithResponse List conversations for the current user, most recently updated first
 	//
@@ -11309,6 +11344,8 @@ type GetIntegrationJwksResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *IntegrationJWKS
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *Error
 }
@@ -11316,6 +11353,11 @@ type GetIntegrationJwksResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetIntegrationJwksResponse) GetJSON200() *IntegrationJWKS {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetIntegrationJwksResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -16056,8 +16098,8 @@ func (c *ClientWithResponses) PostAuthRegisterWithResponse(ctx context.Context, 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/core/chat (the `PostCoreChat` operationId).
-func (c *ClientWithResponses) PostCoreChatWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostCoreChatResponse, error) {
-	rsp, err := c.PostCoreChatWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) PostCoreChatWithBodyWithResponse(ctx context.Context, params *PostCoreChatParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostCoreChatResponse, error) {
+	rsp, err := c.PostCoreChatWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -16069,8 +16111,8 @@ func (c *ClientWithResponses) PostCoreChatWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/core/chat (the `PostCoreChat` operationId).
-func (c *ClientWithResponses) PostCoreChatWithResponse(ctx context.Context, body PostCoreChatJSONRequestBody, reqEditors ...RequestEditorFn) (*PostCoreChatResponse, error) {
-	rsp, err := c.PostCoreChat(ctx, body, reqEditors...)
+func (c *ClientWithResponses) PostCoreChatWithResponse(ctx context.Context, params *PostCoreChatParams, body PostCoreChatJSONRequestBody, reqEditors ...RequestEditorFn) (*PostCoreChatResponse, error) {
+	rsp, err := c.PostCoreChat(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -19633,6 +19675,13 @@ func ParseGetIntegrationJwksResponse(rsp *http.Response) (*GetIntegrationJwksRes
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
 		var dest Error
