@@ -217,13 +217,14 @@ func (r DirectoryRequest) Query() url.Values {
 	return v
 }
 
-// Normalize fills the defaults and trims q.
+// Normalize fills the defaults and makes every run of white space in q one
+// space, as a search query's.
 func (r *DirectoryRequest) Normalize() {
 	r.OrgID = strings.TrimSpace(r.OrgID)
 	r.TeamID = strings.TrimSpace(r.TeamID)
 	r.Sort = strings.ToLower(strings.TrimSpace(r.Sort))
 	r.Order = strings.ToLower(strings.TrimSpace(r.Order))
-	r.Q = strings.TrimSpace(r.Q)
+	r.Q = textrule.Query(r.Q)
 	if r.Sort == "" {
 		r.Sort = SortName
 	}

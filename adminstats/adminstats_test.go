@@ -87,7 +87,9 @@ func TestDirectoryFromQuery(t *testing.T) {
 		{query: "org_id=o&order=sideways", field: "order"},
 		{query: "org_id=o&q=" + strings.Repeat("a", MaxQuery+1), field: "q"},
 		{query: "org_id=o&q=%ff", field: "q"},
-		{query: "org_id=o&q=a%0Ab", field: "q"},
+		{query: "org_id=o&q=ada%0A%09lovelace%0D%0A", want: DirectoryRequest{OrgID: "o", Sort: "name", Order: "asc", Page: 1, Limit: 25,
+			Q: "ada lovelace"}}, // a pasted query's line breaks and tabs are spaces, as in search
+		{query: "org_id=o&q=a%00b", field: "q"},
 		{query: "organization_id=o", field: "org_id"}, // the directory's name is org_id
 	} {
 		v, err := url.ParseQuery(tc.query)
