@@ -18,7 +18,7 @@ import (
 const vectorBatch = 256
 
 // Vectors computes the embedding vectors of knowledge chunks and stores
-// them in SQLite (chunk_vectors), outside any request: the Indexer queues
+// them in the database (chunk_vectors), outside any request: the Indexer queues
 // the chunks it has just indexed, and one goroutine embeds them. The work
 // is derived from the database, so nothing is lost: at Start, and after a
 // failure, a full pass embeds every chunk that has no vector of the
