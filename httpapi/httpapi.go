@@ -52,6 +52,13 @@ type Config struct {
 	// read at once, each held in memory whole; more wait (unread) for a
 	// turn, and one account has at most 2 read at once. Defaults to 8.
 	MaxConcurrentUploads int
+	// UploadStallTimeout cuts off an upload that sends less than 64 KiB in
+	// this long (503), so that a stalled client gives its slot back.
+	// Defaults to 10 s.
+	UploadStallTimeout time.Duration
+	// UploadReadTimeout bounds the reading of one upload's body, from its
+	// turn to read (503 past it). Defaults to 2 minutes.
+	UploadReadTimeout time.Duration
 }
 
 type api struct {
@@ -78,6 +85,12 @@ func New(eng *xentree.Engine, cfg Config) http.Handler {
 	}
 	if cfg.MaxConcurrentUploads <= 0 {
 		cfg.MaxConcurrentUploads = 8
+	}
+	if cfg.UploadStallTimeout <= 0 {
+		cfg.UploadStallTimeout = 10 * time.Second
+	}
+	if cfg.UploadReadTimeout <= 0 {
+		cfg.UploadReadTimeout = 2 * time.Minute
 	}
 	a := &api{eng: eng, cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), cors: newCORS(cfg.CORS),
 		uploads: newUploadGate(cfg.MaxConcurrentUploads)}

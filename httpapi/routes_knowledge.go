@@ -57,6 +57,8 @@ func (a *api) createDocument(w http.ResponseWriter, r *http.Request, u xentree.U
 		return err
 	}
 	defer release()
+	body := newPacedBody(w, r, a.cfg.UploadStallTimeout, a.cfg.UploadReadTimeout)
+	r.Body = body
 	var req knowledge.CreateRequest
 	if mediaType(r) == "multipart/form-data" {
 		if err := a.readUpload(r, &req); err != nil {
@@ -65,6 +67,7 @@ func (a *api) createDocument(w http.ResponseWriter, r *http.Request, u xentree.U
 	} else if err := decodeJSON(r, &req, false); err != nil {
 		return wantJSONOr(err, "multipart/form-data")
 	}
+	body.finish()
 	d, err := a.eng.CreateDocument(r.Context(), u, req)
 	if err != nil {
 		return err

@@ -2,7 +2,10 @@ package httpapi
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"sync"
+	"time"
 
 	"github.com/xentree/xentree/internal/xerr"
 )
@@ -72,4 +75,73 @@ func (g *uploadGate) acquire(ctx context.Context, userID string) (release func()
 		<-s.ch
 		drop()
 	}, nil
+}
+
+// pacedBody cuts off an upload whose client stalls, so that it gives its
+// slot back: without it a client that sent headers and a few bytes held one
+// of the gate's slots until the server's 2-minute read timeout, and a few
+// accounts could keep everyone's uploads waiting that long. Each window
+// must bring minUploadPace bytes (or the end of the body); the whole body
+// must arrive within total of the slot being taken. It works through the
+// connection's read deadline, so a stalled Read ends with
+// os.ErrDeadlineExceeded (503, as the server's own timeout).
+type pacedBody struct {
+	io.ReadCloser
+	ctrl   *http.ResponseController
+	now    func() time.Time
+	window time.Duration
+	end    time.Time // the whole body's deadline
+	got    int64     // bytes since the deadline last moved
+	done   bool
+}
+
+// minUploadPace is what an upload must send per stall window: 6.4 KB/s at
+// the default 10 s, far below any real uplink.
+const minUploadPace = 64 << 10
+
+func newPacedBody(w http.ResponseWriter, r *http.Request, window, total time.Duration) *pacedBody {
+	b := &pacedBody{ReadCloser: r.Body, ctrl: http.NewResponseController(w), now: time.Now, window: window}
+	b.end = b.now().Add(total)
+	b.extend()
+	return b
+}
+
+func (b *pacedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if b.got += int64(n); b.got >= minUploadPace {
+		b.extend()
+	}
+	if err == io.EOF {
+		// A failed read keeps the deadline that ended it: the server then
+		// gives up on the rest of the body at once and closes the
+		// connection after the answer, instead of waiting to discard it.
+		b.finish()
+	}
+	return n, err
+}
+
+// extend gives the client another window, within the whole body's deadline.
+func (b *pacedBody) extend() {
+	if b.done {
+		return
+	}
+	b.got = 0
+	// Not every ResponseWriter has a connection (tests' recorders); there
+	// nothing can stall.
+	d := b.now().Add(b.window)
+	if d.After(b.end) {
+		d = b.end
+	}
+	_ = b.ctrl.SetReadDeadline(d)
+}
+
+// finish leaves the connection the whole body's deadline once the body is
+// read: the server's background read (which notices a client that goes
+// away while the document is processed) would otherwise hit the short one
+// and cancel the request.
+func (b *pacedBody) finish() {
+	if !b.done {
+		b.done = true
+		_ = b.ctrl.SetReadDeadline(b.end)
+	}
 }
