@@ -213,7 +213,7 @@ func open(ctx context.Context, cfg Config, held *dirlock.Lock) (_ *Engine, err e
 			// New (beside data that may exist), or built by an older
 			// version with another mapping: it keeps answering while a
 			// fresh one is built from SQLite.
-			e.log.Info("search index new or built with an older mapping: rebuilding it from the database in the background")
+			e.log.Info("search index new or built with an older mapping: rebuilding it from the database; searches answer from what is built until it is done")
 			if err := e.startReindex(); err != nil {
 				e.log.Error("start reindex", "err", err)
 			}
