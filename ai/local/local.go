@@ -9,6 +9,7 @@ package local
 import (
 	"context"
 	"math"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -134,7 +135,7 @@ func extractive(q map[string]bool, ps []ai.Passage) string {
 			count(heading)
 		}
 		first := true // the next sentence opens the heading's section
-		for _, s := range sentences(p.Text) {
+		for _, s := range sentences(footnoteMark.ReplaceAllString(p.Text, "")) {
 			c := line{text: s, cite: i + 1, order: len(all), terms: matching(q, terms(s))}
 			if isHeading(s) {
 				heading, first = c.terms, true
@@ -211,6 +212,11 @@ func extractive(q map[string]bool, ps []ai.Passage) string {
 	}
 	return b.String()
 }
+
+// footnoteMark is a source's own reference marker ("slowly.[2]", "Smith
+// [14] showed"): quoted, it read as a citation of another passage, and it
+// hid a sentence's closing full stop.
+var footnoteMark = regexp.MustCompile(`[ \t]*\[[0-9]{1,3}\]`)
 
 // matching returns the terms of ts that are also in q.
 func matching(q, ts map[string]bool) map[string]bool {

@@ -105,6 +105,11 @@ func TestAnswer(t *testing.T) {
 			Messages: []ai.Message{{Role: "user", Content: "Where do glaciers form?"}},
 			Passages: []ai.Passage{{Title: "Ice > Where glaciers form", Text: "Cold regions matter. Glaciers form where snow outlasts the summer. Some are old."}},
 		}, "=Glaciers form where snow outlasts the summer. [1]"},
+		// The source's own reference marks are not citations of passages.
+		{"footnote marks left out", ai.Request{
+			Messages: []ai.Message{{Role: "user", Content: "How fast do glaciers move?"}},
+			Passages: []ai.Passage{{Title: "Ice", Text: "Glaciers move slowly.[2] Some move fast [14], up to 40 m a day."}, {Title: "Other", Text: "Unrelated."}},
+		}, "=Glaciers move slowly. [1] Some move fast, up to 40 m a day. [1]"},
 		{"passages without an answer", ai.Request{
 			Messages: []ai.Message{{Role: "user", Content: "Who won the 1930 world cup?"}},
 			Passages: []ai.Passage{{Title: "Rocks", Text: "Granite is an igneous rock."}},
