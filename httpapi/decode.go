@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -91,8 +92,14 @@ func unmarshalStrict(b []byte, dst any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return xerr.New(xerr.Invalid, "unexpected data after the JSON object")
 	}
-	// Only now: the body is known to be one well-formed value, so the scan
+	// Only now: the body is known to be one well-formed value, so the scans
 	// below cannot be misled about where strings begin and end.
+	if at := duplicateKey(b); at >= 0 {
+		if f := fieldAt(b, at); f != "" {
+			return xerr.InvalidField(f, "appears twice")
+		}
+		return xerr.New(xerr.Invalid, "request body: a key appears twice in one object")
+	}
 	if at, why := badText(b); at >= 0 {
 		if f := fieldAt(b, at); f != "" {
 			return xerr.InvalidField(f, why)
@@ -154,6 +161,77 @@ func badText(b []byte) (at int, why string) {
 		}
 	}
 	return -1, ""
+}
+
+// duplicateKey finds the second of two keys of one object in a
+// well-formed JSON text that encoding/json would take as one field (it
+// matches names without regard to case), and returns where it begins; -1
+// if there is none. encoding/json keeps the last silently, while a proxy
+// or another parser in front of us may act on the first: one request, read
+// two ways.
+func duplicateKey(b []byte) int {
+	type container struct {
+		object bool
+		keys   map[string]bool
+	}
+	var stack []container
+	wantKey := false
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '{':
+			stack = append(stack, container{object: true})
+			wantKey = true
+		case '[':
+			stack = append(stack, container{})
+			wantKey = false
+		case '}', ']':
+			stack = stack[:len(stack)-1]
+			wantKey = false
+		case ',':
+			wantKey = stack[len(stack)-1].object
+		case '"':
+			end := i + 1
+			for b[end] != '"' {
+				if b[end] == '\\' {
+					end++
+				}
+				end++
+			}
+			if wantKey {
+				top := &stack[len(stack)-1]
+				k := foldKey(b[i : end+1])
+				if top.keys[k] {
+					return i
+				}
+				if top.keys == nil {
+					top.keys = map[string]bool{}
+				}
+				top.keys[k] = true
+				wantKey = false
+			}
+			i = end
+		}
+	}
+	return -1
+}
+
+// foldKey is a canonical form of a quoted JSON key: unescaped, and each
+// letter folded as encoding/json folds field names (the smallest rune of
+// its simple case-folding orbit, so "K", "k" and the Kelvin sign meet).
+func foldKey(quoted []byte) string {
+	var key string
+	if bytes.IndexByte(quoted, '\\') >= 0 {
+		_ = json.Unmarshal(quoted, &key) // well-formed: checked by the caller's decode
+	} else {
+		key = string(quoted[1 : len(quoted)-1])
+	}
+	return strings.Map(func(r rune) rune {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		return least
+	}, key)
 }
 
 // hex4 reads the four hex digits of a \u escape at b[i:].

@@ -46,6 +46,14 @@ func TestUnmarshalStrictText(t *testing.T) {
 		{"promoted from an embedded struct", `{"mode":1}`, "mode"},
 		{"huge integer", `{"ttlSeconds":99999999999999999999999}`, "ttlSeconds"},
 		{"1e400 into an integer", `{"ttlSeconds":1e400}`, "ttlSeconds"},
+		// encoding/json kept the last of two; a proxy may read the first.
+		{"a key twice", `{"message":"hi","provider":"local","message":"bye"}`, "message"},
+		{"a key twice, another case", `{"message":"hi","MESSAGE":"bye"}`, "MESSAGE"},
+		{"a key twice, escaped", `{"message":"hi","\u006dessage":"bye"}`, "message"},
+		{"a key twice, Kelvin sign", `{"message":"hi","idempotency_\u212aey":"a","idempotency_key":"b"}`, "idempotency_key"},
+		{"a key twice, nested", `{"message":"ok","conversation_history":[{"role":"user","content":"a","content":"b"}]}`, "conversation_history[0].content"},
+		{"the same key in two objects", `{"message":"ok","conversation_history":[{"role":"user","content":"a"},{"role":"user","content":"b"}]}`, ""},
+		{"a value that looks like a key", `{"message":"message","provider":"local"}`, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var dst any = &conversation.ChatRequest{}
