@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/internal/ids"
@@ -241,17 +242,45 @@ func truncate(s string, n int) string {
 }
 
 // NormalizeOrigin checks a web origin (scheme, host, optional port; nothing
-// else) and returns it lower-cased. Plain http is allowed for localhost only.
+// else) and returns it as a browser's Origin header spells it: lower-cased,
+// without the scheme's default port. Plain http is allowed for loopback
+// hosts only (localhost, 127.0.0.1, [::1]). A host must be ASCII: browsers
+// send an internationalised name in its punycode form (xn--...), so a
+// Unicode one would never match.
 func NormalizeOrigin(s string) (string, error) {
 	bad := xerr.InvalidField("origin", "must be a web origin such as https://learn.example.com")
 	u, err := url.Parse(strings.TrimSpace(s))
 	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || len(s) > 255 {
 		return "", bad
 	}
-	scheme, host := strings.ToLower(u.Scheme), strings.ToLower(u.Host)
-	local := u.Hostname() == "localhost" || u.Hostname() == "127.0.0.1" || u.Hostname() == "::1"
+	scheme, name, port := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), u.Port()
+	for _, r := range name {
+		if r >= utf8.RuneSelf {
+			return "", xerr.InvalidField("origin", "must spell an internationalised host name in its ASCII (punycode, xn--) form, as browsers send it")
+		}
+	}
+	if name == "" || strings.HasSuffix(u.Host, ":") {
+		return "", bad
+	}
+	local := name == "localhost" || name == "127.0.0.1" || name == "::1"
 	if scheme != "https" && !(scheme == "http" && local) {
 		return "", bad
+	}
+	if port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 || port[0] == '0' {
+			return "", xerr.InvalidField("origin", "has a port outside 1..65535")
+		}
+		if (scheme == "https" && n == 443) || (scheme == "http" && n == 80) {
+			port = ""
+		}
+	}
+	host := name
+	if strings.Contains(name, ":") {
+		host = "[" + name + "]"
+	}
+	if port != "" {
+		host += ":" + port
 	}
 	return scheme + "://" + host, nil
 }
@@ -261,6 +290,9 @@ type GrantResponse struct {
 	Token     string     `json:"token"`
 	JTI       string     `json:"jti"`
 	ExpiresAt xtime.Time `json:"expiresAt"`
+	// TenantID is the tenant whose keys signed the token (its JWKS
+	// verifies it): the one asked for, or the default one.
+	TenantID string `json:"tenantId"`
 }
 
 // VerifyRequest asks whether a token is valid for a tenant.

@@ -23,6 +23,17 @@ func TestNormalizeOrigin(t *testing.T) {
 		"javascript:alert(1)":          "",
 		"":                             "",
 		"partner.example":              "",
+		// As a browser's Origin header spells it, or refused.
+		"https://partner.example:443":   "https://partner.example",
+		"http://localhost:80":           "http://localhost",
+		"https://[::1]:8443":            "https://[::1]:8443",
+		"http://[::1]":                  "http://[::1]",
+		"https://partner.example:99999": "",
+		"https://partner.example:0":     "",
+		"https://partner.example:":      "",
+		"https://partner.example:08443": "",
+		"https://bücher.example":        "",
+		"https://xn--bcher-kva.example": "https://xn--bcher-kva.example",
 	} {
 		got, err := integration.NormalizeOrigin(in)
 		if got != want || (err == nil) != (want != "") {
