@@ -21,11 +21,11 @@ const cacheChannel = "xentree_cache"
 // The kinds of a cache notice, "kind:id".
 const (
 	noticeSession    = "s" // a session was revoked
-	noticeUser       = "u" // an account changed (role, disabled, deleted): its sessions and keys
+	noticeUser       = "u" // an account changed (role, disabled, deleted): its sessions, keys and personal tenant's token keys
 	noticeKeysOfUser = "k" // a user's role or membership changed: the API keys they created
 	noticeKey        = "h" // an API key was deleted: by its stored hash
 	noticeOrg        = "o" // an organization was deleted: its API keys and token keys
-	noticeTenant     = "t" // an organization's integration-token keys changed
+	noticeTenant     = "t" // a tenant's integration-token keys changed
 )
 
 // tell forgets what the notice kind:id names in this node's caches and
@@ -60,6 +60,7 @@ func (e *Engine) applyNotice(payload string) {
 	case noticeUser:
 		e.sessions.forgetUser(id)
 		e.keys.forgetUser(id)
+		e.tenants.forget(id)
 	case noticeKeysOfUser:
 		e.keys.forgetUser(id)
 	case noticeKey:

@@ -27,9 +27,12 @@ import (
 )
 
 // Integration tokens: short-lived RS256 JWTs signed with a key pair per
-// organization (tenant), so a partner can verify them with the public JWKS
-// alone. Private keys are sealed at rest; a rotated key stays in the JWKS
-// until every token it signed has expired.
+// tenant, so a partner can verify them with the public JWKS alone. A tenant
+// is an organization, whose admins and owners manage its tokens, or a
+// signed-in user's own personal tenant (its id is the user's), so that any
+// user can grant a token for their own profile and quota. Private keys are
+// sealed at rest; a rotated key stays in the JWKS until every token it
+// signed has expired.
 
 const (
 	tokenIssuer = "xentree"
@@ -187,7 +190,7 @@ func (e *Engine) newTenantKey(ctx context.Context, orgID string, rotate bool) (s
 			kid = keys[0].KID
 			return nil
 		}
-		return tx.TenantKeyInsert(ctx, &store.TenantKey{KID: kid, OrgID: orgID,
+		return tx.TenantKeyInsert(ctx, &store.TenantKey{KID: kid, TenantID: orgID,
 			PrivateKey: e.sealer.Seal(privDER, keyContext(kid)), PublicKey: pubDER})
 	})
 	e.tell(ctx, noticeTenant, orgID)
@@ -212,22 +215,42 @@ func (e *Engine) signingKey(ctx context.Context, orgID string) (*tenantKeys, err
 	return k, err
 }
 
-// tenantAdmin checks that user administers tenant orgID.
-func (e *Engine) tenantAdmin(ctx context.Context, user User, orgID string) error {
+// tenantAdmin checks that user administers tenant tenantID: owns or
+// administers the organization, or is the user of a personal tenant.
+func (e *Engine) tenantAdmin(ctx context.Context, user User, tenantID string) error {
+	return e.db.Read(ctx, func(tx *store.Tx) error { return tenantAdminIn(ctx, tx, user, tenantID) })
+}
+
+func tenantAdminIn(ctx context.Context, tx *store.Tx, user User, tenantID string) error {
+	if ok, err := personalTenant(user, tenantID); ok || err != nil {
+		return err
+	}
+	m, err := membership(ctx, tx, user, tenantID)
+	if err != nil {
+		return err
+	}
+	return org.CheckAdmin(m)
+}
+
+// tenantMember checks that user belongs to tenant tenantID.
+func (e *Engine) tenantMember(ctx context.Context, user User, tenantID string) error {
+	if ok, err := personalTenant(user, tenantID); ok || err != nil {
+		return err
+	}
 	return e.db.Read(ctx, func(tx *store.Tx) error {
-		m, err := membership(ctx, tx, user, orgID)
-		if err != nil {
-			return err
-		}
-		return org.CheckAdmin(m)
+		_, err := membership(ctx, tx, user, tenantID)
+		return err
 	})
 }
 
-func (e *Engine) tenantMember(ctx context.Context, user User, orgID string) error {
-	return e.db.Read(ctx, func(tx *store.Tx) error {
-		_, err := membership(ctx, tx, user, orgID)
-		return err
-	})
+// personalTenant reports whether tenantID is user's own tenant. An API key
+// acts for its organization, never for its creator's personal tenant; a
+// missing tenantID is Invalid.
+func personalTenant(user User, tenantID string) (bool, error) {
+	if tenantID == "" {
+		return false, xerr.InvalidField("tenantId", "is required")
+	}
+	return tenantID == user.ID && user.OrgID == "", nil
 }
 
 // GrantIntegrationToken issues an integration token for a tenant (an
@@ -236,9 +259,7 @@ func (e *Engine) GrantIntegrationToken(ctx context.Context, user User, req integ
 	if err := user.Allow(auth.ScopeIntegrationsWrite); err != nil {
 		return integration.GrantResponse{}, err
 	}
-	if err := e.defaultTenant(ctx, user, &req); err != nil {
-		return integration.GrantResponse{}, err
-	}
+	defaultTenant(user, &req)
 	if err := req.Validate(); err != nil {
 		return integration.GrantResponse{}, err
 	}
@@ -252,33 +273,17 @@ func (e *Engine) GrantIntegrationToken(ctx context.Context, user User, req integ
 }
 
 // defaultTenant fills a grant's missing tenantId, so that the docs' own
-// example (which names none) works: an API key's organization, or the one
-// organization a signed-in user administers. Administering several (or
-// none), the request must name one.
-func (e *Engine) defaultTenant(ctx context.Context, user User, req *integration.GrantRequest) error {
+// example (which names none) works for every caller: an API key's
+// organization, or else the signed-in user's personal tenant. Guessing an
+// organization the user administers would change meaning the day they
+// administer a second.
+func defaultTenant(user User, req *integration.GrantRequest) {
 	if req.TenantID != "" {
-		return nil
+		return
 	}
+	req.TenantID = user.ID
 	if user.OrgID != "" {
 		req.TenantID = user.OrgID
-		return nil
-	}
-	var orgs []string
-	err := e.db.Read(ctx, func(tx *store.Tx) error {
-		var err error
-		orgs, err = tx.OrgIDsAdministeredBy(ctx, user.ID, 2)
-		return err
-	})
-	switch {
-	case err != nil:
-		return err
-	case len(orgs) == 1:
-		req.TenantID = orgs[0]
-		return nil
-	case len(orgs) == 0:
-		return xerr.InvalidField("tenantId", "is required: it names the organization (tenant) the token is for, one you administer")
-	default:
-		return xerr.InvalidField("tenantId", "is required: you administer several organizations, so name the one the token is for")
 	}
 }
 
@@ -314,7 +319,7 @@ func (e *Engine) sign(ctx context.Context, user User, req integration.GrantReque
 	if err != nil {
 		return integration.GrantResponse{}, xerr.Internalf(err, "sign integration token")
 	}
-	return integration.GrantResponse{Token: s, JTI: c.ID, ExpiresAt: Time{Time: exp}}, nil
+	return integration.GrantResponse{Token: s, JTI: c.ID, ExpiresAt: Time{Time: exp}, TenantID: req.TenantID}, nil
 }
 
 // parseToken checks an integration token's signature (with tenantID's
@@ -328,7 +333,11 @@ func (e *Engine) parseToken(ctx context.Context, raw, tenantID string, ignoreExp
 	if _, _, err := jwt.NewParser().ParseUnverified(raw, &peek); err != nil {
 		return nil, "malformed", nil
 	}
-	if peek.TenantID != tenantID {
+	switch peek.TenantID {
+	case "":
+		return nil, "malformed", nil // not an integration token: a user's access token, say
+	case tenantID:
+	default:
 		return nil, "wrong_tenant", nil
 	}
 	keys, err := e.loadTenantKeys(ctx, tenantID)
@@ -447,20 +456,13 @@ func (e *Engine) ListIntegrationTokenRevocations(ctx context.Context, user User,
 	if err := user.Allow(auth.ScopeIntegrationsRead); err != nil {
 		return List[integration.Revocation]{}, err
 	}
-	if tenantID == "" {
-		return List[integration.Revocation]{}, xerr.InvalidField("tenantId", "is required")
-	}
 	after, limit, err := e.page(p)
 	if err != nil {
 		return List[integration.Revocation]{}, err
 	}
 	var rs []integration.Revocation
 	err = e.db.Read(ctx, func(tx *store.Tx) error {
-		m, err := membership(ctx, tx, user, tenantID)
-		if err != nil {
-			return err
-		}
-		if err := org.CheckAdmin(m); err != nil {
+		if err := tenantAdminIn(ctx, tx, user, tenantID); err != nil {
 			return err
 		}
 		rs, err = tx.RevocationList(ctx, tenantID, after, limit+1)
@@ -486,9 +488,7 @@ func (e *Engine) RotateIntegrationToken(ctx context.Context, user User, req inte
 			req.TenantID = c.TenantID
 		}
 	}
-	if err := e.defaultTenant(ctx, user, &req.GrantRequest); err != nil {
-		return integration.GrantResponse{}, err
-	}
+	defaultTenant(user, &req.GrantRequest)
 	if err := req.GrantRequest.Validate(); err != nil {
 		return integration.GrantResponse{}, err
 	}
@@ -617,6 +617,9 @@ func (e *Engine) IntegrationJWKS(ctx context.Context, tenantID string) (JWKS, er
 // public key (PKIX DER). Public; NotFound when the tenant has no key yet.
 func (e *Engine) IntegrationFingerprint(ctx context.Context, tenantID string) (integration.FingerprintResponse, error) {
 	nf := &xerr.Error{Kind: xerr.NotFound, Message: "no integration key for this tenant"}
+	if tenantID == "" {
+		return integration.FingerprintResponse{}, xerr.InvalidField("tenantId", "is required")
+	}
 	if !ids.Valid(tenantID) {
 		return integration.FingerprintResponse{}, nf
 	}

@@ -401,46 +401,92 @@ func TestIntegrationGrantWithinTheKeysScopes(t *testing.T) {
 func TestIntegrationGrantDefaultTenant(t *testing.T) {
 	eng := xentreetest.NewEngine(t)
 	ctx := context.Background()
-	admin, _ := xentreetest.CreateUser(t, eng, "")
+	ada, _ := xentreetest.CreateUser(t, eng, "")
 	example := integration.GrantRequest{Mode: "api", Origin: "https://partner.example.com", Scopes: []string{"profile:read", "quota:read"}, TTLSeconds: 120}
-	_, err := eng.GrantIntegrationToken(ctx, admin, example)
-	wantErr(t, "no organization", err, xerr.Invalid, "")
-	o := newOrg(t, eng, admin, "Tenant")
-	g, err := eng.GrantIntegrationToken(ctx, admin, example)
+
+	// The docs' example, which names no tenant, works for a user of no
+	// organization (it was 400): the token is her personal tenant's.
+	g, err := eng.GrantIntegrationToken(ctx, ada, example)
 	if err != nil {
-		t.Fatalf("the docs' example: %v", err)
+		t.Fatalf("the docs' example, no organization: %v", err)
 	}
-	if v, err := eng.VerifyIntegrationToken(ctx, admin, integration.VerifyRequest{Token: g.Token, TenantID: o.ID}); err != nil || !v.Valid {
-		t.Fatalf("the token is the tenant's: %+v %v", v, err)
+	if g.TenantID != ada.ID {
+		t.Fatalf("tenant %q, want her own, %q", g.TenantID, ada.ID)
 	}
-	// A member of another organization, not its admin: still one to administer.
-	other, _ := xentreetest.CreateUser(t, eng, "")
-	o2 := newOrg(t, eng, other, "Other")
-	addMember(t, eng, other, o2.ID, admin, org.RoleMember)
-	if _, err := eng.GrantIntegrationToken(ctx, admin, example); err != nil {
-		t.Fatalf("administering one, member of another: %v", err)
+	if v, err := eng.VerifyIntegrationToken(ctx, ada, integration.VerifyRequest{Token: g.Token, TenantID: ada.ID}); err != nil || !v.Valid || v.Claims.TenantID != ada.ID {
+		t.Fatalf("verify on her tenant: %+v %v", v, err)
 	}
-	ku := keyUser(t, eng, admin, o.ID, auth.ScopeIntegrationsWrite)
-	newOrg(t, eng, admin, "Second")
-	_, err = eng.GrantIntegrationToken(ctx, admin, example)
-	wantErr(t, "administering two", err, xerr.Invalid, "")
-	if e := xerr.As(err); e.Field != "tenantId" {
-		t.Fatalf("field %q", e.Field)
+	if set, err := eng.IntegrationJWKS(ctx, ada.ID); err != nil || len(set.Keys) != 1 {
+		t.Fatalf("her tenant's JWKS: %+v %v", set, err)
 	}
+	// Administering organizations changes nothing: without tenantId the
+	// token stays hers (guessing one of them would change meaning with a
+	// second), and naming one gives that one's.
+	o := newOrg(t, eng, ada, "Tenant")
+	newOrg(t, eng, ada, "Second")
+	if g, err = eng.GrantIntegrationToken(ctx, ada, example); err != nil || g.TenantID != ada.ID {
+		t.Fatalf("administering two: %+v %v", g, err)
+	}
+	named := example
+	named.TenantID = o.ID
+	if g, err = eng.GrantIntegrationToken(ctx, ada, named); err != nil || g.TenantID != o.ID {
+		t.Fatalf("naming her organization: %+v %v", g, err)
+	}
+
+	// A personal tenant is its user's alone: another user can neither
+	// grant, verify, rotate keys nor list revocations on it.
+	bob, _ := xentreetest.CreateUser(t, eng, "")
+	onAda := example
+	onAda.TenantID = ada.ID
+	_, err = eng.GrantIntegrationToken(ctx, bob, onAda)
+	wantErr(t, "grant on another's tenant", err, xerr.NotFound, "")
+	_, err = eng.VerifyIntegrationToken(ctx, bob, integration.VerifyRequest{Token: g.Token, TenantID: ada.ID})
+	wantErr(t, "verify on another's tenant", err, xerr.NotFound, "")
+	_, err = eng.RotateIntegrationKey(ctx, bob, integration.KeyRotateRequest{TenantID: ada.ID})
+	wantErr(t, "key rotation on another's tenant", err, xerr.NotFound, "")
+	_, err = eng.ListIntegrationTokenRevocations(ctx, bob, ada.ID, xentree.Page{})
+	wantErr(t, "revocations of another's tenant", err, xerr.NotFound, "")
+	// Nor an API key of hers: a key acts for its organization.
+	ku := keyUser(t, eng, ada, o.ID, auth.ScopeIntegrationsWrite)
+	_, err = eng.GrantIntegrationToken(ctx, ku, onAda)
+	wantErr(t, "her key on her personal tenant", err, xerr.NotFound, "")
 	g, err = eng.GrantIntegrationToken(ctx, ku, example) // the key's organization
+	if err != nil || g.TenantID != o.ID {
+		t.Fatalf("the key's token: %+v %v", g, err)
+	}
+	// Rotating without tenantId: the old token's tenant.
+	r, err := eng.RotateIntegrationToken(ctx, ada, integration.RotateRequest{IntegrationToken: g.Token, GrantRequest: example})
+	if err != nil || r.TenantID != o.ID {
+		t.Fatalf("rotate without tenantId: %+v %v", r, err)
+	}
+	if v, err := eng.VerifyIntegrationToken(ctx, ada, integration.VerifyRequest{Token: r.Token, TenantID: o.ID}); err != nil || !v.Valid {
+		t.Fatalf("the rotated token: %+v %v", v, err)
+	}
+	// A missing tenant is 400, not an unknown organization's 404.
+	_, err = eng.VerifyIntegrationToken(ctx, ada, integration.VerifyRequest{Token: r.Token})
+	wantErr(t, "verify without tenantId", err, xerr.Invalid, "")
+	_, err = eng.RotateIntegrationKey(ctx, ada, integration.KeyRotateRequest{})
+	wantErr(t, "key rotation without tenantId", err, xerr.Invalid, "")
+	_, err = eng.IntegrationFingerprint(ctx, "")
+	wantErr(t, "fingerprint without tenantId", err, xerr.Invalid, "")
+	// An access token is no integration token: malformed, not a tenant's.
+	_, tok := xentreetest.CreateUser(t, eng, "")
+	if v, err := eng.VerifyIntegrationToken(ctx, ada, integration.VerifyRequest{Token: tok.AccessToken, TenantID: ada.ID}); err != nil || v.Reason != "malformed" {
+		t.Fatalf("an access token: %+v %v", v, err)
+	}
+
+	// Her personal tenant's keys and revocations go with her account.
+	mine, err := eng.GrantIntegrationToken(ctx, ada, example)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, err := eng.VerifyIntegrationToken(ctx, admin, integration.VerifyRequest{Token: g.Token, TenantID: o.ID}); err != nil || !v.Valid {
-		t.Fatalf("the key's token: %+v %v", v, err)
+	if _, err := eng.RevokeIntegrationToken(ctx, ada, integration.RevokeRequest{TenantID: ada.ID, JTI: mine.JTI, Reason: "test"}); err != nil {
+		t.Fatal(err)
 	}
-	// Rotating without tenantId: the old token's tenant, though the
-	// caller now administers two.
-	r, err := eng.RotateIntegrationToken(ctx, admin, integration.RotateRequest{IntegrationToken: g.Token, GrantRequest: example})
-	if err != nil {
-		t.Fatalf("rotate without tenantId: %v", err)
+	if _, err := eng.DeleteUser(ctx, ada.ID); err != nil {
+		t.Fatal(err)
 	}
-	if v, err := eng.VerifyIntegrationToken(ctx, admin, integration.VerifyRequest{Token: r.Token, TenantID: o.ID}); err != nil || !v.Valid {
-		t.Fatalf("the rotated token: %+v %v", v, err)
+	if set, err := eng.IntegrationJWKS(ctx, ada.ID); err != nil || len(set.Keys) != 0 {
+		t.Fatalf("a deleted user's tenant still publishes keys: %+v %v", set, err)
 	}
 }

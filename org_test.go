@@ -9,6 +9,7 @@ import (
 	"github.com/xentree/xentree"
 	"github.com/xentree/xentree/auth"
 	"github.com/xentree/xentree/conversation"
+	"github.com/xentree/xentree/integration"
 	"github.com/xentree/xentree/internal/xerr"
 	"github.com/xentree/xentree/org"
 	"github.com/xentree/xentree/xentreetest"
@@ -99,6 +100,10 @@ func TestOrganizationLifecycle(t *testing.T) {
 	if _, err := eng.AuthenticateAPIKey(ctx, k.Key, "127.0.0.1"); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := eng.GrantIntegrationToken(ctx, ada, integration.GrantRequest{Mode: "api", Origin: "https://partner.example",
+		Scopes: []string{"profile:read"}, TTLSeconds: 60, TenantID: o.ID}); err != nil {
+		t.Fatal(err)
+	}
 	if err := eng.DeleteOrganization(ctx, ada, o.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -108,6 +113,11 @@ func TestOrganizationLifecycle(t *testing.T) {
 	wantErr(t, "teams of deleted", err, xerr.NotFound, "")
 	_, err = eng.AuthenticateAPIKey(ctx, k.Key, "127.0.0.1")
 	wantErr(t, "key of deleted org", err, xerr.Unauthenticated, "")
+	// Its integration signing keys too (no foreign key does it since
+	// tenants may be users as well).
+	if set, err := eng.IntegrationJWKS(ctx, o.ID); err != nil || len(set.Keys) != 0 {
+		t.Fatalf("a deleted organization still publishes keys: %+v %v", set, err)
+	}
 	_ = team
 }
 

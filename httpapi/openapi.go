@@ -374,8 +374,6 @@ var notAnswered = map[string][]int{
 	// Public: an unknown or malformed tenantId has an empty key set (only
 	// a missing one is 400).
 	"GET /api/integration/jwks": {http.StatusNotFound},
-	// A malformed tenantId is not found, like an unknown one.
-	"GET /api/integration/fingerprint": {http.StatusBadRequest},
 }
 
 // errorStatuses returns the 4xx statuses rt may answer, in order: those

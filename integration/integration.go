@@ -1,8 +1,8 @@
 // Package integration holds the integrations domain: a user's connections
 // to third-party services (Google Calendar, over the user's own OAuth
 // grant), calendar events, and integration tokens, the short-lived RS256
-// JWTs an organization (tenant) hands to a partner site that embeds
-// Xentree. It holds types and the pure rules that validate them; the Engine
+// JWTs a tenant (an organization, or a user for their own profile and
+// quota) hands to a partner site that embeds Xentree. It holds types and the pure rules that validate them; the Engine
 // does the OAuth exchanges, encryption and storage.
 package integration
 

@@ -71,10 +71,14 @@ func (tx *Tx) OrgUpdate(ctx context.Context, o *org.Organization) error {
 	return mustAffect(res, err)
 }
 
-// OrgDelete deletes an organization with its teams, memberships and keys.
+// OrgDelete deletes an organization with its teams, memberships and keys,
+// its integration signing keys and revocations too.
 func (tx *Tx) OrgDelete(ctx context.Context, id string) error {
 	res, err := tx.exec(ctx, `DELETE FROM organizations WHERE id = ?`, id)
-	return mustAffect(res, err)
+	if err := mustAffect(res, err); err != nil {
+		return err
+	}
+	return tx.TenantDelete(ctx, id)
 }
 
 // MembershipGet returns userID's membership of orgID, or NotFound.
@@ -126,13 +130,6 @@ func (tx *Tx) OwnerCount(ctx context.Context, orgID string) (int, error) {
 	var n int
 	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM memberships WHERE org_id = ? AND role = 'owner'`, orgID).Scan(&n)
 	return n, mapErr(err)
-}
-
-// OrgIDsAdministeredBy returns up to limit organizations userID is an
-// owner or admin of.
-func (tx *Tx) OrgIDsAdministeredBy(ctx context.Context, userID string, limit int) ([]string, error) {
-	return queryAll(ctx, tx, `SELECT org_id FROM memberships WHERE user_id = ? AND role IN ('owner', 'admin') ORDER BY org_id LIMIT ?`,
-		[]any{userID, limit}, scanString)
 }
 
 // MembershipCount returns how many organizations userID belongs to.

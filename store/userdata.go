@@ -43,7 +43,7 @@ var UserTables = []UserTable{
 var NotUserTables = map[string]string{
 	"refresh_tokens":          "hashes of bearer secrets; deleted with the user's sessions",
 	"oauth_states":            "an OAuth flow's PKCE verifier, valid ten minutes; deleted with the user",
-	"integration_revocations": "an organization's revocation list; revoked_by is cleared when the user goes",
+	"integration_revocations": "a tenant's revocation list; revoked_by is cleared when the user goes, and a personal tenant's list goes with its user",
 }
 
 // UserRows calls fn with every row of t that belongs to userID, as column
@@ -115,7 +115,8 @@ func (tx *Tx) UserOrgs(ctx context.Context, userID string) ([]UserOrgRole, error
 }
 
 // UserDelete deletes userID and everything that is theirs: personal
-// documents explicitly, the rest by the schema's cascades. An
+// documents and their personal integration tenant explicitly, the rest by
+// the schema's cascades. An
 // organization's documents they uploaded stay, without an uploader, and
 // their name is cleared from revocation records. Index entries are the
 // caller's to queue (UserSearchableIDs), before this runs.
@@ -136,6 +137,11 @@ func (tx *Tx) UserDelete(ctx context.Context, userID string) error {
 		if _, err := tx.exec(ctx, s.q, s.args...); err != nil {
 			return mapErr(err)
 		}
+	}
+	// Their personal tenant: its keys and revocations name it without a
+	// foreign key.
+	if err := tx.TenantDelete(ctx, userID); err != nil {
+		return err
 	}
 	res, err := tx.exec(ctx, `DELETE FROM users WHERE id = ?`, userID)
 	return mustAffect(res, err)

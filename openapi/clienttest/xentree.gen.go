@@ -444,6 +444,7 @@ type IntegrationGrantRequest struct {
 type IntegrationGrantResponse struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 	Jti       string    `json:"jti"`
+	TenantId  string    `json:"tenantId"`
 	Token     string    `json:"token"`
 }
 
@@ -11192,6 +11193,8 @@ type GetIntegrationFingerprintResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *IntegrationFingerprintResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// JSONDefault the response for an HTTP default `application/json` response
@@ -11201,6 +11204,11 @@ type GetIntegrationFingerprintResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetIntegrationFingerprintResponse) GetJSON200() *IntegrationFingerprintResponse {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetIntegrationFingerprintResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -19547,6 +19555,13 @@ func ParseGetIntegrationFingerprintResponse(rsp *http.Response) (*GetIntegration
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound

@@ -92,3 +92,49 @@ func TestMigration0011KeepsQueuedChangesAsReferences(t *testing.T) {
 		t.Errorf("pending after migrating:\n got %+v\nwant %+v", ops, want)
 	}
 }
+
+// 0016 renames the tenant column and drops its foreign key (tenants may be
+// users too): existing keys and revocations keep their tenant, and an
+// organization's still go with it.
+func TestMigration0016KeepsTenantKeys(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.db")
+	db, err := Open(ctx, path, Options{schemaUpTo: 15})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO organizations (id, name, slug, created_at, updated_at) VALUES ('o1', 'O', 'o', 0, 0)`,
+		`INSERT INTO tenant_keys (kid, org_id, private_key, public_key, created_at) VALUES ('k1', 'o1', x'01', x'02', 5)`,
+		`INSERT INTO integration_revocations (org_id, jti, reason, revoked_by, revoked_at, expires_at) VALUES ('o1', 'j1', 'r', 'u', 1, 2)`,
+	} {
+		if err := db.ExecRaw(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db = reopen(t, db, path)
+	var keys []store.TenantKey
+	var revoked bool
+	err = db.Read(ctx, func(tx *Tx) error {
+		if keys, err = tx.TenantKeys(ctx, "o1", 0); err != nil {
+			return err
+		}
+		revoked, err = tx.Revoked(ctx, "o1", "j1")
+		return err
+	})
+	if err != nil || len(keys) != 1 || keys[0].KID != "k1" || keys[0].TenantID != "o1" || !revoked {
+		t.Fatalf("after migrating: keys %+v, revoked %v, %v", keys, revoked, err)
+	}
+	if err := db.Write(ctx, func(tx *Tx) error { return tx.OrgDelete(ctx, "o1") }); err != nil {
+		t.Fatal(err)
+	}
+	err = db.Read(ctx, func(tx *Tx) error {
+		if keys, err = tx.TenantKeys(ctx, "o1", 0); err != nil {
+			return err
+		}
+		revoked, err = tx.Revoked(ctx, "o1", "j1")
+		return err
+	})
+	if err != nil || len(keys) != 0 || revoked {
+		t.Fatalf("after deleting the organization: keys %+v, revoked %v, %v", keys, revoked, err)
+	}
+}
