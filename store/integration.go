@@ -115,22 +115,22 @@ type TenantKey struct {
 // TenantKeyInsert stores a new key pair.
 func (tx *Tx) TenantKeyInsert(ctx context.Context, k *TenantKey) error {
 	k.CreatedAt = tx.NowMillis()
-	_, err := tx.exec(ctx, `INSERT INTO tenant_keys (kid, tenant_id, private_key, public_key, created_at) VALUES (?, ?, ?, ?, ?)`,
+	_, err := tx.exec(ctx, `INSERT INTO tenant_keys (kid, org_id, private_key, public_key, created_at) VALUES (?, ?, ?, ?, ?)`,
 		k.KID, k.TenantID, k.PrivateKey, k.PublicKey, k.CreatedAt)
 	return mapErr(err)
 }
 
 // TenantKeyRetire marks tenantID's active keys retired at tx.Now.
 func (tx *Tx) TenantKeyRetire(ctx context.Context, tenantID string) error {
-	_, err := tx.exec(ctx, `UPDATE tenant_keys SET retired_at = ? WHERE tenant_id = ? AND retired_at IS NULL`, tx.NowMillis(), tenantID)
+	_, err := tx.exec(ctx, `UPDATE tenant_keys SET retired_at = ? WHERE org_id = ? AND retired_at IS NULL`, tx.NowMillis(), tenantID)
 	return mapErr(err)
 }
 
 // TenantKeys returns tenantID's keys, newest first: the active one, then those
 // retired after retiredSince (older ones can no longer have live tokens).
 func (tx *Tx) TenantKeys(ctx context.Context, tenantID string, retiredSince int64) ([]TenantKey, error) {
-	return queryAll(ctx, tx, `SELECT kid, tenant_id, private_key, public_key, created_at, retired_at FROM tenant_keys
-		WHERE tenant_id = ? AND (retired_at IS NULL OR retired_at > ?) ORDER BY created_at DESC, kid DESC`,
+	return queryAll(ctx, tx, `SELECT kid, org_id, private_key, public_key, created_at, retired_at FROM tenant_keys
+		WHERE org_id = ? AND (retired_at IS NULL OR retired_at > ?) ORDER BY created_at DESC, kid DESC`,
 		[]any{tenantID, retiredSince}, func(row interface{ Scan(...any) error }) (TenantKey, error) {
 			var k TenantKey
 			var retired sql.NullInt64
@@ -142,21 +142,21 @@ func (tx *Tx) TenantKeys(ctx context.Context, tenantID string, retiredSince int6
 
 // RevocationInsert records a revoked token id; revoking twice is not an error.
 func (tx *Tx) RevocationInsert(ctx context.Context, jti, tenantID, reason, by string, expiresAt int64) error {
-	_, err := tx.exec(ctx, `INSERT INTO integration_revocations (jti, tenant_id, reason, revoked_by, revoked_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, jti) DO NOTHING`, jti, tenantID, reason, by, tx.NowMillis(), expiresAt)
+	_, err := tx.exec(ctx, `INSERT INTO integration_revocations (jti, org_id, reason, revoked_by, revoked_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, jti) DO NOTHING`, jti, tenantID, reason, by, tx.NowMillis(), expiresAt)
 	return mapErr(err)
 }
 
 // Revoked reports whether tenantID revoked its token jti.
 func (tx *Tx) Revoked(ctx context.Context, tenantID, jti string) (bool, error) {
 	var n int
-	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM integration_revocations WHERE tenant_id = ? AND jti = ?`, tenantID, jti).Scan(&n)
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM integration_revocations WHERE org_id = ? AND jti = ?`, tenantID, jti).Scan(&n)
 	return n > 0, mapErr(err)
 }
 
 // RevocationList returns tenantID's revocations, newest first.
 func (tx *Tx) RevocationList(ctx context.Context, tenantID string, after *cursor.Position, limit int) ([]integration.Revocation, error) {
-	q, args := revokedNewest.page(`SELECT jti, reason, revoked_by, revoked_at, expires_at FROM integration_revocations WHERE tenant_id = ?`,
+	q, args := revokedNewest.page(`SELECT jti, reason, revoked_by, revoked_at, expires_at FROM integration_revocations WHERE org_id = ?`,
 		[]any{tenantID}, after, limit)
 	return queryAll(ctx, tx, q, args, func(row interface{ Scan(...any) error }) (integration.Revocation, error) {
 		var r integration.Revocation
@@ -177,7 +177,8 @@ func (tx *Tx) RevocationPurge(ctx context.Context, now int64) error {
 // organization or its user: the tables name tenants of both kinds, so no
 // foreign key does it.
 func (tx *Tx) TenantDelete(ctx context.Context, tenantID string) error {
-	for _, q := range []string{`DELETE FROM tenant_keys WHERE tenant_id = ?`, `DELETE FROM integration_revocations WHERE tenant_id = ?`} {
+	// org_id holds the tenant's id, an organization's or a user's.
+	for _, q := range []string{`DELETE FROM tenant_keys WHERE org_id = ?`, `DELETE FROM integration_revocations WHERE org_id = ?`} {
 		if _, err := tx.exec(ctx, q, tenantID); err != nil {
 			return mapErr(err)
 		}

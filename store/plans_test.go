@@ -46,7 +46,7 @@ func TestListPagesSeekTheirIndex(t *testing.T) {
 		{"messages", `SELECT id FROM messages WHERE conversation_id = ?`, "messages_conversation", "(created_at,id)>(?,?)", store.ByCreatedOldest},
 		{"notes", `SELECT id FROM notes WHERE user_id = ?`, "notes_user_updated", "(updated_at,id)<(?,?)", store.ByUpdatedNewest},
 		{"transcripts", `SELECT id FROM live_transcripts WHERE user_id = ?`, "live_transcripts_user", "(created_at,id)<(?,?)", store.ByCreatedNewest},
-		{"revocations", `SELECT jti FROM integration_revocations WHERE tenant_id = ?`, "integration_revocations_tenant_revoked", "(revoked_at,jti)<(?,?)", store.RevokedNewest},
+		{"revocations", `SELECT jti FROM integration_revocations WHERE org_id = ?`, "integration_revocations_org_revoked", "(revoked_at,jti)<(?,?)", store.RevokedNewest},
 		{"members", `SELECT m.user_id FROM memberships m WHERE m.org_id = ?`, "memberships_joined", "(joined_at,user_id)>(?,?)", store.MembersByJoined},
 	}
 	for _, c := range cases {

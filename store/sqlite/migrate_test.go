@@ -93,9 +93,9 @@ func TestMigration0011KeepsQueuedChangesAsReferences(t *testing.T) {
 	}
 }
 
-// 0016 renames the tenant column and drops its foreign key (tenants may be
-// users too): existing keys and revocations keep their tenant, and an
-// organization's still go with it.
+// 0016 drops the tenant column's foreign key (tenants may be users too):
+// existing keys and revocations keep their tenant, and an organization's
+// still go with it.
 func TestMigration0016KeepsTenantKeys(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "x.db")
 	db, err := Open(ctx, path, Options{schemaUpTo: 15})
