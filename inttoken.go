@@ -374,6 +374,22 @@ func (e *Engine) parseToken(ctx context.Context, raw, tenantID string, ignoreExp
 
 var errUnknownKey = errors.New("unknown key id")
 
+// granterVouches reports whether the user who granted a token may still
+// grant it: an admin or owner of the tenant's organization, or the user of
+// a personal tenant. A token acts for its granter, as an API key for its
+// creator, and a key goes when its creator leaves; a token cannot be found
+// to be deleted, so verify refuses it instead.
+func granterVouches(ctx context.Context, tx *store.Tx, granter, tenantID string) (bool, error) {
+	if granter == tenantID {
+		return true, nil // a personal tenant's keys go with its user
+	}
+	m, err := tx.MembershipGet(ctx, tenantID, granter)
+	if xerr.KindOf(err) == xerr.NotFound {
+		return false, nil
+	}
+	return err == nil && org.CheckAdmin(m) == nil, err
+}
+
 // VerifyIntegrationToken says whether a token is valid for a tenant the
 // caller belongs to: signature by one of the tenant's keys, unexpired, not
 // revoked.
@@ -391,16 +407,22 @@ func (e *Engine) VerifyIntegrationToken(ctx context.Context, user User, req inte
 	if err != nil || reason != "" {
 		return integration.VerifyResponse{Reason: reason}, err
 	}
-	var revoked bool
+	var revoked, vouched bool
 	if err := e.db.Read(ctx, func(tx *store.Tx) error {
 		var err error
-		revoked, err = tx.Revoked(ctx, req.TenantID, c.ID)
+		if revoked, err = tx.Revoked(ctx, req.TenantID, c.ID); err != nil || revoked {
+			return err
+		}
+		vouched, err = granterVouches(ctx, tx, c.Subject, req.TenantID)
 		return err
 	}); err != nil {
 		return integration.VerifyResponse{}, err
 	}
 	if revoked {
 		return integration.VerifyResponse{Reason: "revoked"}, nil
+	}
+	if !vouched {
+		return integration.VerifyResponse{Reason: "granter_gone"}, nil
 	}
 	nbf := c.IssuedAt.Unix() // what sign sets it to
 	if c.NotBefore != nil {

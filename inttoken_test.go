@@ -490,3 +490,50 @@ func TestIntegrationGrantDefaultTenant(t *testing.T) {
 		t.Fatalf("a deleted user's tenant still publishes keys: %+v %v", set, err)
 	}
 }
+
+// TestIntegrationTokenOutlivesNoGranter: a token acts for the admin who
+// granted it, as an API key for its creator; once they no longer
+// administer the tenant (demoted, or gone) verify refuses it, where it said
+// valid until it expired.
+func TestIntegrationTokenOutlivesNoGranter(t *testing.T) {
+	eng := xentreetest.NewEngine(t)
+	ctx := context.Background()
+	owner, _ := xentreetest.CreateUser(t, eng, "")
+	o := newOrg(t, eng, owner, "Tenant")
+	grant := func(u xentree.User) string {
+		t.Helper()
+		g, err := eng.GrantIntegrationToken(ctx, u, integration.GrantRequest{Mode: "api", Origin: "https://partner.example",
+			Scopes: []string{"profile:read"}, TTLSeconds: 600, TenantID: o.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g.Token
+	}
+	verify := func(token string) string {
+		t.Helper()
+		v, err := eng.VerifyIntegrationToken(ctx, owner, integration.VerifyRequest{Token: token, TenantID: o.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Valid {
+			return "valid"
+		}
+		return v.Reason
+	}
+	demoted, _ := xentreetest.CreateUser(t, eng, "")
+	removed, _ := xentreetest.CreateUser(t, eng, "")
+	addMember(t, eng, owner, o.ID, demoted, org.RoleAdmin)
+	addMember(t, eng, owner, o.ID, removed, org.RoleAdmin)
+	byDemoted, byRemoved, byOwner := grant(demoted), grant(removed), grant(owner)
+	if _, err := eng.UpdateMemberRole(ctx, owner, o.ID, demoted.ID, org.RoleRequest{Role: org.RoleMember}); err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.RemoveMember(ctx, owner, o.ID, removed.ID); err != nil {
+		t.Fatal(err)
+	}
+	for token, want := range map[string]string{byDemoted: "granter_gone", byRemoved: "granter_gone", byOwner: "valid"} {
+		if got := verify(token); got != want {
+			t.Errorf("verify: %s, want %s", got, want)
+		}
+	}
+}

@@ -320,7 +320,7 @@ type Claims struct {
 type VerifyResponse struct {
 	Valid  bool    `json:"valid"`
 	Claims *Claims `json:"claims,omitempty"`
-	Reason string  `json:"reason,omitempty"` // malformed, unknown_key, wrong_tenant, expired, revoked, bad_signature
+	Reason string  `json:"reason,omitempty"` // malformed, unknown_key, wrong_tenant, expired, not_yet_valid, revoked, bad_signature, granter_gone
 }
 
 // RevokeRequest revokes a token: by the token itself, or by tenant and jti.
