@@ -28,6 +28,10 @@ func mapErr(err error) error {
 		return xerr.Wrap(xerr.Unavailable, err, "storage is busy")
 	case code&0xff == sqlite3.SQLITE_IOERR:
 		return xerr.Wrap(xerr.Unavailable, err, "storage I/O error")
+	case code&0xff == sqlite3.SQLITE_READONLY:
+		// A read-only data folder or file, or a disk the kernel remounted
+		// read-only after errors: the operator's to fix, not a bug.
+		return xerr.Wrap(xerr.Unavailable, err, "storage is read-only")
 	}
 	return store.MapError(err)
 }
