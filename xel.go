@@ -11,6 +11,7 @@ import (
 
 	"github.com/xentree/xentree/ai"
 	"github.com/xentree/xentree/auth"
+	"github.com/xentree/xentree/internal/cursor"
 	"github.com/xentree/xentree/internal/ids"
 	"github.com/xentree/xentree/internal/xerr"
 	"github.com/xentree/xentree/store"
@@ -59,9 +60,14 @@ func userZone(ctx context.Context, tx *store.Tx, userID string) (*time.Location,
 }
 
 // ListModules returns the curriculum's modules with the caller's progress,
-// optionally only those of one level and one skill.
-func (e *Engine) ListModules(ctx context.Context, user User, level, skill string) (List[xel.ModuleSummary], error) {
+// in curriculum order, optionally only those of one level and one skill,
+// a page at a time as every list.
+func (e *Engine) ListModules(ctx context.Context, user User, level, skill string, p Page) (List[xel.ModuleSummary], error) {
 	if err := user.Allow(auth.ScopeXELRead); err != nil {
+		return List[xel.ModuleSummary]{}, err
+	}
+	after, limit, err := e.page(p)
+	if err != nil {
 		return List[xel.ModuleSummary]{}, err
 	}
 	if level != "" && !slices.Contains(xel.Levels, level) {
@@ -71,20 +77,38 @@ func (e *Engine) ListModules(ctx context.Context, user User, level, skill string
 		return List[xel.ModuleSummary]{}, xerr.InvalidField("skill", "must be one of "+strings.Join(xel.Skills, ", "))
 	}
 	var stats map[string]store.XelModuleStats
-	err := e.db.Read(ctx, func(tx *store.Tx) error {
+	err = e.db.Read(ctx, func(tx *store.Tx) error {
 		var err error
 		stats, err = tx.XelModuleStats(ctx, user.ID)
 		return err
 	})
-	out := List[xel.ModuleSummary]{Items: []xel.ModuleSummary{}}
-	for i := range e.xel.Modules {
+	if err != nil {
+		return List[xel.ModuleSummary]{}, err
+	}
+	// The cursor is the last module's place in the curriculum and its id
+	// (as a UUID, as cursors carry), which a curriculum changed between two
+	// pages no longer matches.
+	start := 0
+	if after != nil {
+		i := int(after.Key)
+		if i < 0 || i >= len(e.xel.Modules) || ids.Named("xel-module:"+e.xel.Modules[i].ID) != after.ID {
+			return List[xel.ModuleSummary]{}, xerr.InvalidField("cursor", "is not a cursor of this list")
+		}
+		start = i + 1
+	}
+	var items []xel.ModuleSummary
+	place := map[string]int{}
+	for i := start; i < len(e.xel.Modules) && len(items) <= limit; i++ {
 		m := &e.xel.Modules[i]
 		if (level == "" || m.Level == level) && (skill == "" || m.Skill == skill) {
 			s := stats[m.ID]
-			out.Items = append(out.Items, xel.Summarize(m, s.Passed, s.Attempted, s.XP))
+			items = append(items, xel.Summarize(m, s.Passed, s.Attempted, s.XP))
+			place[m.ID] = i
 		}
 	}
-	return out, err
+	return makeList(items, limit, func(ms xel.ModuleSummary) cursor.Position {
+		return cursor.Position{Key: int64(place[ms.ID]), ID: ids.Named("xel-module:" + ms.ID)}
+	}), nil
 }
 
 // GetModule returns a module with its tasks (never their answers) and the
@@ -411,6 +435,9 @@ func (e *Engine) XELDashboard(ctx context.Context, user User) (xel.Dashboard, er
 			d.AverageScoreBySkill[k] = math.Round(v*10) / 10 // one decimal, as the admin directory's
 		}
 		d.RecentSubmissions, err = tx.XelRecent(ctx, user.ID, xel.MaxRecent)
+		if d.RecentSubmissions == nil {
+			d.RecentSubmissions = []xel.RecentSubmission{} // a list is [], never null
+		}
 		return err
 	})
 	return d, err

@@ -37,15 +37,45 @@ func TestXELSubmissions(t *testing.T) {
 	ada, _ := xentreetest.CreateUser(t, eng, "")
 	bob, _ := xentreetest.CreateUser(t, eng, "")
 
-	mods, err := eng.ListModules(ctx, ada, "", "")
+	mods, err := eng.ListModules(ctx, ada, "", "", xentree.Page{})
 	if err != nil || len(mods.Items) < 12 || mods.Items[0].Status != "not_started" {
 		t.Fatalf("modules: %d %v", len(mods.Items), err)
 	}
-	if l, _ := eng.ListModules(ctx, ada, "A1", "grammar"); len(l.Items) == 0 || l.Items[0].Level != "A1" || l.Items[0].Skill != "grammar" {
+	if l, _ := eng.ListModules(ctx, ada, "A1", "grammar", xentree.Page{}); len(l.Items) == 0 || l.Items[0].Level != "A1" || l.Items[0].Skill != "grammar" {
 		t.Fatalf("filtered: %+v", l.Items)
 	}
-	_, err = eng.ListModules(ctx, ada, "Z9", "")
+	_, err = eng.ListModules(ctx, ada, "Z9", "", xentree.Page{})
 	wantErr(t, "bad level", err, xerr.Invalid, "")
+	// Pages as every list (limit and cursor were ignored): the pages of
+	// three, with and without a filter, are the whole list in order.
+	for _, level := range []string{"", "A2"} {
+		all, _ := eng.ListModules(ctx, ada, level, "", xentree.Page{Limit: 200})
+		var paged []string
+		for p := (xentree.Page{Limit: 3}); ; {
+			l, err := eng.ListModules(ctx, ada, level, "", p)
+			if err != nil || len(l.Items) > 3 {
+				t.Fatalf("page: %d items, %v", len(l.Items), err)
+			}
+			for _, m := range l.Items {
+				paged = append(paged, m.ID)
+			}
+			if l.NextCursor == nil {
+				break
+			}
+			p.Cursor = *l.NextCursor
+		}
+		var want []string
+		for _, m := range all.Items {
+			want = append(want, m.ID)
+		}
+		if len(want) < 2 || strings.Join(paged, " ") != strings.Join(want, " ") {
+			t.Fatalf("level %q: pages %v, the whole list %v", level, paged, want)
+		}
+	}
+	for _, p := range []xentree.Page{{Limit: 201}, {Limit: -1}, {Cursor: "abc"}} {
+		_, err = eng.ListModules(ctx, ada, "", "", p)
+		wantErr(t, "bad page", err, xerr.Invalid, "")
+	}
 
 	// Details never carry the answers.
 	gap := firstTask(t, eng, xel.TypeGapFill)
@@ -131,7 +161,7 @@ func TestXELSubmissions(t *testing.T) {
 	if d, _ := eng.GetModule(ctx, bob, gap.ModuleID); d.CompletedTasks != 0 || d.Tasks[gap.Position].Progress != nil {
 		t.Fatalf("bob sees ada's progress: %+v", d.ModuleSummary)
 	}
-	if dash, _ := eng.XELDashboard(ctx, bob); dash.XPTotal != 0 || len(dash.RecentSubmissions) != 0 {
+	if dash, _ := eng.XELDashboard(ctx, bob); dash.XPTotal != 0 || dash.RecentSubmissions == nil || len(dash.RecentSubmissions) != 0 {
 		t.Fatalf("bob's dashboard: %+v", dash)
 	}
 	dash, err := eng.XELDashboard(ctx, ada)

@@ -147,7 +147,7 @@ type API interface {
 	ExportMemberProgress(ctx context.Context, req adminstats.DirectoryRequest, w io.Writer) error
 
 	// Xentree English.
-	ListModules(ctx context.Context, level, skill string) (list.List[xel.ModuleSummary], error)
+	ListModules(ctx context.Context, level, skill string, p list.Page) (list.List[xel.ModuleSummary], error)
 	GetModule(ctx context.Context, id string) (xel.ModuleDetail, error)
 	SubmitTask(ctx context.Context, taskID string, req xel.SubmitRequest) (xel.TaskResult, error)
 	Evaluate(ctx context.Context, req xel.EvaluateRequest) (xel.Evaluation, error)

@@ -183,7 +183,7 @@ func TestLocalAndRemoteAgree(t *testing.T) {
 		{"QueryKnowledge", func(api client.API, s *state) (any, error) {
 			return api.QueryKnowledge(ctx, knowledge.RAGRequest{Query: "What do roots take up?"})
 		}},
-		{"ListModules", func(api client.API, s *state) (any, error) { return api.ListModules(ctx, "A1", "") }},
+		{"ListModules", func(api client.API, s *state) (any, error) { return api.ListModules(ctx, "A1", "", xentree.Page{}) }},
 		{"ListProviders", func(api client.API, s *state) (any, error) { return api.ListProviders(ctx) }},
 		{"LiveQuota", func(api client.API, s *state) (any, error) { return api.LiveQuota(ctx) }},
 		{"DeleteConversation", func(api client.API, s *state) (any, error) { return nil, api.DeleteConversation(ctx, s.conv.ID) }},

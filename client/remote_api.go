@@ -293,8 +293,8 @@ func (c *Remote) ExportMemberProgress(ctx context.Context, req adminstats.Direct
 	}
 	return nil
 }
-func (c *Remote) ListModules(ctx context.Context, level, skill string) (list.List[xel.ModuleSummary], error) {
-	return do[list.List[xel.ModuleSummary]](ctx, c, "GET", "/api/xel/modules", query("level", level, "skill", skill), nil)
+func (c *Remote) ListModules(ctx context.Context, level, skill string, p list.Page) (list.List[xel.ModuleSummary], error) {
+	return do[list.List[xel.ModuleSummary]](ctx, c, "GET", "/api/xel/modules", paged(p, "level", level, "skill", skill), nil)
 }
 func (c *Remote) GetModule(ctx context.Context, id string) (xel.ModuleDetail, error) {
 	return do[xel.ModuleDetail](ctx, c, "GET", "/api/xel/modules/"+esc(id), nil, nil)

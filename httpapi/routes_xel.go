@@ -18,10 +18,14 @@ func (a *api) xelRoutes() []route {
 	e := a.eng
 	return []route{
 		{Method: "GET", Path: "/api/xel/modules", Summary: "List modules with my progress, optionally by level and skill", Tag: tag,
-			Auth: bearer, Scope: read, Status: 200, Response: listOf{xel.ModuleSummary{}}, Query: []string{"level", "skill"},
+			Auth: bearer, Scope: read, Status: 200, Response: listOf{xel.ModuleSummary{}}, Query: append([]string{"level", "skill"}, pageParams...),
 			Handle: reply(func(r *http.Request, u xentree.User) (xentree.List[xel.ModuleSummary], error) {
+				p, err := pageOf(r)
+				if err != nil {
+					return xentree.List[xel.ModuleSummary]{}, err
+				}
 				q := r.URL.Query()
-				return e.ListModules(r.Context(), u, q.Get("level"), q.Get("skill"))
+				return e.ListModules(r.Context(), u, q.Get("level"), q.Get("skill"), p)
 			})},
 		{Method: "GET", Path: "/api/xel/modules/{module_id}", Summary: "A module with its tasks (never their answers) and my progress", Tag: tag,
 			Auth: bearer, Scope: read, Status: 200, Response: xel.ModuleDetail{},

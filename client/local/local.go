@@ -235,8 +235,8 @@ func (l local) IntegrationFingerprint(ctx context.Context, tenantID string) (int
 	return l.e.IntegrationFingerprint(ctx, tenantID)
 }
 
-func (l local) ListModules(ctx context.Context, level, skill string) (xentree.List[xel.ModuleSummary], error) {
-	return l.e.ListModules(ctx, l.u, level, skill)
+func (l local) ListModules(ctx context.Context, level, skill string, p xentree.Page) (xentree.List[xel.ModuleSummary], error) {
+	return l.e.ListModules(ctx, l.u, level, skill, p)
 }
 func (l local) GetModule(ctx context.Context, id string) (xel.ModuleDetail, error) {
 	return l.e.GetModule(ctx, l.u, id)

@@ -273,7 +273,7 @@ func TestMigrateStore(t *testing.T) {
 	if q.UsedSeconds != s.usedLive {
 		t.Errorf("Live usage: %d s, want %d", q.UsedSeconds, s.usedLive)
 	}
-	mod, err := eng.ListModules(ctx, ada, "", "")
+	mod, err := eng.ListModules(ctx, ada, "", "", xentree.Page{})
 	must(t, "xel modules", err)
 	streak, err := eng.XPStreakStatus(ctx, ada)
 	must(t, "xel streak", err)

@@ -26,6 +26,13 @@ func Valid(s string) bool {
 	return err == nil
 }
 
+// Named returns the UUID (version 5) that stands for name, the same for
+// the same name: for things named by strings that a UUID must stand in
+// for, such as a curriculum module in a list cursor.
+func Named(name string) string {
+	return uuid.NewSHA1(uuid.NameSpaceOID, []byte(name)).String()
+}
+
 // Secret returns n random bytes encoded as unpadded base64url.
 func Secret(n int) string {
 	b := make([]byte, n)

@@ -1185,6 +1185,12 @@ type GetV1AdminStatsUsersUserIdParams struct {
 type GetXelModulesParams struct {
 	Level *string `form:"level,omitempty" json:"level,omitempty"`
 	Skill *string `form:"skill,omitempty" json:"skill,omitempty"`
+
+	// Limit items per page: default 50, at most 200 (server settings)
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor the next_cursor of the previous page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // PostApiKeysJSONRequestBody defines body for PostApiKeys for application/json ContentType.
@@ -7697,6 +7703,30 @@ func NewGetXelModulesRequest(server string, params *GetXelModulesParams) (*http.
 		if params.Skill != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "skill", *params.Skill, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
