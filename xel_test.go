@@ -118,6 +118,23 @@ func TestXELSubmissions(t *testing.T) {
 	if r, err := eng.SubmitTask(ctx, ada, mc.ID, xel.SubmitRequest{SelectedOptions: []xel.Choice{xel.OptionText(mc.Options[wrong])}}); err != nil || r.Score != 0 {
 		t.Fatalf("wrong option by text: %+v %v", r, err)
 	}
+	// The right option named twice scored 100; nine items were refused as
+	// "choose at least one option"; another type's field was let through.
+	for name, req := range map[string]xel.SubmitRequest{
+		"an option twice":             {SelectedOptions: xel.OptionIndexes(mc.Correct[0], mc.Correct[0])},
+		"more items than options":     {SelectedOptions: xel.OptionIndexes(make([]int, len(mc.Options)+1)...)},
+		"duration on multiple choice": {SelectedOptions: xel.OptionIndexes(mc.Correct...), DurationSeconds: 10},
+		"duration on a gap fill":      {Answer: gap.Accepted[0], DurationSeconds: 10},
+	} {
+		_, err := eng.SubmitTask(ctx, ada, mc.ID, req)
+		if name == "duration on a gap fill" {
+			_, err = eng.SubmitTask(ctx, ada, gap.ID, req)
+		}
+		e := xerr.As(err)
+		if e == nil || e.Kind != xerr.Invalid || e.Field == "" || strings.Contains(e.Message, "at least one") {
+			t.Errorf("%s: %#v", name, err)
+		}
+	}
 
 	// Open tasks go through evaluation.
 	w := firstTask(t, eng, xel.TypeWriting)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -182,23 +183,34 @@ func (r SubmitRequest) Validate(t *TaskDef) error {
 		return xerr.InvalidField("time_spent_seconds", "must be between 0 and 86400")
 	}
 	wrong := func(field, msg string) error { return xerr.InvalidField(field, msg+" for a "+t.Type+" task") }
+	if r.DurationSeconds != 0 && t.Type != TypeSpeaking {
+		return wrong("duration_seconds", "is for speaking, not")
+	}
 	switch t.Type {
 	case TypeMultipleChoice:
 		if r.Answer != "" || r.Transcript != "" {
 			return wrong("selected_options", "give selected_options (not answer or transcript)")
 		}
-		if len(r.SelectedOptions) == 0 || len(r.SelectedOptions) > MaxSelected {
+		if len(r.SelectedOptions) == 0 {
 			return wrong("selected_options", "choose at least one option")
 		}
+		if len(r.SelectedOptions) > min(MaxSelected, len(t.Options)) {
+			return xerr.InvalidField("selected_options", "has more items than the task has options ("+strconv.Itoa(len(t.Options))+")")
+		}
+		seen := map[int]bool{}
 		for _, c := range r.SelectedOptions {
+			i := optionIndex(t, c)
 			switch {
 			case c.kind == choiceNone: // a zero Choice{} from Go
 				return xerr.InvalidField("selected_options", "items must be option texts or 0-based option indexes")
 			case c.kind != r.SelectedOptions[0].kind:
 				return xerr.InvalidField("selected_options", "give option texts or option indexes, not a mix")
-			case optionIndex(t, c) < 0:
+			case i < 0:
 				return xerr.InvalidField("selected_options", "names an option the task does not have")
+			case seen[i]:
+				return xerr.InvalidField("selected_options", "names an option twice")
 			}
+			seen[i] = true
 		}
 	case TypeGapFill, TypeShortAnswer:
 		if len(r.SelectedOptions) > 0 || r.Transcript != "" {
