@@ -79,10 +79,17 @@ func Streak(days []string, today string) StreakStatus {
 		freezes -= n
 		s.FreezesUsed += n
 	}
-	prev := ""
+	prev, latest := "", ""
 	for _, d := range days {
+		latest = d
 		if d > today {
-			break // a day ahead of today (a clock or zone change) counts when it comes
+			// A day ahead of today: the learner moved west (or the clock
+			// back) after being active. They were active, so it counts as
+			// today; waiting for it zeroed a live streak.
+			d = today
+		}
+		if d == prev {
+			continue
 		}
 		switch gap := 0; {
 		case prev == "":
@@ -108,8 +115,7 @@ func Streak(days []string, today string) StreakStatus {
 	if prev == "" {
 		return s
 	}
-	last := prev
-	s.LastActivity = &last
+	s.LastActivity = &latest
 	// At risk: nothing yet today, and no freeze left to cover today if it
 	// stays that way (a held one would, tomorrow).
 	switch missed := daysBetween(prev, today) - 1; {

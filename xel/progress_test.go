@@ -31,7 +31,11 @@ func TestStreak(t *testing.T) {
 		{"two missed days, one freeze", "2026-04-01,2026-04-02,2026-04-03,2026-04-04,2026-04-05,2026-04-06,2026-04-07,2026-04-10", "2026-04-10", 1, 7, 1, 0, false, ""},
 		{"at most two freezes", strings.Join(xel.LastDays("2026-04-30", 30), ","), "2026-04-30", 30, 30, 2, 0, false, ""},
 		{"across a month and year end", "2026-12-31,2027-01-01", "2027-01-01", 2, 2, 0, 0, false, ""},
-		{"a future day waits", "2026-04-16,2026-04-17", "2026-04-16", 1, 1, 0, 0, false, ""},
+		{"a day ahead counts as today", "2026-04-16,2026-04-17", "2026-04-16", 1, 1, 0, 0, false, ""},
+		// Active on the 17th in UTC, then moved to Honolulu, where it is
+		// still the 16th: the streak was 0 until the 17th came.
+		{"only a day ahead: active today", "2026-04-17", "2026-04-16", 1, 1, 0, 0, false, ""},
+		{"a day ahead continues yesterday's streak", "2026-04-15,2026-04-17", "2026-04-16", 2, 2, 0, 0, false, ""},
 	} {
 		var days []string
 		if c.days != "" {
