@@ -375,7 +375,63 @@ func ScoreWriting(text string, t Target) Evaluation {
 	// prompt loses task_achievement only: on the ELLIPSE essays a word
 	// check against a short prompt missed about a fifth of the on-topic ones.
 	overall := short*scaleScore(writingModels["overall"].predict(x)) - taskPenalty
+	overall = ownWordsOnly(text, t.Prompt, overall, crit, "task_achievement")
 	return finish(KindWriting, clamp(overall), crit, f)
+}
+
+// ownWordsOnly lowers overall and every criterion to the part of text that
+// is its own (ownShare), and says why under the criterion noteOn.
+func ownWordsOnly(text, prompt string, overall float64, crit map[string]Criterion, noteOn string) float64 {
+	own, note := ownShare(text, prompt)
+	if own == 1 {
+		return overall
+	}
+	for k, c := range crit {
+		crit[k] = Criterion{clamp(float64(c.Score) * own), c.Comment}
+	}
+	c := crit[noteOn]
+	crit[noteOn] = Criterion{c.Score, c.Comment + " " + note}
+	return overall * own
+}
+
+// borrowFree is the share of a text's word sequences that may come from
+// its prompt or repeat each other before the score is lowered: answers
+// take up the prompt's phrases, and learners repeat their own.
+const borrowFree = 0.3
+
+// ownShare is the part of a text's scores that its own words earn: 1,
+// unless more than borrowFree of its four-word sequences are found in the
+// prompt or repeat an earlier one, and then falling to 0 for a text made
+// of nothing else. A learner passed a writing task by pasting its prompt
+// four times. note says why, for the task comment.
+func ownShare(text, prompt string) (own float64, note string) {
+	const n = 4
+	words := strings.Fields(Normalize(text))
+	if len(words) < 2*n {
+		return 1, ""
+	}
+	gram := func(ws []string, i int) string { return strings.Join(ws[i:i+n], " ") }
+	inPrompt := map[string]bool{}
+	if pw := strings.Fields(Normalize(prompt)); len(pw) >= n {
+		for i := 0; i+n <= len(pw); i++ {
+			inPrompt[gram(pw, i)] = true
+		}
+	}
+	seen := map[string]bool{}
+	total, taken := len(words)-n+1, 0
+	for i := 0; i < total; i++ {
+		g := gram(words, i)
+		if inPrompt[g] || seen[g] {
+			taken++
+		}
+		seen[g] = true
+	}
+	borrowed := float64(taken) / float64(total)
+	if borrowed <= borrowFree {
+		return 1, ""
+	}
+	return 1 - (borrowed-borrowFree)/(1-borrowFree),
+		strconv.Itoa(int(math.Round(borrowed*100))) + "% of the text repeats the prompt or itself: only your own words are rated."
 }
 
 func vocabularyComment(score float64) string {
@@ -500,8 +556,8 @@ func ScoreSpeaking(transcript string, durationSeconds float64, t Target) Evaluat
 		"grammar":    {clamp(gram), gramC},
 		"coherence":  {clamp(coh), cohC},
 	}
-	overall := clamp(0.3*flu + 0.25*voc + 0.25*gram + 0.2*coh)
-	return finish(KindSpeaking, overall, crit, f)
+	overall := ownWordsOnly(transcript, t.Prompt, 0.3*flu+0.25*voc+0.25*gram+0.2*coh, crit, "coherence")
+	return finish(KindSpeaking, clamp(overall), crit, f)
 }
 
 // finish adds the level, feedback and corrections every evaluation has.

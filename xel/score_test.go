@@ -283,3 +283,36 @@ func BenchmarkScoreWriting300(b *testing.B) {
 		xel.ScoreWriting(text, xel.Target{Prompt: "Should cities ban cars from the centre?"})
 	}
 }
+
+// TestScoreWritingOwnWords: a text made of its prompt, pasted once or
+// again and again, earns nearly nothing (four pastes of a B2 prompt passed
+// its task at 62); a text that takes up a phrase of the prompt, as
+// answers do, loses nothing.
+func TestScoreWritingOwnWords(t *testing.T) {
+	prompt := "Write a formal letter of complaint to a hotel manager about a noisy room, a broken shower and rude staff " +
+		"during your stay last month. Explain what happened, say how it affected your holiday and ask for a refund."
+	target := xel.Target{Prompt: prompt, MinWords: 120, MaxWords: 220}
+	own := "Dear Manager, I am writing to complain about my stay at your hotel last month. My room was next to the lift, " +
+		"so I could not sleep before two in the morning. In addition, the shower did not work for three days, although I " +
+		"reported it twice. When I asked the receptionist for help, she laughed and told me to use the pool. As a result, " +
+		"my holiday was tiring rather than relaxing, and my children were upset. I believe that a refund of half the price " +
+		"is fair, because we paid for a service we did not receive. I look forward to your reply. Yours faithfully, Ana Costa"
+	honest := xel.ScoreWriting(own, target)
+	for name, text := range map[string]string{
+		"the prompt four times": strings.Repeat(prompt+" ", 4),
+		"the prompt once":       prompt + " " + prompt[:40],
+		"a paragraph six times": strings.Repeat(own[:200]+" ", 6),
+	} {
+		e := xel.ScoreWriting(text, target)
+		if e.OverallScore > 20 || e.Criteria["task_achievement"].Score > 30 {
+			t.Errorf("%s: overall %d, task %d (%s)", name, e.OverallScore, e.Criteria["task_achievement"].Score, e.Criteria["task_achievement"].Comment)
+		}
+	}
+	if e := xel.ScoreSpeaking(strings.Repeat(prompt+" ", 3), 90, xel.Target{Prompt: prompt}); e.OverallScore > 20 {
+		t.Errorf("the prompt read out three times: overall %d", e.OverallScore)
+	}
+	quoting := xel.ScoreWriting("I want to ask for a refund. "+own, target) // takes up the prompt's phrase
+	if honest.OverallScore < 50 || quoting.OverallScore < honest.OverallScore-2 {
+		t.Errorf("own words: %d, quoting a phrase of the prompt: %d", honest.OverallScore, quoting.OverallScore)
+	}
+}
