@@ -47,7 +47,7 @@ const (
 
 // OfflineModel names the offline scorer in an Evaluation; the number moves
 // when its features or weights change.
-const OfflineModel = "xentree-xel-features-2"
+const OfflineModel = "xentree-xel-features-3"
 
 //go:embed wordlist/bands.txt.gz wordlist/spell.txt.gz wordlist/common.txt wordlist/connectives.txt wordlist/fillers.txt
 var wordFS embed.FS
