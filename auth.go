@@ -497,12 +497,21 @@ func (e *Engine) FindUserByEmail(ctx context.Context, email string) (auth.Profil
 	return u.Profile, err
 }
 
-// PurgeExpiredSessions deletes login sessions whose refresh tokens expired
-// more than a day ago, and on PostgreSQL the rate-limit events that no
-// longer count; the janitor calls it hourly.
-func (e *Engine) PurgeExpiredSessions(ctx context.Context) error {
+// PurgeExpired deletes what no longer matters: login sessions whose
+// refresh tokens expired more than a day ago, revocations of integration
+// tokens that have expired anyway, integration keys and revocations of
+// tenants that are gone (a node of the previous version deletes an
+// organization without them), and on PostgreSQL the rate-limit events that
+// no longer count. The janitor calls it hourly.
+func (e *Engine) PurgeExpired(ctx context.Context) error {
 	return e.db.Write(ctx, func(tx *store.Tx) error {
-		if _, err := tx.SessionPurge(ctx, tx.Now.Add(-24*time.Hour).UnixMilli()); err != nil || !e.db.Postgres() {
+		if _, err := tx.SessionPurge(ctx, tx.Now.Add(-24*time.Hour).UnixMilli()); err != nil {
+			return err
+		}
+		if err := tx.RevocationPurge(ctx, tx.NowMillis()); err != nil {
+			return err
+		}
+		if err := tx.TenantOrphansPurge(ctx); err != nil || !e.db.Postgres() {
 			return err
 		}
 		return tx.RatePurge(ctx)

@@ -234,7 +234,7 @@ func open(ctx context.Context, cfg Config, held *dirlock.Lock) (_ *Engine, err e
 	e.bg.Add(2)
 	// Expired login sessions go hourly; silent Live sessions end a few
 	// times per silence timeout.
-	go e.every(time.Hour, "purge expired sessions", e.PurgeExpiredSessions)
+	go e.every(time.Hour, "purge expired rows", e.PurgeExpired)
 	go e.every(max(cfg.Live.SilenceTimeout/3, time.Second), "end silent live sessions", func(ctx context.Context) error {
 		_, err := e.ReapLiveSessions(ctx)
 		return err

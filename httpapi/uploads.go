@@ -82,7 +82,8 @@ func (g *uploadGate) acquire(ctx context.Context, userID string) (release func()
 // of the gate's slots until the server's 2-minute read timeout, and a few
 // accounts could keep everyone's uploads waiting that long. Each window
 // must bring minUploadPace bytes (or the end of the body); the whole body
-// must arrive within total of the slot being taken. It works through the
+// must arrive within total of the slot being taken. Processing after the
+// body is read has no deadline from here. It works through the
 // connection's read deadline, so a stalled Read ends with
 // os.ErrDeadlineExceeded (503, as the server's own timeout).
 type pacedBody struct {
@@ -135,13 +136,13 @@ func (b *pacedBody) extend() {
 	_ = b.ctrl.SetReadDeadline(d)
 }
 
-// finish leaves the connection the whole body's deadline once the body is
-// read: the server's background read (which notices a client that goes
-// away while the document is processed) would otherwise hit the short one
-// and cancel the request.
+// finish lifts the deadline once the body is read: the server's
+// background read (which notices a client that goes away while the
+// document is processed) would otherwise hit it and cancel the processing
+// of a healthy upload. The server sets the next request's deadlines itself.
 func (b *pacedBody) finish() {
 	if !b.done {
 		b.done = true
-		_ = b.ctrl.SetReadDeadline(b.end)
+		_ = b.ctrl.SetReadDeadline(time.Time{})
 	}
 }

@@ -112,12 +112,15 @@ type TenantKey struct {
 	RetiredAt  int64 // 0 while active
 }
 
-// TenantKeyInsert stores a new key pair.
+// TenantKeyInsert stores a new key pair; NotFound when its tenant is gone.
 func (tx *Tx) TenantKeyInsert(ctx context.Context, k *TenantKey) error {
 	k.CreatedAt = tx.NowMillis()
-	_, err := tx.exec(ctx, `INSERT INTO tenant_keys (kid, org_id, private_key, public_key, created_at) VALUES (?, ?, ?, ?, ?)`,
-		k.KID, k.TenantID, k.PrivateKey, k.PublicKey, k.CreatedAt)
-	return mapErr(err)
+	// Only for a tenant that exists: one deleted since the caller's check
+	// would keep a key nothing deletes.
+	res, err := tx.exec(ctx, `INSERT INTO tenant_keys (kid, org_id, private_key, public_key, created_at)
+		SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM organizations WHERE id = ?) OR EXISTS (SELECT 1 FROM users WHERE id = ?)`,
+		k.KID, k.TenantID, k.PrivateKey, k.PublicKey, k.CreatedAt, k.TenantID, k.TenantID)
+	return mustAffect(res, err)
 }
 
 // TenantKeyRetire marks tenantID's active keys retired at tx.Now.
@@ -171,6 +174,19 @@ func (tx *Tx) RevocationList(ctx context.Context, tenantID string, after *cursor
 func (tx *Tx) RevocationPurge(ctx context.Context, now int64) error {
 	_, err := tx.exec(ctx, `DELETE FROM integration_revocations WHERE expires_at < ?`, now)
 	return mapErr(err)
+}
+
+// TenantOrphansPurge deletes the keys and revocations of tenants that are
+// neither an organization nor a user any more.
+func (tx *Tx) TenantOrphansPurge(ctx context.Context) error {
+	const gone = ` WHERE NOT EXISTS (SELECT 1 FROM organizations o WHERE o.id = org_id)
+		AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = org_id)`
+	for _, table := range []string{"tenant_keys", "integration_revocations"} {
+		if _, err := tx.exec(ctx, `DELETE FROM `+table+gone); err != nil {
+			return mapErr(err)
+		}
+	}
+	return nil
 }
 
 // TenantDelete deletes a tenant's keys and revocations, with its

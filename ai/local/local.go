@@ -135,7 +135,7 @@ func extractive(q map[string]bool, ps []ai.Passage) string {
 			count(heading)
 		}
 		first := true // the next sentence opens the heading's section
-		for _, s := range sentences(footnoteMark.ReplaceAllString(p.Text, "")) {
+		for _, s := range sentences(dropFootnoteMarks(p.Text)) {
 			c := line{text: s, cite: i + 1, order: len(all), terms: matching(q, terms(s))}
 			if isHeading(s) {
 				heading, first = c.terms, true
@@ -216,7 +216,16 @@ func extractive(q map[string]bool, ps []ai.Passage) string {
 // footnoteMark is a source's own reference marker ("slowly.[2]", "Smith
 // [14] showed"): quoted, it read as a citation of another passage, and it
 // hid a sentence's closing full stop.
-var footnoteMark = regexp.MustCompile(`[ \t]*\[[0-9]{1,3}\]`)
+// Only after punctuation or a space: "x[10]" is an index, not a mark.
+var footnoteMark = regexp.MustCompile(`(?:^|[.,;:!?)"”’]|[ \t]+)\[[0-9]{1,3}\]`)
+
+// dropFootnoteMarks removes footnoteMark matches, keeping the punctuation
+// before them ("slowly.[2] Then" reads "slowly. Then").
+func dropFootnoteMarks(text string) string {
+	return footnoteMark.ReplaceAllStringFunc(text, func(m string) string {
+		return strings.TrimRight(m[:strings.LastIndexByte(m, '[')], " \t")
+	})
+}
 
 // matching returns the terms of ts that are also in q.
 func matching(q, ts map[string]bool) map[string]bool {

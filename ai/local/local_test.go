@@ -110,6 +110,10 @@ func TestAnswer(t *testing.T) {
 			Messages: []ai.Message{{Role: "user", Content: "How fast do glaciers move?"}},
 			Passages: []ai.Passage{{Title: "Ice", Text: "Glaciers move slowly.[2] Some move fast [14], up to 40 m a day."}, {Title: "Other", Text: "Unrelated."}},
 		}, "=Glaciers move slowly. [1] Some move fast, up to 40 m a day. [1]"},
+		{"an index is not a footnote mark", ai.Request{
+			Messages: []ai.Message{{Role: "user", Content: "What does the loop set?"}},
+			Passages: []ai.Passage{{Title: "Code", Text: "The loop sets x[10] to five."}},
+		}, "=The loop sets x[10] to five. [1]"},
 		{"passages without an answer", ai.Request{
 			Messages: []ai.Message{{Role: "user", Content: "Who won the 1930 world cup?"}},
 			Passages: []ai.Passage{{Title: "Rocks", Text: "Granite is an igneous rock."}},
