@@ -511,8 +511,11 @@ func (e *Engine) PurgeExpired(ctx context.Context) error {
 		if err := tx.RevocationPurge(ctx, tx.NowMillis()); err != nil {
 			return err
 		}
-		if err := tx.TenantOrphansPurge(ctx); err != nil || !e.db.Postgres() {
+		if err := tx.TenantOrphansPurge(ctx); err != nil {
 			return err
+		}
+		if !e.db.Postgres() {
+			return nil // SQLite's rate limits live in memory
 		}
 		return tx.RatePurge(ctx)
 	})

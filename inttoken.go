@@ -247,10 +247,20 @@ func (e *Engine) tenantMember(ctx context.Context, user User, tenantID string) e
 // acts for its organization, never for its creator's personal tenant; a
 // missing tenantID is Invalid.
 func personalTenant(user User, tenantID string) (bool, error) {
-	if tenantID == "" {
-		return false, xerr.InvalidField("tenantId", "is required")
+	if err := requireTenant(tenantID); err != nil {
+		return false, err
 	}
 	return tenantID == user.ID && user.OrgID == "", nil
+}
+
+// requireTenant refuses a missing tenant: 400, not the 404 of an unknown
+// organization (or a JWKS's empty set, which a misconfigured verifier
+// would trust and refuse every token by, without saying why).
+func requireTenant(tenantID string) error {
+	if tenantID == "" {
+		return xerr.InvalidField("tenantId", "is required")
+	}
+	return nil
 }
 
 // GrantIntegrationToken issues an integration token for a tenant (an
@@ -614,10 +624,8 @@ type JWKS = integration.JWKS
 // has an empty set, which reveals nothing.
 func (e *Engine) IntegrationJWKS(ctx context.Context, tenantID string) (JWKS, error) {
 	set := JWKS{Keys: []JWK{}}
-	if tenantID == "" {
-		// A verifier configured without the tenant would otherwise trust
-		// an empty set and refuse every token without saying why.
-		return set, xerr.InvalidField("tenantId", "is required")
+	if err := requireTenant(tenantID); err != nil {
+		return set, err
 	}
 	if !ids.Valid(tenantID) {
 		return set, nil
@@ -639,8 +647,8 @@ func (e *Engine) IntegrationJWKS(ctx context.Context, tenantID string) (JWKS, er
 // public key (PKIX DER). Public; NotFound when the tenant has no key yet.
 func (e *Engine) IntegrationFingerprint(ctx context.Context, tenantID string) (integration.FingerprintResponse, error) {
 	nf := &xerr.Error{Kind: xerr.NotFound, Message: "no integration key for this tenant"}
-	if tenantID == "" {
-		return integration.FingerprintResponse{}, xerr.InvalidField("tenantId", "is required")
+	if err := requireTenant(tenantID); err != nil {
+		return integration.FingerprintResponse{}, err
 	}
 	if !ids.Valid(tenantID) {
 		return integration.FingerprintResponse{}, nf

@@ -91,7 +91,7 @@ func (e *Engine) ListModules(ctx context.Context, user User, level, skill string
 	start := 0
 	if after != nil {
 		i := int(after.Key)
-		if i < 0 || i >= len(e.xel.Modules) || ids.Named("xel-module:"+e.xel.Modules[i].ID) != after.ID {
+		if i < 0 || i >= len(e.xel.Modules) || moduleCursorID(e.xel.Modules[i].ID) != after.ID {
 			return List[xel.ModuleSummary]{}, xerr.InvalidField("cursor", "is not a cursor of this list")
 		}
 		start = i + 1
@@ -107,9 +107,13 @@ func (e *Engine) ListModules(ctx context.Context, user User, level, skill string
 		}
 	}
 	return makeList(items, limit, func(ms xel.ModuleSummary) cursor.Position {
-		return cursor.Position{Key: int64(place[ms.ID]), ID: ids.Named("xel-module:" + ms.ID)}
+		return cursor.Position{Key: int64(place[ms.ID]), ID: moduleCursorID(ms.ID)}
 	}), nil
 }
+
+// moduleCursorID stands for a module in a list cursor, which carries a
+// UUID where module ids are the curriculum's names.
+func moduleCursorID(moduleID string) string { return ids.Named("xel-module:" + moduleID) }
 
 // GetModule returns a module with its tasks (never their answers) and the
 // caller's progress on each.

@@ -89,7 +89,6 @@ func (g *uploadGate) acquire(ctx context.Context, userID string) (release func()
 type pacedBody struct {
 	io.ReadCloser
 	ctrl   *http.ResponseController
-	now    func() time.Time
 	window time.Duration
 	end    time.Time // the whole body's deadline
 	got    int64     // bytes since the deadline last moved
@@ -101,8 +100,8 @@ type pacedBody struct {
 const minUploadPace = 64 << 10
 
 func newPacedBody(w http.ResponseWriter, r *http.Request, window, total time.Duration) *pacedBody {
-	b := &pacedBody{ReadCloser: r.Body, ctrl: http.NewResponseController(w), now: time.Now, window: window}
-	b.end = b.now().Add(total)
+	// Real time, not the engine's clock: these are the socket's deadlines.
+	b := &pacedBody{ReadCloser: r.Body, ctrl: http.NewResponseController(w), window: window, end: time.Now().Add(total)}
 	b.extend()
 	return b
 }
@@ -129,7 +128,7 @@ func (b *pacedBody) extend() {
 	b.got = 0
 	// Not every ResponseWriter has a connection (tests' recorders); there
 	// nothing can stall.
-	d := b.now().Add(b.window)
+	d := time.Now().Add(b.window)
 	if d.After(b.end) {
 		d = b.end
 	}
